@@ -1,0 +1,3 @@
+"""Orderwell: an open-source order management system."""
+
+__version__ = "0.1.0"

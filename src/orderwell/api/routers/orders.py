@@ -1,0 +1,115 @@
+"""Orders: place (idempotent), read, list, hold, release, cancel, timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query
+
+from orderwell.api.deps import get_db, require
+from orderwell.api.responses import JSON
+from orderwell.domain.lifecycle import OrderStatus
+from orderwell.domain.orders import PlaceOrder
+from orderwell.queries import orders as q
+from orderwell.services.order_changes import (
+    CancelIn,
+    HoldIn,
+    cancel_order,
+    hold_order,
+    release_order,
+)
+from orderwell.services.ordering import place_order
+from orderwell.services.tokens import Principal
+from orderwell.store.db import Database
+
+router = APIRouter(prefix="/orders", tags=["orders"])
+
+
+def _detail(db: Database, order_id: int, status_code: int = 200) -> JSON:
+    with db.read() as conn:
+        return JSON(q.get_order(conn, order_id), status_code=status_code)
+
+
+@router.post(
+    "", status_code=201, responses={200: {"description": "replay of an earlier identical request"}}
+)
+def create_order(
+    order: PlaceOrder,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
+    db: Database = Depends(get_db),
+    who: Principal = Depends(require("orders:place")),
+) -> JSON:
+    placed = place_order(db, order, actor=who.actor, idempotency_key=idempotency_key)
+    response = _detail(db, placed.order_id, 201 if placed.created else 200)
+    response.headers["Location"] = f"/orders/{q.order_number(placed.order_id)}"
+    return response
+
+
+@router.get("")
+def list_orders(
+    status: OrderStatus | None = None,
+    channel: Annotated[str | None, Query(max_length=40)] = None,
+    placed_from: datetime | None = None,
+    placed_to: datetime | None = None,
+    sku: Annotated[str | None, Query(max_length=64)] = None,
+    customer_email: Annotated[str | None, Query(max_length=254)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(max_length=100)] = None,
+    db: Database = Depends(get_db),
+    _: Principal = Depends(require("orders:read")),
+) -> JSON:
+    f = q.OrderFilter(
+        status.value if status else None, channel, placed_from, placed_to, sku, customer_email
+    )
+    with db.read() as conn:
+        items, next_cursor = q.list_orders(conn, f, limit=limit, cursor=cursor)
+    return JSON({"items": items, "next_cursor": next_cursor})
+
+
+@router.get("/{ref}")
+def get_order(
+    ref: str, db: Database = Depends(get_db), _: Principal = Depends(require("orders:read"))
+) -> JSON:
+    return _detail(db, q.parse_order_ref(ref))
+
+
+@router.get("/{ref}/timeline")
+def get_timeline(
+    ref: str, db: Database = Depends(get_db), _: Principal = Depends(require("orders:read"))
+) -> JSON:
+    with db.read() as conn:
+        return JSON({"items": q.timeline(conn, q.parse_order_ref(ref))})
+
+
+@router.post("/{ref}/hold")
+def hold(
+    ref: str,
+    item: HoldIn,
+    db: Database = Depends(get_db),
+    who: Principal = Depends(require("orders:hold")),
+) -> JSON:
+    order_id = q.parse_order_ref(ref)
+    hold_order(db, order_id, item, actor=who.actor)
+    return _detail(db, order_id)
+
+
+@router.post("/{ref}/release")
+def release(
+    ref: str, db: Database = Depends(get_db), who: Principal = Depends(require("orders:hold"))
+) -> JSON:
+    order_id = q.parse_order_ref(ref)
+    release_order(db, order_id, actor=who.actor)
+    return _detail(db, order_id)
+
+
+@router.post("/{ref}/cancel")
+def cancel(
+    ref: str,
+    item: CancelIn,
+    db: Database = Depends(get_db),
+    who: Principal = Depends(require("orders:cancel")),
+) -> JSON:
+    order_id = q.parse_order_ref(ref)
+    cancel_order(db, order_id, item, actor=who.actor)
+    return _detail(db, order_id)

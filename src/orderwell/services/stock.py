@@ -1,0 +1,250 @@
+"""Stock movements: the only code that writes ``stock``, ``bin_stock`` and the ledger.
+
+Every movement is a guarded single statement checked by its row count or RETURNING row,
+never read-then-write, so 0 <= reserved <= on_hand holds under any concurrency (and the
+CHECK constraint on ``stock`` would refuse a bug that tried otherwise). Each movement
+returns a ledger row; callers batch those into one INSERT per transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from orderwell.domain.errors import InsufficientStock
+from orderwell.store.tables import bin_stock, stock, stock_ledger
+
+
+def dialect_insert(conn: Connection, table: sa.Table) -> Any:
+    """INSERT with ON CONFLICT support for the connection's engine."""
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+_RESERVE = (
+    sa.update(stock)
+    .where(
+        stock.c.product_id == sa.bindparam("p"),
+        stock.c.warehouse_id == sa.bindparam("w"),
+        stock.c.on_hand - stock.c.reserved >= sa.bindparam("q"),
+    )
+    .values(reserved=stock.c.reserved + sa.bindparam("q"))
+    .returning(stock.c.on_hand, stock.c.reserved)
+)
+
+_RELEASE = (
+    sa.update(stock)
+    .where(
+        stock.c.product_id == sa.bindparam("p"),
+        stock.c.warehouse_id == sa.bindparam("w"),
+        stock.c.reserved >= sa.bindparam("q"),
+    )
+    .values(reserved=stock.c.reserved - sa.bindparam("q"))
+    .returning(stock.c.on_hand, stock.c.reserved)
+)
+
+# Lowering on_hand may not go below what is reserved (or below zero).
+_TAKE_ON_HAND = (
+    sa.update(stock)
+    .where(
+        stock.c.product_id == sa.bindparam("p"),
+        stock.c.warehouse_id == sa.bindparam("w"),
+        stock.c.on_hand - stock.c.reserved >= sa.bindparam("q"),
+    )
+    .values(on_hand=stock.c.on_hand - sa.bindparam("q"))
+    .returning(stock.c.on_hand, stock.c.reserved)
+)
+
+_TAKE_BIN = (
+    sa.update(bin_stock)
+    .where(
+        bin_stock.c.bin_id == sa.bindparam("b"),
+        bin_stock.c.product_id == sa.bindparam("p"),
+        bin_stock.c.on_hand >= sa.bindparam("q"),
+    )
+    .values(on_hand=bin_stock.c.on_hand - sa.bindparam("q"))
+)
+
+
+@dataclass(slots=True)
+class Ledger:
+    """Ledger rows collected during one transaction, written with one INSERT."""
+
+    actor: str
+    at: datetime
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(
+        self,
+        *,
+        product_id: int,
+        warehouse_id: int,
+        kind: str,
+        delta_on_hand: int,
+        delta_reserved: int,
+        on_hand_after: int,
+        reserved_after: int,
+        bin_id: int | None = None,
+        reason: str | None = None,
+        note: str | None = None,
+        order_id: int | None = None,
+    ) -> None:
+        self.rows.append(
+            {
+                "at": self.at,
+                "actor": self.actor,
+                "product_id": product_id,
+                "warehouse_id": warehouse_id,
+                "bin_id": bin_id,
+                "kind": kind,
+                "reason": reason,
+                "note": note,
+                "order_id": order_id,
+                "delta_on_hand": delta_on_hand,
+                "delta_reserved": delta_reserved,
+                "on_hand_after": on_hand_after,
+                "reserved_after": reserved_after,
+            }
+        )
+
+    def flush(self, conn: Connection) -> None:
+        if self.rows:
+            conn.execute(sa.insert(stock_ledger), self.rows)
+            self.rows = []
+
+
+def try_reserve(
+    conn: Connection,
+    ledger: Ledger,
+    product_id: int,
+    warehouse_id: int,
+    qty: int,
+    order_id: int | None,
+) -> bool:
+    """Reserve ``qty`` units if that many are available; False (and nothing changed) if not."""
+    row = conn.execute(_RESERVE, {"p": product_id, "w": warehouse_id, "q": qty}).first()
+    if row is None:
+        return False
+    ledger.add(
+        product_id=product_id,
+        warehouse_id=warehouse_id,
+        kind="reserve",
+        delta_on_hand=0,
+        delta_reserved=qty,
+        on_hand_after=row.on_hand,
+        reserved_after=row.reserved,
+        order_id=order_id,
+    )
+    return True
+
+
+def release(
+    conn: Connection,
+    ledger: Ledger,
+    product_id: int,
+    warehouse_id: int,
+    qty: int,
+    order_id: int | None,
+) -> None:
+    row = conn.execute(_RELEASE, {"p": product_id, "w": warehouse_id, "q": qty}).first()
+    if row is None:  # a reservation we recorded is missing: a bug, never to be papered over
+        raise AssertionError(
+            f"release of {qty} at product {product_id} warehouse {warehouse_id} failed"
+        )
+    ledger.add(
+        product_id=product_id,
+        warehouse_id=warehouse_id,
+        kind="release",
+        delta_on_hand=0,
+        delta_reserved=-qty,
+        on_hand_after=row.on_hand,
+        reserved_after=row.reserved,
+        order_id=order_id,
+    )
+
+
+def add_on_hand(
+    conn: Connection,
+    ledger: Ledger,
+    *,
+    product_id: int,
+    warehouse_id: int,
+    bin_id: int,
+    qty: int,
+    kind: str,
+    reason: str | None = None,
+    note: str | None = None,
+) -> None:
+    """Put ``qty`` (> 0) units into a bin, creating the stock rows on first use."""
+    ins = dialect_insert(conn, stock).values(
+        product_id=product_id, warehouse_id=warehouse_id, on_hand=qty, reserved=0
+    )
+    ins = ins.on_conflict_do_update(
+        index_elements=[stock.c.product_id, stock.c.warehouse_id],
+        set_={"on_hand": stock.c.on_hand + ins.excluded.on_hand},
+    ).returning(stock.c.on_hand, stock.c.reserved)
+    row = conn.execute(ins).one()
+    bins_ins = dialect_insert(conn, bin_stock).values(
+        bin_id=bin_id, product_id=product_id, on_hand=qty
+    )
+    bins_ins = bins_ins.on_conflict_do_update(
+        index_elements=[bin_stock.c.bin_id, bin_stock.c.product_id],
+        set_={"on_hand": bin_stock.c.on_hand + bins_ins.excluded.on_hand},
+    )
+    conn.execute(bins_ins)
+    ledger.add(
+        product_id=product_id,
+        warehouse_id=warehouse_id,
+        bin_id=bin_id,
+        kind=kind,
+        reason=reason,
+        note=note,
+        delta_on_hand=qty,
+        delta_reserved=0,
+        on_hand_after=row.on_hand,
+        reserved_after=row.reserved,
+    )
+
+
+def take_on_hand(
+    conn: Connection,
+    ledger: Ledger,
+    *,
+    product_id: int,
+    warehouse_id: int,
+    bin_id: int,
+    qty: int,
+    kind: str,
+    reason: str | None = None,
+    note: str | None = None,
+    field: str = "quantity",
+) -> None:
+    """Remove ``qty`` (> 0) unreserved units from a bin; InsufficientStock if not there."""
+    row = conn.execute(_TAKE_ON_HAND, {"p": product_id, "w": warehouse_id, "q": qty}).first()
+    if row is None:
+        raise InsufficientStock(
+            f"cannot remove {qty} unit(s): fewer are on hand and unreserved in this warehouse",
+            field=field,
+        )
+    if conn.execute(_TAKE_BIN, {"b": bin_id, "p": product_id, "q": qty}).rowcount != 1:
+        raise InsufficientStock(
+            f"the bin holds fewer than {qty} unit(s) of this product", field=field
+        )
+    ledger.add(
+        product_id=product_id,
+        warehouse_id=warehouse_id,
+        bin_id=bin_id,
+        kind=kind,
+        reason=reason,
+        note=note,
+        delta_on_hand=-qty,
+        delta_reserved=0,
+        on_hand_after=row.on_hand,
+        reserved_after=row.reserved,
+    )

@@ -1,0 +1,126 @@
+"""Engine setup and the transaction discipline every service uses.
+
+- SQLite: WAL, foreign keys, a busy timeout, and write transactions that start with
+  ``BEGIN IMMEDIATE`` so they take the write lock up front instead of failing half way
+  with "database is locked" when a read transaction tries to upgrade.
+- PostgreSQL (psycopg 3): READ COMMITTED; a deadlock or serialization failure is retried
+  here, whole, so callers never see one.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+T = TypeVar("T")
+Clock = Callable[[], datetime]
+
+# SQLSTATEs worth retrying: serialization_failure, deadlock_detected.
+_RETRYABLE_SQLSTATES = {"40001", "40P01"}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def normalise_url(url: str) -> str:
+    """Accept plain ``postgresql://`` URLs and use psycopg 3 for them."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def make_engine(url: str, *, sqlite_synchronous: str = "full", pool_size: int = 10) -> Engine:
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        _configure_sqlite(engine, sqlite_synchronous)
+        return engine
+    return sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def _configure_sqlite(engine: Engine, synchronous: str) -> None:
+    if synchronous.upper() not in {"FULL", "NORMAL", "EXTRA", "OFF"}:
+        raise ValueError(
+            f"sqlite_synchronous must be full, normal, extra or off, not {synchronous}"
+        )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let us emit BEGIN ourselves (pysqlite's implicit BEGIN is deferred).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA synchronous={synchronous.upper()}")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _is_retryable(exc: DBAPIError) -> bool:
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    return sqlstate in _RETRYABLE_SQLSTATES
+
+
+class Database:
+    """One engine plus the clock; services receive this and open their own transaction."""
+
+    def __init__(self, engine: Engine, clock: Clock = utcnow) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.dialect = engine.dialect.name
+
+    @classmethod
+    def from_url(cls, url: str, **kwargs: Any) -> Database:
+        return cls(make_engine(url, **kwargs))
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A write transaction (BEGIN IMMEDIATE on SQLite). No retry: see ``write``."""
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read-only snapshot; on SQLite it does not take the write lock."""
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(sqlite_begin="DEFERRED")
+            with conn.begin():
+                yield conn
+
+    def write(self, work: Callable[[Connection], T], *, attempts: int = 8) -> T:
+        """Run ``work`` in one transaction; retry it whole on deadlock/serialization failure.
+
+        ``work`` must do nothing outside the database that cannot be repeated.
+        """
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.transaction() as conn:
+                    return work(conn)
+            except DBAPIError as exc:
+                if attempt == attempts or not _is_retryable(exc):
+                    raise
+                time.sleep(min(0.002 * 2**attempt, 0.2))
+        raise AssertionError("unreachable")
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,10 @@
+"""All tables, imported in one place so Alembic and tests see the whole schema.
+
+Feature modules define their tables on ``orderwell.store.tables.metadata``; add each
+new table module to the imports below.
+"""
+
+from orderwell.store import tables
+from orderwell.store.tables import metadata
+
+__all__ = ["metadata", "tables"]
