@@ -5,12 +5,24 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from orderwell.domain.errors import IdempotencyConflict, InvalidInput, InvalidTransition, UnknownReference
+from orderwell.domain.errors import (
+    IdempotencyConflict,
+    InvalidInput,
+    InvalidTransition,
+    UnknownReference,
+)
 from orderwell.domain.lifecycle import HoldReason
 from orderwell.queries.inventory import available_to_promise, ledger, stock_levels
 from orderwell.queries.orders import get_order, timeline
 from orderwell.services.inventory import AdjustIn, ReceiveIn, TransferIn, adjust, receive, transfer
-from orderwell.services.order_changes import CancelIn, CancelLine, HoldIn, cancel_order, hold_order, release_order
+from orderwell.services.order_changes import (
+    CancelIn,
+    CancelLine,
+    HoldIn,
+    cancel_order,
+    hold_order,
+    release_order,
+)
 from orderwell.services.ordering import place_order
 from orderwell.store.db import Database
 from orderwell.store.tables import order_events, orders, outbox
