@@ -16,7 +16,7 @@ _bearer = HTTPBearer(auto_error=False, description="API token from `orderwell to
 
 
 def get_db(request: Request) -> Database:
-    return request.app.state.db  # type: ignore[no-any-return]
+    return request.app.state.db
 
 
 def require(permission: str) -> Callable[..., Principal]:

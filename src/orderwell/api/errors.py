@@ -29,7 +29,7 @@ STATUS_BY_ERROR: dict[type[e.OrderwellError], int] = {
 def status_for(exc: e.OrderwellError) -> int:
     for cls in type(exc).__mro__:
         if cls in STATUS_BY_ERROR:
-            return STATUS_BY_ERROR[cls]  # type: ignore[index]
+            return STATUS_BY_ERROR[cls]
     return 400
 
 

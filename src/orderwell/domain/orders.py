@@ -65,7 +65,7 @@ class PaymentStatus(StrEnum):
 class Customer(_Strict):
     email: Annotated[str, Field(max_length=254, pattern=_EMAIL_PATTERN)]
     name: Text
-    phone: Annotated[str | None, Field(default=None, max_length=40, pattern=r"^[0-9 +().\-/]+$")]
+    phone: Annotated[str | None, Field(max_length=40, pattern=r"^[0-9 +().\-/]+$")] = None
 
 
 class Address(_Strict):
@@ -74,8 +74,8 @@ class Address(_Strict):
     line1: Text
     line2: OptText = None
     city: Annotated[str, Field(min_length=1, max_length=100)]
-    region: Annotated[str | None, Field(default=None, max_length=100)]
-    postal_code: Annotated[str | None, Field(default=None, max_length=20)]
+    region: Annotated[str | None, Field(max_length=100)] = None
+    postal_code: Annotated[str | None, Field(max_length=20)] = None
     country: CountryCode
 
 

@@ -22,7 +22,7 @@ class ProductIn(BaseModel):
 
     sku: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._\-/]+$")]
     name: Annotated[str, Field(min_length=1, max_length=200)]
-    barcode: Annotated[str | None, Field(default=None, max_length=64, pattern=r"^[0-9A-Za-z\-]+$")]
+    barcode: Annotated[str | None, Field(max_length=64, pattern=r"^[0-9A-Za-z\-]+$")] = None
     weight_g: Dimension = 0
     length_mm: Dimension = 0
     width_mm: Dimension = 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -37,9 +38,10 @@ def move_line_units(
         )
 
 
-def line_buckets(row: sa.Row[object] | dict[str, object]) -> dict[Bucket, int]:
+def line_buckets(row: Any) -> dict[Bucket, int]:
+    """Bucket counts from an order_lines row (or a mapping with the qty_* keys)."""
     mapping = row._mapping if isinstance(row, sa.Row) else row
-    return {b: int(mapping[b.column]) for b in BUCKETS}  # type: ignore[call-overload]
+    return {b: int(mapping[b.column]) for b in BUCKETS}
 
 
 def refresh_status(conn: Connection, order_id: int, at: datetime) -> OrderStatus:

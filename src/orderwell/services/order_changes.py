@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Annotated
+from typing import Annotated, Any
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
@@ -45,7 +45,7 @@ class CancelIn(BaseModel):
     )
 
 
-def _lock_order(conn: Connection, order_id: int) -> sa.Row[object]:
+def _lock_order(conn: Connection, order_id: int) -> Any:
     """Lock the order row (PostgreSQL) so two changes to one order queue up, not interleave."""
     q = sa.select(orders.c.id, orders.c.status, orders.c.hold_reason).where(orders.c.id == order_id)
     if conn.dialect.name == "postgresql":

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -93,7 +94,7 @@ def place_order(
         plan = chosen.plan(demand, free, list(whs.values()))
         ledger = Ledger(actor=actor, at=now)
         reserved = execute_plan(conn, ledger, plan, order_id=None)
-        line_rows = []
+        line_rows: list[dict[str, Any]] = []
         for ln in priced.lines:
             pid, name, _ = catalog[ln.sku]
             got = reserved.units(pid)
@@ -114,15 +115,15 @@ def place_order(
             )
         status = derive_status(
             UnitTotals.of(
-                {Bucket.RESERVED: r["qty_reserved"], Bucket.BACKORDERED: r["qty_backordered"]}
-                for r in line_rows
+                {Bucket.RESERVED: lr["qty_reserved"], Bucket.BACKORDERED: lr["qty_backordered"]}
+                for lr in line_rows
             )
         )
         order_id = _insert_order(
             conn, request, priced, status.value, plan.reason, fingerprint, idempotency_key, now
         )
-        for r in line_rows:
-            r["order_id"] = order_id
+        for lr in line_rows:
+            lr["order_id"] = order_id
         ids = conn.execute(
             sa.insert(order_lines).returning(
                 order_lines.c.id, order_lines.c.product_id, sort_by_parameter_order=True
@@ -133,7 +134,7 @@ def place_order(
         for row in ledger.rows:
             row["order_id"] = order_id
         ledger.flush(conn)
-        backordered = sum(r["qty_backordered"] for r in line_rows)
+        backordered = sum(int(lr["qty_backordered"]) for lr in line_rows)
         summary = f"placed via {request.channel}; " + (
             f"{backordered} unit(s) backordered" if backordered else "all units reserved"
         )
