@@ -16,6 +16,10 @@ from orderwell.domain.lifecycle import BUCKETS
 from orderwell.domain.money import quantize
 from orderwell.store.tables import allocations, order_events, order_lines, orders, warehouses
 
+# Row ids are 32-bit INTEGER columns on PostgreSQL: a bigger number can name no row, and
+# sending one would make the database raise "integer out of range".
+MAX_ROW_ID = 2**31 - 1
+
 
 def order_number(order_id: int) -> str:
     return f"{get_settings().order_number_prefix}{order_id:06d}"
@@ -30,7 +34,8 @@ def parse_order_ref(ref: str) -> int:
     """Accept an id (``42``) or an order number (``OW-000042``)."""
     prefix = get_settings().order_number_prefix
     text = ref[len(prefix) :] if ref.upper().startswith(prefix.upper()) else ref
-    if not text.isdigit() or len(text) > 12:
+    # isascii: str.isdigit() also accepts digits such as "²" that int() refuses.
+    if not (text.isascii() and text.isdigit()) or len(text) > 12 or int(text) > MAX_ROW_ID:
         raise NotFound(f"no order {ref}")
     return int(text)
 
@@ -136,7 +141,9 @@ def decode_cursor(cursor: str) -> int:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         kind, _, value = text.partition(":")
-        if kind != "o" or not value.isdigit():
+        if kind != "o" or not (value.isascii() and value.isdigit()) or len(value) > 10:
+            raise ValueError
+        if int(value) > MAX_ROW_ID + 1:
             raise ValueError
         return int(value)
     except ValueError:

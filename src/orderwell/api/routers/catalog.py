@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query
 
+from orderwell.api.bodies import JsonBodyRoute
 from orderwell.api.deps import get_db, require
 from orderwell.api.responses import JSON
 from orderwell.domain.errors import InvalidInput
@@ -14,7 +15,7 @@ from orderwell.services.catalog import ProductIn, upsert_products
 from orderwell.services.tokens import Principal
 from orderwell.store.db import Database
 
-router = APIRouter(prefix="/products", tags=["catalog"])
+router = APIRouter(prefix="/products", tags=["catalog"], route_class=JsonBodyRoute)
 
 
 @router.get("")

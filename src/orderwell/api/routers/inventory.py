@@ -7,14 +7,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from orderwell.api.bodies import JsonBodyRoute
 from orderwell.api.deps import get_db, require
 from orderwell.api.responses import JSON
 from orderwell.queries import inventory as q
+from orderwell.queries.orders import MAX_ROW_ID
 from orderwell.services import inventory as svc
 from orderwell.services.tokens import Principal
 from orderwell.store.db import Database
 
-router = APIRouter(prefix="/inventory", tags=["inventory"])
+router = APIRouter(prefix="/inventory", tags=["inventory"], route_class=JsonBodyRoute)
 
 
 @router.get("/levels")
@@ -41,7 +43,7 @@ def ledger(
     sku: Annotated[str | None, Query(max_length=64)] = None,
     warehouse: Annotated[str | None, Query(max_length=20)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    before_id: Annotated[int | None, Query(ge=1)] = None,
+    before_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
     db: Database = Depends(get_db),
     _: Principal = Depends(require("inventory:read")),
 ) -> JSON:

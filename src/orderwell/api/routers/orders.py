@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query
 
+from orderwell.api.bodies import JsonBodyRoute
 from orderwell.api.deps import get_db, require
 from orderwell.api.responses import JSON
 from orderwell.domain.lifecycle import OrderStatus
@@ -23,7 +24,15 @@ from orderwell.services.ordering import place_order
 from orderwell.services.tokens import Principal
 from orderwell.store.db import Database
 
-router = APIRouter(prefix="/orders", tags=["orders"])
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """Query times without an offset are read as UTC, the zone every timestamp is stored in."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
+router = APIRouter(prefix="/orders", tags=["orders"], route_class=JsonBodyRoute)
 
 
 def _detail(db: Database, order_id: int, status_code: int = 200) -> JSON:
@@ -50,8 +59,12 @@ def create_order(
 def list_orders(
     status: OrderStatus | None = None,
     channel: Annotated[str | None, Query(max_length=40)] = None,
-    placed_from: datetime | None = None,
-    placed_to: datetime | None = None,
+    placed_from: Annotated[
+        datetime | None, Query(description="placed at or after; ISO 8601, UTC if no offset")
+    ] = None,
+    placed_to: Annotated[
+        datetime | None, Query(description="placed before; ISO 8601, UTC if no offset")
+    ] = None,
     sku: Annotated[str | None, Query(max_length=64)] = None,
     customer_email: Annotated[str | None, Query(max_length=254)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
@@ -60,7 +73,12 @@ def list_orders(
     _: Principal = Depends(require("orders:read")),
 ) -> JSON:
     f = q.OrderFilter(
-        status.value if status else None, channel, placed_from, placed_to, sku, customer_email
+        status.value if status else None,
+        channel,
+        _utc(placed_from),
+        _utc(placed_to),
+        sku,
+        customer_email,
     )
     with db.read() as conn:
         items, next_cursor = q.list_orders(conn, f, limit=limit, cursor=cursor)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends
 
+from orderwell.api.bodies import JsonBodyRoute
 from orderwell.api.deps import get_db, require
 from orderwell.api.responses import JSON
 from orderwell.domain.errors import InvalidInput
@@ -14,7 +15,7 @@ from orderwell.services.tokens import Principal
 from orderwell.services.warehouses import BinIn, WarehouseIn, upsert_bins, upsert_warehouse
 from orderwell.store.db import Database
 
-router = APIRouter(prefix="/warehouses", tags=["warehouses"])
+router = APIRouter(prefix="/warehouses", tags=["warehouses"], route_class=JsonBodyRoute)
 
 
 @router.get("")
