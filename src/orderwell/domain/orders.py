@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
 import orjson
 import pycountry
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from orderwell.domain.errors import InvalidInput
 from orderwell.domain.money import check_currency, to_amount
@@ -109,7 +109,8 @@ class PlaceOrder(_Strict):
     payment_status: PaymentStatus = PaymentStatus.PENDING
     allow_partial_shipment: bool = True
     notes: Annotated[str | None, Field(default=None, max_length=2000)] = None
-    placed_at: datetime | None = None
+    # Aware only: a naive time is ambiguous, and the UTC column refuses it at INSERT.
+    placed_at: AwareDatetime | None = None
     totals: Totals | None = None
 
     def fingerprint(self) -> str:
