@@ -1,0 +1,209 @@
+"""A warehouse floor for the fulfilment tests, and the invariants checked after every step."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from orderwell.domain.lifecycle import BUCKETS
+from orderwell.services.catalog import ProductIn, upsert_products
+from orderwell.services.inventory import ReceiveIn, receive
+from orderwell.services.packing import (
+    ClosePackage,
+    ItemScan,
+    PackageIn,
+    StartPacking,
+    close_package,
+    close_shipment,
+    open_package,
+    scan_into_package,
+    start_packing,
+)
+from orderwell.services.picking import PickScan, ShortReason, confirm_pick
+from orderwell.services.shipping import LabelIn, buy_label, confirm_shipment
+from orderwell.services.warehouses import BinIn, WarehouseIn, upsert_bins, upsert_warehouse
+from orderwell.services.waves import WaveRelease, release_waves
+from orderwell.store import tables
+from orderwell.store.db import Database
+from orderwell.store.tables_fulfilment import picks, shipment_lines, shipments
+
+# Tuesday 10:00 UTC: before every service's cut-off, so ship dates are today.
+NOW = datetime(2026, 3, 3, 10, 0, tzinfo=UTC)
+PROMISED = date(2026, 3, 10)
+
+
+def floor(db: Database, stock: dict[tuple[str, str, str], int]) -> None:
+    """WH1 (Berlin 10115) and WH2 (Munich 80331) with bins A-01..A-04; SKU-1..SKU-3.
+
+    ``stock`` maps (sku, warehouse, bin) to units received there.
+    """
+    db.clock = lambda: NOW
+    for priority, (code, postal, city) in enumerate(
+        (("WH1", "10115", "Berlin"), ("WH2", "80331", "Munich")), start=1
+    ):
+        upsert_warehouse(
+            db,
+            WarehouseIn(
+                code=code,
+                name=f"Warehouse {code}",
+                address_line1="1 Dock Road",
+                city=city,
+                postal_code=postal,
+                country="DE",
+                priority=priority,
+            ),
+        )
+        upsert_bins(db, code, [BinIn(code=f"A-0{n}", walk_sequence=n * 10) for n in range(1, 5)])
+    upsert_products(
+        db,
+        [
+            ProductIn(
+                sku=f"SKU-{n}",
+                name=f"Product {n}",
+                barcode=f"400000000{n:04d}",
+                price=Decimal("10.00"),
+                currency="EUR",
+                weight_g=400,
+                length_mm=120,
+                width_mm=80,
+                height_mm=40,
+            )
+            for n in range(1, 4)
+        ],
+    )
+    for (sku, wh, bin_code), qty in stock.items():
+        receive(db, ReceiveIn(sku=sku, warehouse=wh, bin=bin_code, quantity=qty), actor="test")
+
+
+def open_picks(db: Database, order_id: int | None = None) -> list[Any]:
+    with db.read() as conn:
+        q = sa.select(picks).where(picks.c.status == "open").order_by(picks.c.id)
+        if order_id is not None:
+            q = q.where(picks.c.order_id == order_id)
+        return list(conn.execute(q).all())
+
+
+def bin_of(db: Database, bin_id: int) -> str:
+    with db.read() as conn:
+        return str(
+            conn.execute(
+                sa.select(tables.bins.c.code).where(tables.bins.c.id == bin_id)
+            ).scalar_one()
+        )
+
+
+def pick_all(db: Database, warehouse: str, order_id: int | None = None) -> None:
+    """Release a wave at ``warehouse`` and pick everything on it as expected."""
+    release_waves(db, WaveRelease(warehouse=warehouse), actor="test")
+    for p in open_picks(db, order_id):
+        confirm_pick(
+            db,
+            p.pick_list_id,
+            p.id,
+            PickScan(bin=bin_of(db, p.bin_id), product=p.sku, quantity=p.qty_expected),
+            actor="picker",
+        )
+
+
+def pack_and_ship(db: Database, warehouse: str, order_ref: str, weight_g: int = 900) -> int:
+    """Pack everything picked for the order at ``warehouse`` in one box, label and ship it."""
+    started = start_packing(db, StartPacking(warehouse=warehouse, order=order_ref), actor="packer")
+    package = open_package(db, started.shipment_id, PackageIn(), actor="packer")
+    for sku, qty in started.lines.items():
+        scan_into_package(db, package, ItemScan(product=sku, quantity=qty), actor="packer")
+    close_package(db, package, ClosePackage(weight_g=weight_g), actor="packer")
+    close_shipment(db, started.shipment_id, actor="packer")
+    buy_label(db, started.shipment_id, LabelIn(), actor="packer")
+    confirm_shipment(db, started.shipment_id, actor="shipper")
+    return started.shipment_id
+
+
+def short(qty: int) -> dict[str, Any]:
+    return {"quantity": qty, "short_reason": ShortReason.NOT_FOUND}
+
+
+def fulfilment_breaches(db: Database) -> list[str]:
+    """Units conserved, stock explained by the ledger, and every unit physically somewhere.
+
+    - every line's buckets add up to its quantity; allocations hold its reserved units;
+    - per product and warehouse, the ledger's deltas sum to on_hand and reserved;
+    - reserved = allocated units + units picked there and not yet shipped;
+    - on_hand = units in the bins + units picked there and not yet shipped (totes, boxes).
+    """
+    found: list[str] = []
+    with db.read() as conn:
+        lines = conn.execute(sa.select(tables.order_lines)).all()
+        allocated: dict[int, int] = defaultdict(int)
+        allocated_at: dict[tuple[int, int], int] = defaultdict(int)
+        for a in conn.execute(sa.select(tables.allocations)):
+            allocated[a.order_line_id] += a.quantity
+            allocated_at[(a.product_id, a.warehouse_id)] += a.quantity
+        for ln in lines:
+            total = sum(getattr(ln, b.column) for b in BUCKETS)
+            if total != ln.quantity:
+                found.append(f"line {ln.id}: buckets add up to {total}, not {ln.quantity}")
+            if allocated[ln.id] != ln.qty_reserved:
+                found.append(
+                    f"line {ln.id}: {ln.qty_reserved} reserved, {allocated[ln.id]} allocated"
+                )
+        in_hand: dict[tuple[int, int], int] = defaultdict(int)  # picked, not yet shipped
+        for r in conn.execute(
+            sa.select(
+                picks.c.product_id, picks.c.warehouse_id, sa.func.sum(picks.c.qty_picked)
+            ).group_by(picks.c.product_id, picks.c.warehouse_id)
+        ):
+            in_hand[(r[0], r[1])] += int(r[2])
+        for r in conn.execute(
+            sa.select(
+                shipment_lines.c.product_id,
+                shipments.c.warehouse_id,
+                sa.func.sum(shipment_lines.c.quantity),
+            )
+            .join(shipments, shipments.c.id == shipment_lines.c.shipment_id)
+            .where(shipments.c.shipped_at.is_not(None))
+            .group_by(shipment_lines.c.product_id, shipments.c.warehouse_id)
+        ):
+            in_hand[(r[0], r[1])] -= int(r[2])
+        in_bins: dict[tuple[int, int], int] = defaultdict(int)
+        for r in conn.execute(
+            sa.select(
+                tables.bin_stock.c.product_id,
+                tables.bins.c.warehouse_id,
+                sa.func.sum(tables.bin_stock.c.on_hand),
+            )
+            .join(tables.bins, tables.bins.c.id == tables.bin_stock.c.bin_id)
+            .group_by(tables.bin_stock.c.product_id, tables.bins.c.warehouse_id)
+        ):
+            in_bins[(r[0], r[1])] = int(r[2])
+        ledger = {
+            (r[0], r[1]): (int(r[2]), int(r[3]))
+            for r in conn.execute(
+                sa.select(
+                    tables.stock_ledger.c.product_id,
+                    tables.stock_ledger.c.warehouse_id,
+                    sa.func.sum(tables.stock_ledger.c.delta_on_hand),
+                    sa.func.sum(tables.stock_ledger.c.delta_reserved),
+                ).group_by(tables.stock_ledger.c.product_id, tables.stock_ledger.c.warehouse_id)
+            )
+        }
+        for s in conn.execute(sa.select(tables.stock)):
+            key = (s.product_id, s.warehouse_id)
+            if ledger.get(key) != (s.on_hand, s.reserved):
+                found.append(
+                    f"stock {key} is {(s.on_hand, s.reserved)}, ledger says {ledger.get(key)}"
+                )
+            if s.reserved != allocated_at[key] + in_hand[key]:
+                found.append(
+                    f"stock {key}: reserved {s.reserved} != allocated {allocated_at[key]}"
+                    f" + picked-not-shipped {in_hand[key]}"
+                )
+            if s.on_hand != in_bins[key] + in_hand[key]:
+                found.append(
+                    f"stock {key}: on_hand {s.on_hand} != in bins {in_bins[key]}"
+                    f" + picked-not-shipped {in_hand[key]}"
+                )
+    return found
