@@ -80,6 +80,13 @@ class TokenVerifier:
         self.ttl = ttl
         self._cache: dict[str, tuple[float, Principal]] = {}
 
+    def cached(self, token: str) -> Principal | None:
+        """The remembered principal for ``token``, without touching the database."""
+        hit = self._cache.get(_hash(token))
+        if hit is not None and hit[0] > time.monotonic():
+            return hit[1]
+        return None
+
     def verify(self, token: str) -> Principal:
         digest = _hash(token)
         hit = self._cache.get(digest)

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
@@ -40,13 +41,24 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def _json_text(value: Any) -> str:
+    # orjson: several times faster than json.dumps for the timeline and outbox payloads
+    # written with every change; non-string keys become strings, as json.dumps does.
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
 def make_engine(url: str, *, sqlite_synchronous: str = "full", pool_size: int = 10) -> Engine:
     url = normalise_url(url)
+    json_args: dict[str, Any] = {"json_serializer": _json_text, "json_deserializer": orjson.loads}
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = sa.create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, **json_args
+        )
         _configure_sqlite(engine, sqlite_synchronous)
         return engine
-    return sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return sa.create_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, **json_args
+    )
 
 
 def _configure_sqlite(engine: Engine, synchronous: str) -> None:

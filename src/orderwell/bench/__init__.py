@@ -1,0 +1,1 @@
+"""Benchmarks behind ``orderwell bench``: figures as JSON lines, with same-run baselines."""

@@ -1,0 +1,153 @@
+"""Orders placed through ``place_order`` in this process (or in several processes).
+
+The timed loop calls the service with already-validated ``PlaceOrder`` objects, as every
+channel does after parsing its input; HTTP parsing and validation are measured by the
+HTTP phase. Each order carries its own Idempotency-Key, so the unique-key path runs.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import time
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import event
+
+from orderwell.bench.common import RunResult
+from orderwell.domain.orders import PlaceOrder
+from orderwell.services.ordering import place_order
+from orderwell.store.db import Database
+
+
+def build_orders(bodies: list[dict[str, Any]]) -> list[PlaceOrder]:
+    return [PlaceOrder.model_validate(b) for b in bodies]
+
+
+def place_timed(
+    db: Database,
+    requests: list[PlaceOrder],
+    *,
+    key_prefix: str,
+    time_limit: float,
+    tick: Callable[[], None] = lambda: None,
+) -> RunResult:
+    result = RunResult(0, 0.0)
+    start = time.perf_counter()
+    for i, request in enumerate(requests):
+        t0 = time.perf_counter()
+        placed = place_order(db, request, actor="bench", idempotency_key=f"{key_prefix}-{i}")
+        t1 = time.perf_counter()
+        if not placed.created:
+            raise AssertionError(f"bench order {i} was taken for a replay")
+        result.latencies_ms.append((t1 - t0) * 1000)
+        result.orders += 1
+        tick()
+        if t1 - start > time_limit:
+            break
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def count_statements(db: Database, requests: list[PlaceOrder], *, key_prefix: str) -> float:
+    """Statements the database receives per order, BEGIN/COMMIT/ROLLBACK not counted.
+
+    An executemany (several rows, one statement text) counts once: it is one round trip
+    on both drivers as SQLAlchemy batches it.
+    """
+    counted = 0
+
+    def on_execute(*args: Any) -> None:
+        nonlocal counted
+        statement: str = args[2]
+        head = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else ""
+        if head not in {"BEGIN", "COMMIT", "ROLLBACK"}:
+            counted += 1
+
+    event.listen(db.engine, "before_cursor_execute", on_execute)
+    try:
+        for i, request in enumerate(requests):
+            if not place_order(
+                db, request, actor="bench", idempotency_key=f"{key_prefix}-{i}"
+            ).created:
+                raise AssertionError("statement count run hit a replay")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", on_execute)
+    return counted / max(len(requests), 1)
+
+
+def _worker(
+    raw: bool,
+    url: str,
+    bodies: list[dict[str, Any]],
+    key_prefix: str,
+    time_limit: float,
+    start: Any,
+    results: Any,
+) -> None:
+    """One bench process: prepare, wait for the others, place its orders, report back."""
+    try:
+        if raw:
+            from orderwell.bench.raw import run_postgres
+
+            run = run_postgres(
+                url, bodies, time_limit=time_limit, tick=lambda: None, ready=start.wait
+            )
+        else:
+            requests = build_orders(bodies)
+            db = Database.from_url(url, pool_size=1)
+            try:
+                with db.read():  # connect before the clock starts
+                    pass
+                start.wait()
+                run = place_timed(db, requests, key_prefix=key_prefix, time_limit=time_limit)
+            finally:
+                db.dispose()
+        results.put((run.orders, run.latencies_ms))
+    except BaseException as exc:  # the parent must hear of it rather than wait forever
+        results.put((-1, [repr(exc)]))
+        raise
+
+
+def place_in_processes(
+    url: str,
+    bodies: list[dict[str, Any]],
+    *,
+    processes: int,
+    key_prefix: str,
+    time_limit: float,
+    raw: bool = False,
+    tick: Callable[[int], None] = lambda n: None,
+) -> RunResult:
+    """``processes`` OS processes placing ``bodies`` between them, all started together.
+
+    ``raw`` places them with the raw psycopg baseline instead of the service.
+    """
+    ctx = mp.get_context("spawn")
+    start = ctx.Barrier(processes + 1)
+    results = ctx.Queue()
+    shares = [bodies[i::processes] for i in range(processes)]
+    workers = [
+        ctx.Process(
+            target=_worker,
+            args=(raw, url, share, f"{key_prefix}-p{i}", time_limit, start, results),
+            daemon=True,
+        )
+        for i, share in enumerate(shares)
+    ]
+    for w in workers:
+        w.start()
+    start.wait(timeout=120)
+    t0 = time.perf_counter()
+    run = RunResult(0, 0.0)
+    for _ in workers:
+        done, latencies = results.get(timeout=time_limit + 120)
+        if done < 0:
+            raise RuntimeError(f"a bench process failed: {latencies[0]}")
+        run.orders += done
+        run.latencies_ms.extend(latencies)
+        tick(done)
+    run.seconds = time.perf_counter() - t0
+    for w in workers:
+        w.join(timeout=30)
+    return run
