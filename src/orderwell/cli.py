@@ -125,5 +125,182 @@ def bench_place_orders(
     run(orders=orders, http_orders=http_orders)
 
 
-def main() -> None:  # pragma: no cover
-    app()
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="Work until nothing is due, then exit.")] = False,
+) -> None:
+    """Deliver webhooks, publish events, send customer messages, watch for disruptions."""
+    import logging
+    import signal
+    import threading
+
+    from orderwell.outbox.worker import Worker
+
+    s = get_settings()
+    logging.basicConfig(level=s.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    w = Worker(_db(), s)
+    try:
+        if once:
+            totals = w.run_until_idle()
+            console.print(totals)
+            return
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        w.run(stop)
+    finally:
+        w.close()
+
+
+@bench_app.command("outbox")
+def bench_outbox(
+    events: Annotated[int, typer.Option(help="Events per run.")] = 5000,
+) -> None:
+    """Webhook events delivered per second to a local receiver, 1 and 4 workers (PostgreSQL)."""
+    from orderwell.bench.outbox import run
+
+    run(events=events)
+
+
+# --- warehouse execution: waves, shipping, tracking (docs/warehouse.md) ----------------------
+
+wave_app = typer.Typer(help="Pick waves and pick lists.", no_args_is_help=True)
+ship_app = typer.Typer(help="Labels, shipment confirmation, manifests, tracking.", no_args_is_help=True)
+app.add_typer(wave_app, name="wave")
+app.add_typer(ship_app, name="ship")
+
+
+@wave_app.command("release")
+def wave_release(
+    warehouse: Annotated[str, typer.Argument(help="Warehouse code.")],
+    pickers: Annotated[int, typer.Option(help="Pick lists per wave.")] = 4,
+    max_orders: Annotated[int, typer.Option(help="Orders per wave at most.")] = 96,
+    max_units: Annotated[int, typer.Option(help="Units per wave at most.")] = 600,
+    totes: Annotated[int, typer.Option(help="Tote slots per picker's cart.")] = 24,
+) -> None:
+    """Release the warehouse's reserved orders into waves, pick lists sorted by walk order."""
+    from orderwell.services.waves import WaveRelease, release_waves
+
+    rules = WaveRelease(warehouse=warehouse, pickers=pickers, max_orders_per_wave=max_orders,
+                        max_units_per_wave=max_units, totes_per_picker=totes)
+    released = release_waves(_db(), rules, actor="cli:wave")
+    if not released:
+        console.print("nothing to release")
+    table = Table("wave", "orders", "units", "pick lists")
+    for w in released:
+        table.add_row(w.code, str(w.orders), str(w.units), ", ".join(map(str, w.pick_list_ids)))
+    console.print(table)
+
+
+@wave_app.command("pick-list")
+def wave_pick_list(
+    pick_list_id: Annotated[int, typer.Argument(help="Pick list id.")],
+    pdf: Annotated[Path, typer.Option(help="Write the printable PDF here.")],
+) -> None:
+    """Write a pick list as PDF (Code 128 barcodes for bins, SKUs and totes)."""
+    from orderwell.services.fulfilment_documents import pick_list_pdf
+
+    pdf.write_bytes(pick_list_pdf(_db(), pick_list_id))
+    console.print(f"wrote {pdf}")
+
+
+@ship_app.command("label")
+def ship_label(
+    shipment_id: Annotated[int, typer.Argument()],
+    pdf: Annotated[Path | None, typer.Option(help="Write package 1's 4x6 label PDF here.")] = None,
+    zpl: Annotated[Path | None, typer.Option(help="Write every package's ZPL here.")] = None,
+) -> None:
+    """Rate-shop and buy the label of a packed shipment."""
+    from orderwell.services.fulfilment_documents import label_pdf, label_zpl
+    from orderwell.services.shipping import LabelIn, buy_label
+
+    database = _db()
+    bought = buy_label(database, shipment_id, LabelIn(), actor="cli:ship")
+    console.print(f"{bought.service_name} {bought.amount} {bought.currency} {bought.tracking_number}")
+    console.print(bought.reason)
+    if pdf:
+        pdf.write_bytes(label_pdf(database, shipment_id))
+    if zpl:
+        zpl.write_text(label_zpl(database, shipment_id))
+
+
+@ship_app.command("confirm")
+def ship_confirm(shipment_id: Annotated[int, typer.Argument()]) -> None:
+    """Hand a labelled shipment to the carrier: stock consumed, units shipped."""
+    from orderwell.services.shipping import confirm_shipment
+
+    console.print(f"order is now {confirm_shipment(_db(), shipment_id, actor='cli:ship')}")
+
+
+@ship_app.command("manifest")
+def ship_manifest(
+    carrier: Annotated[str, typer.Option(help="Carrier code, e.g. table.")],
+    warehouse: Annotated[str, typer.Option(help="Warehouse code.")],
+    pdf: Annotated[Path | None, typer.Option(help="Write the manifest PDF here.")] = None,
+    csv: Annotated[Path | None, typer.Option(help="Write the manifest CSV here.")] = None,
+) -> None:
+    """Close the end-of-day manifest of a carrier at a warehouse."""
+    from orderwell.services.fulfilment_documents import manifest_csv, manifest_pdf
+    from orderwell.services.shipping import ManifestIn, close_manifest
+
+    database = _db()
+    manifest_id = close_manifest(database, ManifestIn(carrier=carrier, warehouse=warehouse), actor="cli:ship")
+    if pdf:
+        pdf.write_bytes(manifest_pdf(database, manifest_id))
+    if csv:
+        csv.write_text(manifest_csv(database, manifest_id))
+    console.print(f"manifest {manifest_id} closed")
+
+
+@ship_app.command("track")
+def ship_track(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    carrier: Annotated[str, typer.Option(help="Carrier of rows without a carrier column.")] = "table",
+) -> None:
+    """Ingest tracking events from a CSV or JSON file (columns in docs/warehouse.md)."""
+    from orderwell.carriers.events import parse_tracking_csv, parse_tracking_json
+    from orderwell.services.tracking import ingest_events
+
+    text = file.read_text(encoding="utf-8")
+    if file.suffix.lower() == ".json":
+        events = parse_tracking_json(text, carrier=carrier)
+    else:
+        events = parse_tracking_csv(text, carrier=carrier)
+    result = ingest_events(_db(), events, source="bulk", actor="cli:track",
+                           field_of=lambda i: f"{file.name}: event {i + 1}")
+    console.print(f"{result.stored} stored, {result.duplicates} repeats, "
+                  f"{len(result.delivered_shipments)} shipment(s) delivered")
+
+
+@bench_app.command("waves")
+def bench_waves(
+    orders: Annotated[int, typer.Option(help="Orders for the pure planning figure.")] = 10_000,
+    bins: Annotated[int, typer.Option(help="Bins in the warehouse.")] = 500,
+    db_orders: Annotated[int, typer.Option(help="Orders for the SQLite release figure (0: skip).")] = 2000,
+) -> None:
+    """Plan waves and pick paths for 10,000 reserved orders across 500 bins (target <= 1 s)."""
+    from orderwell.bench.waves import run
+
+    run(orders=orders, bins=bins, db_orders=db_orders)
+
+
+@bench_app.command("ship")
+def bench_ship(
+    shipments: Annotated[int, typer.Option(help="Shipments per engine.")] = 300,
+) -> None:
+    """Shipments confirmed per second on SQLite and PostgreSQL (ORDERWELL_BENCH_DATABASE_URL)."""
+    from orderwell.bench.ship import run
+
+    run(shipments=shipments)
+
+
+def main() -> None:
+    """Entry point: expected errors (bad input, conflicts) print one line, not a traceback."""
+    from orderwell.domain.errors import OrderwellError
+
+    try:
+        app()
+    except OrderwellError as exc:
+        where = f" ({exc.field})" if exc.field else ""
+        err.print(f"[red]{exc.code}[/red]{where}: {exc.message}")
+        raise SystemExit(1) from None

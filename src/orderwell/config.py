@@ -22,6 +22,40 @@ class Settings(BaseSettings):
     token_cache_seconds: float = 10.0
     order_number_prefix: str = "OW-"
     log_level: str = "info"
+    # Days a customer has to open a return, from delivery (or shipment when delivery was
+    # never reported), for channels without their own window in channel_settings.
+    return_window_days: int = 30
+    # What a refund does with the shipping the customer paid: never, if_all_returned,
+    # always, or if_our_fault (damaged, wrong item, not as described).
+    refund_shipping_rule: str = "if_our_fault"
+    # --- Outbound: the worker, webhooks, event stream, customer messages (docs/outbound.md)
+    # Run the worker inside `orderwell serve`; unset means yes on SQLite (the one-command
+    # laptop setup) and no on PostgreSQL, where `orderwell worker` runs on its own.
+    inprocess_worker: bool | None = None
+    worker_poll_seconds: float = 1.0
+    worker_batch_size: int = 50
+    # A claimed delivery belongs to its worker this long; a crashed worker's work comes
+    # back after it. Longer than the webhook timeout, so no two workers overlap.
+    worker_lease_seconds: float = 60.0
+    webhook_timeout_seconds: float = 10.0
+    webhook_max_attempts: int = 12
+    watcher_interval_seconds: float = 60.0
+    # nats://host:port; unset means no event stream.
+    nats_url: str | None = None
+    nats_stream: str = "ORDERWELL"
+    nats_subject_prefix: str = "orderwell"
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    # Sender and shop name for channels without their own in channel_settings.
+    mail_from: str = "Orderwell <orders@localhost.localdomain>"
+    shop_name: str = "Orderwell"
+    # Base of the links in messages (the customer tracking page).
+    public_url: str = "http://127.0.0.1:8000"
+    # Key of the customer tracking links; unset, the database keeps one it made itself.
+    secret_key: str | None = None
 
 
 @lru_cache(maxsize=1)

@@ -2,24 +2,83 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
 from fastapi import FastAPI
 
 from orderwell import __version__
 from orderwell.api import errors
 from orderwell.api.responses import JSON
-from orderwell.api.routers import catalog, inventory, orders, warehouses
+from orderwell.api.routers import (
+    aftersale,
+    catalog,
+    fulfilment,
+    inventory,
+    orders,
+    outbound,
+    warehouses,
+)
+from orderwell.api.routers import tracking as carrier_tracking
 from orderwell.config import Settings, get_settings
 from orderwell.services.tokens import TokenVerifier
 from orderwell.store.db import Database
+from orderwell.web import tracking
 
-ROUTERS = [catalog.router, warehouses.router, inventory.router, orders.router]
+ROUTERS = [
+    catalog.router,
+    warehouses.router,
+    inventory.router,
+    orders.router,
+    aftersale.router,
+    outbound.router,
+    tracking.router,
+    fulfilment.router,
+    carrier_tracking.router,
+]
 
 # Routes anyone may call: liveness and the API's own documentation.
-PUBLIC_PATHS = frozenset({"/health", "/docs", "/docs/oauth2-redirect", "/openapi.json", "/redoc"})
+PUBLIC_PATHS = frozenset(
+    {
+        "/health",
+        "/docs",
+        "/docs/oauth2-redirect",
+        "/openapi.json",
+        "/redoc",
+        "/track/{token}",
+        "/track/{token}/return",
+    }
+)
 
 
-def create_app(db: Database | None = None, settings: Settings | None = None) -> FastAPI:
+def _lifespan(
+    db: Database, settings: Settings
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Start the in-process worker with the app and stop it, finishing its pass, after."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        from orderwell.outbox.worker import start_in_thread
+
+        thread, stop = start_in_thread(db, settings)
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join(timeout=30)
+
+    return lifespan
+
+
+def create_app(
+    db: Database | None = None, settings: Settings | None = None, *, worker: bool | None = None
+) -> FastAPI:
+    """``worker``: run the outbox worker in a thread; by default only when the app opens its
+    own database (``orderwell serve``) and ORDERWELL_INPROCESS_WORKER says so (SQLite)."""
+    from orderwell.outbox.worker import wants_inprocess_worker
+
     settings = settings or get_settings()
+    run_worker = worker if worker is not None else db is None and wants_inprocess_worker(settings)
     db = db or Database.from_url(
         settings.database_url, sqlite_synchronous=settings.sqlite_synchronous
     )
@@ -28,6 +87,7 @@ def create_app(db: Database | None = None, settings: Settings | None = None) -> 
         version=__version__,
         description="Order management: orders from every channel, stock you can trust.",
         default_response_class=JSON,
+        lifespan=_lifespan(db, settings) if run_worker else None,
     )
     app.state.db = db
     app.state.tokens = TokenVerifier(db, ttl=settings.token_cache_seconds)

@@ -31,6 +31,23 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "orders:place": frozenset({Role.ADMIN, Role.MANAGER, Role.SUPPORT, Role.INTEGRATION}),
     "orders:hold": frozenset({Role.ADMIN, Role.MANAGER, Role.SUPPORT}),
     "orders:cancel": frozenset({Role.ADMIN, Role.MANAGER, Role.SUPPORT, Role.INTEGRATION}),
+    # Warehouse execution: waves, picking, packing, labels, manifests.
+    "fulfilment:read": ALL,
+    "fulfilment:write": frozenset({Role.ADMIN, Role.MANAGER, Role.WAREHOUSE}),
+    # Carrier tracking events (webhook and bulk upload).
+    "tracking:ingest": frozenset({Role.ADMIN, Role.MANAGER, Role.INTEGRATION}),
+    # After the sale: payments ledger, returns (RMA), refunds, exchanges.
+    "payments:record": frozenset({Role.ADMIN, Role.MANAGER, Role.INTEGRATION}),
+    "returns:request": frozenset({Role.ADMIN, Role.MANAGER, Role.SUPPORT, Role.INTEGRATION}),
+    "returns:manage": frozenset({Role.ADMIN, Role.MANAGER, Role.SUPPORT}),
+    "returns:receive": frozenset({Role.ADMIN, Role.MANAGER, Role.WAREHOUSE}),
+    "refunds:issue": frozenset({Role.ADMIN, Role.MANAGER, Role.SUPPORT}),
+    # Outbound: webhook subscriptions and deliveries, customer messages, channel settings.
+    "webhooks:read": frozenset({Role.ADMIN, Role.MANAGER, Role.INTEGRATION, Role.VIEWER}),
+    "webhooks:write": frozenset({Role.ADMIN, Role.MANAGER, Role.INTEGRATION}),
+    "messages:read": frozenset({Role.ADMIN, Role.MANAGER, Role.SUPPORT, Role.VIEWER}),
+    "settings:read": frozenset({Role.ADMIN, Role.MANAGER, Role.SUPPORT, Role.VIEWER}),
+    "settings:write": frozenset({Role.ADMIN, Role.MANAGER}),
 }
 
 

@@ -1,0 +1,235 @@
+"""Customer messages through a real SMTP server (aiosmtpd): what arrives, to whom, with
+which links; opt-out, per-channel sender, once per event; the disruption watcher."""
+
+from __future__ import annotations
+
+import re
+import socket
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from orderwell.notify.smtp import SmtpSender
+from orderwell.outbox.worker import Worker
+from orderwell.queries.orders import timeline
+from orderwell.services.channel_settings import ChannelSettingsIn, put_channel_settings
+from orderwell.services.messages import list_messages
+from orderwell.services.ordering import place_order
+from orderwell.services.timeline import record
+from orderwell.services.tracking_links import link_key, order_for_token
+from orderwell.store.db import Database
+from orderwell.store.tables_outbound import order_disruptions
+from tests.helpers import order, seed
+from tests.integration.receiver import worker_settings
+
+UPS_LINK = "https://www.ups.com/track?tracknum=1Z999AA10123456784"
+
+
+class Mailbox:
+    def __init__(self) -> None:
+        self.envelopes: list[Envelope] = []
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
+    ) -> str:
+        if address.endswith("@refuse.example"):
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+    def messages(self) -> list[EmailMessage]:
+        out = []
+        for env in self.envelopes:
+            content = env.original_content or env.content
+            assert isinstance(content, bytes)
+            parsed = message_from_bytes(content, policy=policy.default)
+            assert isinstance(parsed, EmailMessage)
+            out.append(parsed)
+        return out
+
+
+@pytest.fixture
+def mailbox() -> Iterator[tuple[Mailbox, int]]:
+    box = Mailbox()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield box, port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def worker(db: Database, mailbox: tuple[Mailbox, int]) -> Iterator[Worker]:
+    w = Worker(db, worker_settings(), name="mailer", smtp=SmtpSender("127.0.0.1", mailbox[1]))
+    yield w
+    w.close()
+
+
+def _text(msg: EmailMessage) -> str:
+    part = msg.get_body(preferencelist=("plain",))
+    assert part is not None
+    return str(part.get_content())
+
+
+def _html(msg: EmailMessage) -> str:
+    part = msg.get_body(preferencelist=("html",))
+    assert part is not None
+    return str(part.get_content())
+
+
+def _ship(db: Database, order_id: int) -> None:
+    """The event the shipping service writes when a parcel leaves (services/shipping.py)."""
+
+    def work(conn: sa.Connection) -> None:
+        record(
+            conn,
+            order_id,
+            "order.shipped",
+            "shipment 1 handed to ups",
+            actor="test",
+            at=db.clock(),
+            data={
+                "carrier": "ups",
+                "carrier_name": "UPS",
+                "tracking_number": "1Z999AA10123456784",
+                "tracking_url": UPS_LINK,
+                "expected_delivery_date": "2030-06-13",
+            },
+        )
+
+    db.write(work)
+
+
+def test_order_received_arrives_with_subject_recipient_and_tracking_page(
+    db: Database, mailbox: tuple[Mailbox, int], worker: Worker
+) -> None:
+    seed(db, stock={("SKU-1", "WH1"): 5})
+    placed = place_order(db, order({"SKU-1": 2}), actor="test")
+
+    worker.run_until_idle()
+
+    [msg] = mailbox[0].messages()
+    assert mailbox[0].envelopes[0].rcpt_tos == ["ada@example.com"]
+    assert msg["To"] == "ada@example.com"
+    assert msg["Subject"] == "Thank you for your order OW-000001"
+    link = re.search(r"http://shop\.test/track/([A-Za-z0-9_-]+)", _text(msg))
+    assert link is not None
+    assert order_for_token(link_key(db), link.group(1)) == placed.order_id
+    assert "2 x Product 1" in _text(msg)
+    with db.read() as conn:
+        [row] = list_messages(conn, order_id=placed.order_id)
+        events = [e["type"] for e in timeline(conn, placed.order_id)]
+    assert row["status"] == "sent" and row["message_id"] == msg["Message-ID"]
+    assert events == ["order.placed", "message.sent"]
+
+
+def test_shipped_message_carries_the_tracking_link_and_is_sent_once(
+    db: Database, mailbox: tuple[Mailbox, int], worker: Worker
+) -> None:
+    seed(db, stock={("SKU-1", "WH1"): 5})
+    placed = place_order(db, order({"SKU-1": 1}), actor="test")
+    _ship(db, placed.order_id)
+
+    worker.run_until_idle()
+    worker.run_until_idle()  # a second run sends nothing new
+
+    subjects = [m["Subject"] for m in mailbox[0].messages()]
+    assert sorted(subjects) == [
+        "Thank you for your order OW-000001",
+        "Your order OW-000001 is on its way",
+    ]
+    shipped = next(m for m in mailbox[0].messages() if "on its way" in m["Subject"])
+    assert UPS_LINK in _text(shipped)
+    assert UPS_LINK.replace("&", "&amp;") in _html(shipped)
+    assert "1Z999AA10123456784" in _text(shipped) and "UPS" in _text(shipped)
+
+
+def test_channel_sender_branding_and_opt_out(
+    db: Database, mailbox: tuple[Mailbox, int], worker: Worker
+) -> None:
+    put_channel_settings(
+        db,
+        "api",
+        ChannelSettingsIn(
+            sender="Kite & Co <orders@kite.example>",
+            branding={"shop_name": "Kite & Co", "colour": "#0b6e4f"},
+            opted_out_emails=["Ada@Example.com"],
+        ),
+    )
+    seed(db, stock={("SKU-1", "WH1"): 5})
+    placed = place_order(db, order({"SKU-1": 1}), actor="test")
+    _ship(db, placed.order_id)
+
+    worker.run_until_idle()
+
+    # Order confirmation is essential and goes out; the shipping update was turned off.
+    [msg] = mailbox[0].messages()
+    assert msg["From"] == "Kite & Co <orders@kite.example>"
+    assert "Kite &amp; Co" in _html(msg) and "#0b6e4f" in _html(msg)
+    with db.read() as conn:
+        rows = {r["kind"]: r for r in list_messages(conn, order_id=placed.order_id)}
+    assert rows["order_received"]["status"] == "sent"
+    assert rows["shipped"]["status"] == "suppressed"
+    assert "opted out" in rows["shipped"]["last_error"]
+
+
+def test_refused_mailbox_fails_once_and_is_not_retried(
+    db: Database, mailbox: tuple[Mailbox, int], worker: Worker
+) -> None:
+    seed(db, stock={("SKU-1", "WH1"): 5})
+    place_order(
+        db,
+        order({"SKU-1": 1}, customer={"email": "nobody@refuse.example", "name": "No Body"}),
+        actor="test",
+    )
+
+    worker.run_until_idle()
+    worker.run_until_idle()
+
+    assert mailbox[0].envelopes == []
+    with db.read() as conn:
+        [row] = list_messages(conn)
+    assert row["status"] == "failed" and row["attempts"] == 1 and "550" in row["last_error"]
+
+
+def test_order_past_its_cutoff_gets_exactly_one_delay_message(
+    db: Database, mailbox: tuple[Mailbox, int], worker: Worker
+) -> None:
+    now = [datetime(2030, 6, 10, 9, 0, tzinfo=UTC)]
+    db.clock = lambda: now[0]
+    seed(db, stock={("SKU-1", "WH1"): 5})
+    placed = place_order(db, order({"SKU-1": 1}), actor="test")
+    worker.run_until_idle()
+    assert len(mailbox[0].envelopes) == 1  # the order confirmation; nothing late yet
+
+    # Placed Monday 09:00, before the 14:00 cut-off with one handling day: ships by
+    # Tuesday 14:00. Wednesday it still has not left.
+    now[0] += timedelta(days=2)
+    for _ in range(3):
+        worker.run_until_idle()
+        now[0] += timedelta(hours=1)
+
+    delays = [m for m in mailbox[0].messages() if "delayed" in m["Subject"]]
+    assert len(delays) == 1
+    assert delays[0]["Subject"] == "Your order OW-000001 is delayed"
+    assert "did not leave our warehouse in time" in _text(delays[0])
+    with db.read() as conn:
+        [d] = conn.execute(sa.select(order_disruptions)).all()
+        events = [e["type"] for e in timeline(conn, placed.order_id)]
+    assert d.kind == "not_shipped_by_cutoff" and d.notified
+    assert events.count("order.delay_detected") == 1
