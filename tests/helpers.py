@@ -5,11 +5,17 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from orderwell.domain.lifecycle import BUCKETS, Bucket, UnitTotals, derive_status
 from orderwell.domain.orders import PlaceOrder
 from orderwell.services.catalog import ProductIn, upsert_products
 from orderwell.services.inventory import ReceiveIn, receive
 from orderwell.services.warehouses import BinIn, WarehouseIn, upsert_bins, upsert_warehouse
+from orderwell.store import tables
 from orderwell.store.db import Database
+from orderwell.store.schema import metadata
 
 
 def seed(db: Database, *, skus: int = 5, warehouses: tuple[str, ...] = ("WH1", "WH2"), stock: dict[tuple[str, str], int] | None = None) -> None:
@@ -39,3 +45,173 @@ def order_payload(lines: dict[str, int], **overrides: Any) -> dict[str, Any]:
 
 def order(lines: dict[str, int], **overrides: Any) -> PlaceOrder:
     return PlaceOrder.model_validate(order_payload(lines, **overrides))
+
+
+# --- Invariant checks shared by the concurrency and stateful tests -----------------------
+
+_CORE_TABLES_IN_ORDER = (
+    "stock_ledger",
+    "outbox",
+    "order_events",
+    "allocations",
+    "order_lines",
+    "orders",
+    "bin_stock",
+    "stock",
+)
+
+
+def truncate_all(db: Database) -> None:
+    """Empty every table of a PostgreSQL test database (ids restart), reusing ``db``'s engine.
+
+    Only tables the database has: feature modules may declare tables on ``metadata``
+    before their migration exists.
+    """
+    with db.engine.begin() as conn:
+        present = set(sa.inspect(conn).get_table_names())
+        names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables if t.name in present)
+        conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+
+
+def state_snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row that an order or stock change can touch, to prove a refusal changed nothing."""
+    snap: dict[str, list[tuple[Any, ...]]] = {}
+    with db.read() as conn:
+        for name in _CORE_TABLES_IN_ORDER:
+            table = metadata.tables[name]
+            rows = conn.execute(sa.select(table).order_by(*table.primary_key.columns)).all()
+            snap[name] = [tuple(r) for r in rows]
+    return snap
+
+
+def invariant_breaches(db: Database, *, backorders_served: bool = True) -> list[str]:
+    """Every broken core invariant (DESIGN.md section 3), in words; empty when all hold.
+
+    ``backorders_served``: also require that no free stock sits in an active warehouse
+    while an order that is not on hold waits for that SKU.
+    """
+    with db.read() as conn:
+        found = _stock_breaches(conn) + _order_breaches(conn)
+        if backorders_served:
+            found += _idle_stock_breaches(conn)
+    return found
+
+
+def _stock_levels(conn: Connection) -> dict[tuple[int, int], tuple[int, int]]:
+    rows = conn.execute(sa.select(tables.stock)).all()
+    return {(r.product_id, r.warehouse_id): (r.on_hand, r.reserved) for r in rows}
+
+
+def _stock_breaches(conn: Connection) -> list[str]:
+    """Stock rows stay within bounds and are explained by the ledger, row by row."""
+    found: list[str] = []
+    levels = _stock_levels(conn)
+    for key, (on_hand, reserved) in levels.items():
+        if not 0 <= reserved <= on_hand:
+            found.append(f"stock {key}: reserved {reserved} outside 0..on_hand {on_hand}")
+    pair = (tables.stock_ledger.c.product_id, tables.stock_ledger.c.warehouse_id)
+    sums = {
+        (r.product_id, r.warehouse_id): (int(r.on_hand), int(r.reserved))
+        for r in conn.execute(
+            sa.select(
+                *pair,
+                sa.func.sum(tables.stock_ledger.c.delta_on_hand).label("on_hand"),
+                sa.func.sum(tables.stock_ledger.c.delta_reserved).label("reserved"),
+            ).group_by(*pair)
+        )
+    }
+    last_ids = sa.select(sa.func.max(tables.stock_ledger.c.id)).group_by(*pair).scalar_subquery()
+    last = {
+        (r.product_id, r.warehouse_id): (r.on_hand_after, r.reserved_after)
+        for r in conn.execute(
+            sa.select(tables.stock_ledger).where(tables.stock_ledger.c.id.in_(last_ids))
+        )
+    }
+    for key in sorted(set(levels) | set(sums)):
+        level = levels.get(key, (0, 0))
+        if sums.get(key) != level:
+            found.append(f"stock {key} is {level} but its ledger deltas sum to {sums.get(key)}")
+        if last.get(key) != level:
+            found.append(f"stock {key} is {level} but its last ledger row says {last.get(key)}")
+    return found
+
+
+def _order_breaches(conn: Connection) -> list[str]:
+    """Lines conserve units, allocations match reservations, statuses and events are right."""
+    found: list[str] = []
+    lines = conn.execute(sa.select(tables.order_lines)).all()
+    per_line: dict[int, int] = {}
+    per_stock: dict[tuple[int, int], int] = {}
+    live = {ln.id for ln in lines if ln.qty_cancelled < ln.quantity}
+    for a in conn.execute(sa.select(tables.allocations)):
+        per_line[a.order_line_id] = per_line.get(a.order_line_id, 0) + a.quantity
+        if a.order_line_id in live:
+            key = (a.product_id, a.warehouse_id)
+            per_stock[key] = per_stock.get(key, 0) + a.quantity
+    levels = _stock_levels(conn)
+    for key in sorted(set(levels) | set(per_stock)):
+        reserved = levels.get(key, (0, 0))[1]
+        if per_stock.get(key, 0) != reserved:
+            found.append(
+                f"stock {key}: {reserved} reserved, allocations of live lines hold "
+                f"{per_stock.get(key, 0)}"
+            )
+
+    lines_of: dict[int, list[dict[Bucket, int]]] = {}
+    for ln in lines:
+        counts = {b: int(getattr(ln, b.column)) for b in BUCKETS}
+        if sum(counts.values()) != ln.quantity:
+            found.append(f"line {ln.id}: buckets {counts} do not add up to {ln.quantity}")
+        # The core has no picking yet, so every allocated unit is a reserved one.
+        if per_line.get(ln.id, 0) != ln.qty_reserved:
+            found.append(
+                f"line {ln.id}: {ln.qty_reserved} reserved, {per_line.get(ln.id, 0)} allocated"
+            )
+        lines_of.setdefault(ln.order_id, []).append(counts)
+
+    def count_by_order(order_id: sa.Column[Any]) -> dict[int, int]:
+        rows = conn.execute(sa.select(order_id, sa.func.count()).group_by(order_id)).all()
+        return {int(oid): int(n) for oid, n in rows if oid is not None}
+
+    events = count_by_order(tables.order_events.c.order_id)
+    published = count_by_order(tables.outbox.c.order_id)
+    for o in conn.execute(
+        sa.select(tables.orders.c.id, tables.orders.c.status, tables.orders.c.hold_reason)
+    ):
+        expected = derive_status(
+            UnitTotals.of(lines_of.get(o.id, [])), on_hold=o.hold_reason is not None
+        )
+        if o.status != expected.value:
+            found.append(f"order {o.id}: status {o.status}, its lines say {expected.value}")
+        if events.get(o.id, 0) < 1:
+            found.append(f"order {o.id} has no timeline event")
+        if events.get(o.id, 0) != published.get(o.id, 0):
+            found.append(
+                f"order {o.id}: {events.get(o.id, 0)} timeline events, "
+                f"{published.get(o.id, 0)} outbox rows"
+            )
+    return found
+
+
+def _idle_stock_breaches(conn: Connection) -> list[str]:
+    """Stock never sits free in an active warehouse while an order not on hold waits for it."""
+    waiting = conn.execute(
+        sa.select(
+            tables.order_lines.c.product_id, sa.func.sum(tables.order_lines.c.qty_backordered)
+        )
+        .join(tables.orders, tables.orders.c.id == tables.order_lines.c.order_id)
+        .where(tables.order_lines.c.qty_backordered > 0, tables.orders.c.hold_reason.is_(None))
+        .group_by(tables.order_lines.c.product_id)
+    ).all()
+    found = []
+    for product_id, units in waiting:
+        free = conn.execute(
+            sa.select(
+                sa.func.coalesce(sa.func.sum(tables.stock.c.on_hand - tables.stock.c.reserved), 0)
+            )
+            .join(tables.warehouses, tables.warehouses.c.id == tables.stock.c.warehouse_id)
+            .where(tables.stock.c.product_id == product_id, tables.warehouses.c.active)
+        ).scalar_one()
+        if free:
+            found.append(f"product {product_id}: {free} unit(s) free while {units} wait")
+    return found

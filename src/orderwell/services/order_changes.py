@@ -87,7 +87,7 @@ def release_order(db: Database, order_id: int, *, actor: str) -> OrderStatus:
     def work(conn: Connection) -> OrderStatus:
         now = db.clock()
         order = _lock_order(conn, order_id)
-        check_action("release", OrderStatus.ON_HOLD if order.hold_reason else order.status)
+        check_action("release", order.status)  # stored status is derived, holds included
         conn.execute(
             sa.update(orders)
             .where(orders.c.id == order_id)
@@ -131,6 +131,9 @@ def _reserve_backorders(conn: Connection, ledger: Ledger, order_id: int) -> int:
         )
         .join(warehouses, warehouses.c.id == stock.c.warehouse_id)
         .where(stock.c.product_id.in_(list(demand)), warehouses.c.active)
+        .order_by(stock.c.product_id, stock.c.warehouse_id)
+        # Locked until commit: stock arriving meanwhile would skip this still-held order.
+        .with_for_update(of=stock)
     ).all()
     free: dict[int, dict[int, int]] = defaultdict(dict)
     whs = {}
@@ -159,7 +162,7 @@ def cancel_order(db: Database, order_id: int, item: CancelIn, *, actor: str) -> 
     def work(conn: Connection) -> OrderStatus:
         now = db.clock()
         order = _lock_order(conn, order_id)
-        check_action("cancel", OrderStatus.ON_HOLD if order.hold_reason else order.status)
+        check_action("cancel", order.status)  # held and cancelled is cancelled
         lines = {
             r.line_no: r
             for r in conn.execute(

@@ -1,9 +1,10 @@
 """Steps 1 and 2 of the cycle: an order is placed, validated, and reserved or backordered.
 
-One transaction, and few statements on the hot path (see README "Benchmarks"):
-read products+stock (1), reserve each planned stock row (1 per row), insert the order
-(1; its unique keys make replays and racing duplicates lose here), its lines (1), the
-allocations (1), the ledger rows (1), the timeline event (1) and the outbox row (1).
+One transaction, and few statements on the hot path (see docs/benchmarks.md): lock
+the stock rows (1, PostgreSQL only), read products+stock (1), reserve each planned stock
+row (1 per row), insert the order (1; its unique keys make replays and racing duplicates
+lose here), its lines (1), the allocations (1), the ledger rows (1), the timeline event
+(1) and the outbox row (1).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from orderwell.domain.lifecycle import Bucket, UnitTotals, derive_status
 from orderwell.domain.orders import PlaceOrder, PricedOrder, price_order
 from orderwell.domain.sourcing import DEFAULT_STRATEGY, STRATEGIES, SourcingStrategy, Warehouse
 from orderwell.services.reservations import execute_plan, save_allocations
-from orderwell.services.stock import Ledger, dialect_insert
+from orderwell.services.stock import Ledger, dialect_insert, per_dialect
 from orderwell.services.timeline import record
 from orderwell.store.db import Database
 from orderwell.store.tables import order_lines, orders, products, stock, warehouses
@@ -55,6 +56,32 @@ _CATALOG_AND_STOCK = (
 )
 
 
+# Rows come back matched by product_id (one line per product), so their order does not
+# matter; asking for it would make SQLite insert the lines one statement each.
+_INSERT_LINES = sa.insert(order_lines).returning(order_lines.c.id, order_lines.c.product_id)
+
+# ON CONFLICT DO NOTHING: a replay or a racing duplicate inserts nothing and gets no id.
+_insert_order_row = per_dialect(
+    lambda conn: dialect_insert(conn, orders).on_conflict_do_nothing().returning(orders.c.id)
+)
+
+
+# PostgreSQL only (SQLite's BEGIN IMMEDIATE already serialises writers): lock the ordered
+# SKUs' stock rows, in (product, warehouse) order, before reading what is free. Otherwise a
+# receipt or cancel committing between that read and our commit gives its units to the
+# backorders it can see - not ours, still uncommitted - and they sit free while we wait.
+_LOCK_STOCK = (
+    sa.select(stock.c.product_id)
+    .where(
+        stock.c.product_id.in_(
+            sa.select(products.c.id).where(products.c.sku.in_(sa.bindparam("skus", expanding=True)))
+        )
+    )
+    .order_by(stock.c.product_id, stock.c.warehouse_id)
+    .with_for_update()
+)
+
+
 def place_order(
     db: Database,
     request: PlaceOrder,
@@ -71,7 +98,10 @@ def place_order(
 
     def work(conn: Connection) -> Placed:
         now = db.clock()
-        rows = conn.execute(_CATALOG_AND_STOCK, {"skus": [ln.sku for ln in priced.lines]}).all()
+        skus = {"skus": [ln.sku for ln in priced.lines]}
+        if conn.dialect.name == "postgresql":
+            conn.execute(_LOCK_STOCK, skus)
+        rows = conn.execute(_CATALOG_AND_STOCK, skus).all()
         catalog: dict[str, tuple[int, str, bool]] = {}
         free: dict[int, dict[int, int]] = defaultdict(dict)
         whs: dict[int, Warehouse] = {}
@@ -124,12 +154,7 @@ def place_order(
         )
         for lr in line_rows:
             lr["order_id"] = order_id
-        ids = conn.execute(
-            sa.insert(order_lines).returning(
-                order_lines.c.id, order_lines.c.product_id, sort_by_parameter_order=True
-            ),
-            line_rows,
-        ).all()
+        ids = conn.execute(_INSERT_LINES, line_rows).all()
         save_allocations(conn, order_id, {r.product_id: r.id for r in ids}, reserved)
         for row in ledger.rows:
             row["order_id"] = order_id
@@ -207,10 +232,7 @@ def _insert_order(
         "created_at": now,
         "updated_at": now,
     }
-    ins = (
-        dialect_insert(conn, orders).values(values).on_conflict_do_nothing().returning(orders.c.id)
-    )
-    order_id = conn.execute(ins).scalar()
+    order_id = conn.execute(_insert_order_row(conn), values).scalar()
     if order_id is None:
         raise _Replay()
     return int(order_id)

@@ -21,7 +21,7 @@ from orderwell.domain.lifecycle import Bucket
 from orderwell.domain.sourcing import SourcingPlan
 from orderwell.services import stock as stock_moves
 from orderwell.services.lines import move_line_units, refresh_status
-from orderwell.services.stock import Ledger, dialect_insert
+from orderwell.services.stock import Ledger, dialect_insert, per_dialect
 from orderwell.services.timeline import record
 from orderwell.store.tables import allocations, order_lines, orders, stock, warehouses
 
@@ -101,14 +101,19 @@ def save_allocations(
         for p, pairs in reserved.by_product.items()
         for w, q in pairs
     ]
-    if not rows:
-        return
+    if rows:
+        conn.execute(_upsert_allocations(conn), rows)
+
+
+def _build_upsert_allocations(conn: Connection) -> sa.Insert:
     ins = dialect_insert(conn, allocations)
-    ins = ins.on_conflict_do_update(
+    return ins.on_conflict_do_update(
         index_elements=[allocations.c.order_line_id, allocations.c.warehouse_id],
         set_={"quantity": allocations.c.quantity + ins.excluded.quantity},
     )
-    conn.execute(ins, rows)
+
+
+_upsert_allocations = per_dialect(_build_upsert_allocations)
 
 
 def fill_backorders(
@@ -149,6 +154,10 @@ def fill_backorders(
             orders.c.hold_reason.is_(None),
         )
         .order_by(orders.c.placed_at, orders.c.id, order_lines.c.id)
+        # A cancel of a waiting order may move these units meanwhile: lock the lines
+        # (PostgreSQL re-reads a line that changed while we waited, and drops it if
+        # nothing is backordered any more) so the moves below see what is really there.
+        .with_for_update(of=order_lines)
     ).all()
     total = 0
     for line in waiting:

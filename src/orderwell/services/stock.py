@@ -8,6 +8,7 @@ returns a ledger row; callers batch those into one INSERT per transaction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -25,6 +26,24 @@ def dialect_insert(conn: Connection, table: sa.Table) -> Any:
     if conn.dialect.name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
+
+
+def per_dialect(build: Callable[[Connection], Any]) -> Callable[[Connection], Any]:
+    """Build an engine-specific statement once per engine kind, not once per call.
+
+    Building a statement and computing its cache key costs more than running it on the
+    hot path; a statement built once is compiled once and then found in the cache.
+    Values go in as execute() parameters, never baked in with ``.values()``.
+    """
+    built: dict[str, Any] = {}
+
+    def get(conn: Connection) -> Any:
+        stmt = built.get(conn.dialect.name)
+        if stmt is None:
+            stmt = built[conn.dialect.name] = build(conn)
+        return stmt
+
+    return get
 
 
 _RESERVE = (
@@ -72,6 +91,9 @@ _TAKE_BIN = (
 )
 
 
+_INSERT_LEDGER = sa.insert(stock_ledger)
+
+
 @dataclass(slots=True)
 class Ledger:
     """Ledger rows collected during one transaction, written with one INSERT."""
@@ -115,7 +137,7 @@ class Ledger:
 
     def flush(self, conn: Connection) -> None:
         if self.rows:
-            conn.execute(sa.insert(stock_ledger), self.rows)
+            conn.execute(_INSERT_LEDGER, self.rows)
             self.rows = []
 
 
@@ -245,6 +267,152 @@ def take_on_hand(
         note=note,
         delta_on_hand=-qty,
         delta_reserved=0,
+        on_hand_after=row.on_hand,
+        reserved_after=row.reserved,
+    )
+
+
+# --- warehouse execution: picking, short picks, shipping ---------------------------------
+
+# Reserved units leave the building (shipped) or turn out not to exist (short pick):
+# on_hand and reserved go down together, so what is free to promise does not change.
+_CONSUME_RESERVED = (
+    sa.update(stock)
+    .where(
+        stock.c.product_id == sa.bindparam("p"),
+        stock.c.warehouse_id == sa.bindparam("w"),
+        stock.c.reserved >= sa.bindparam("q"),
+    )
+    .values(
+        on_hand=stock.c.on_hand - sa.bindparam("q"), reserved=stock.c.reserved - sa.bindparam("q")
+    )
+    .returning(stock.c.on_hand, stock.c.reserved)
+)
+
+_LEVEL = sa.select(stock.c.on_hand, stock.c.reserved).where(
+    stock.c.product_id == sa.bindparam("p"), stock.c.warehouse_id == sa.bindparam("w")
+)
+
+
+def pick_from_bin(
+    conn: Connection,
+    ledger: Ledger,
+    *,
+    product_id: int,
+    warehouse_id: int,
+    bin_id: int,
+    qty: int,
+    order_id: int,
+    note: str,
+) -> None:
+    """Units leave their bin for a tote: the bin goes down, the warehouse level does not.
+
+    The ledger row (delta 0) records which bin the reserved units physically left.
+    """
+    if conn.execute(_TAKE_BIN, {"b": bin_id, "p": product_id, "q": qty}).rowcount != 1:
+        raise InsufficientStock(
+            f"the bin holds fewer than {qty} unit(s) of this product", field="quantity"
+        )
+    level = conn.execute(_LEVEL, {"p": product_id, "w": warehouse_id}).one()
+    ledger.add(
+        product_id=product_id,
+        warehouse_id=warehouse_id,
+        bin_id=bin_id,
+        kind="pick",
+        note=note,
+        order_id=order_id,
+        delta_on_hand=0,
+        delta_reserved=0,
+        on_hand_after=level.on_hand,
+        reserved_after=level.reserved,
+    )
+
+
+def consume_reserved(
+    conn: Connection,
+    ledger: Ledger,
+    *,
+    product_id: int,
+    warehouse_id: int,
+    qty: int,
+    order_id: int,
+    kind: str,
+    bin_id: int | None = None,
+    reason: str | None = None,
+    note: str | None = None,
+) -> None:
+    """Take ``qty`` reserved units out of stock (on_hand and reserved both go down).
+
+    ``kind`` is ``ship`` when they leave with a carrier (no bin: they were in a package)
+    or ``short_pick`` when a picker did not find them in ``bin_id`` (the bin goes down too).
+    """
+    row = conn.execute(_CONSUME_RESERVED, {"p": product_id, "w": warehouse_id, "q": qty}).first()
+    if row is None:  # units we hold as reserved are missing: a bug, never papered over
+        raise AssertionError(
+            f"{kind} of {qty} reserved unit(s) at product {product_id} warehouse "
+            f"{warehouse_id} failed"
+        )
+    if bin_id is not None and (
+        conn.execute(_TAKE_BIN, {"b": bin_id, "p": product_id, "q": qty}).rowcount != 1
+    ):
+        raise InsufficientStock(
+            f"the bin holds fewer than {qty} unit(s) of this product", field="quantity"
+        )
+    ledger.add(
+        product_id=product_id,
+        warehouse_id=warehouse_id,
+        bin_id=bin_id,
+        kind=kind,
+        reason=reason,
+        note=note,
+        order_id=order_id,
+        delta_on_hand=-qty,
+        delta_reserved=-qty,
+        on_hand_after=row.on_hand,
+        reserved_after=row.reserved,
+    )
+
+
+# --- after the sale: cancelled after picking ----------------------------------------------
+
+
+def put_back_in_bin(
+    conn: Connection,
+    ledger: Ledger,
+    *,
+    product_id: int,
+    warehouse_id: int,
+    bin_id: int,
+    qty: int,
+    order_id: int,
+    note: str | None = None,
+) -> None:
+    """Picked or packed units of a cancelled order go back on a shelf.
+
+    They never left the warehouse level (picking only took them out of their bin), so
+    on_hand stays; the reservation is released and the bin goes up again.
+    """
+    row = conn.execute(_RELEASE, {"p": product_id, "w": warehouse_id, "q": qty}).first()
+    if row is None:  # units we hold as reserved are missing: a bug, never papered over
+        raise AssertionError(
+            f"put-back of {qty} at product {product_id} warehouse {warehouse_id} failed"
+        )
+    ins = dialect_insert(conn, bin_stock).values(bin_id=bin_id, product_id=product_id, on_hand=qty)
+    conn.execute(
+        ins.on_conflict_do_update(
+            index_elements=[bin_stock.c.bin_id, bin_stock.c.product_id],
+            set_={"on_hand": bin_stock.c.on_hand + ins.excluded.on_hand},
+        )
+    )
+    ledger.add(
+        product_id=product_id,
+        warehouse_id=warehouse_id,
+        bin_id=bin_id,
+        kind="cancel_put_back",
+        note=note,
+        order_id=order_id,
+        delta_on_hand=0,
+        delta_reserved=-qty,
         on_hand_after=row.on_hand,
         reserved_after=row.reserved,
     )
