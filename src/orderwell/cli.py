@@ -16,7 +16,9 @@ app = typer.Typer(help="Orderwell order management system.", no_args_is_help=Tru
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 import_app = typer.Typer(help="Import data from files.", no_args_is_help=True)
-bench_app = typer.Typer(help="Benchmarks: print JSON lines with figures and baselines.", no_args_is_help=True)
+bench_app = typer.Typer(
+    help="Benchmarks: print JSON lines with figures and baselines.", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
 app.add_typer(import_app, name="import")
@@ -35,7 +37,9 @@ def _db() -> Database:
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind (ORDERWELL_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (ORDERWELL_PORT).")] = None,
-    workers: Annotated[int | None, typer.Option(help="Server processes (ORDERWELL_WORKERS).")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Server processes (ORDERWELL_WORKERS).")
+    ] = None,
 ) -> None:
     """Serve the HTTP API (OpenAPI docs at /docs)."""
     import uvicorn
@@ -62,7 +66,9 @@ def db_upgrade() -> None:
 
 @token_app.command("create")
 def token_create(
-    role: Annotated[str, typer.Option(help="admin, manager, warehouse, support, integration or viewer")],
+    role: Annotated[
+        str, typer.Option(help="admin, manager, warehouse, support, integration or viewer")
+    ],
     name: Annotated[str, typer.Option(help="Who or what uses the token.")] = "cli",
 ) -> None:
     """Create an API token; it is printed once and stored only as a hash."""
@@ -85,7 +91,9 @@ def roles() -> None:
 
 @app.command()
 def demo(
-    if_empty: Annotated[bool, typer.Option("--if-empty", help="Do nothing when orders exist.")] = False,
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Do nothing when orders exist.")
+    ] = False,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 42,
 ) -> None:
     """Load a realistic demo: 3 warehouses with bins, 200 products, stock, 90 days of orders."""
@@ -102,13 +110,17 @@ def demo(
 @import_app.command("orders")
 def import_orders(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every row; import nothing.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check every row; import nothing.")
+    ] = False,
     channel: Annotated[str, typer.Option(help="Channel name for the imported orders.")] = "csv",
 ) -> None:
     """Import orders from a CSV file (columns in docs/csv-import.md)."""
     from orderwell.channels.csv_orders import import_file
 
-    result = import_file(_db(), file, channel=channel, dry_run=dry_run, actor="cli:import", progress=True)
+    result = import_file(
+        _db(), file, channel=channel, dry_run=dry_run, actor="cli:import", progress=True
+    )
     console.print(result.render())
     if result.problems:
         raise typer.Exit(code=1)
@@ -127,7 +139,9 @@ def bench_place_orders(
 
 @app.command()
 def worker(
-    once: Annotated[bool, typer.Option("--once", help="Work until nothing is due, then exit.")] = False,
+    once: Annotated[
+        bool, typer.Option("--once", help="Work until nothing is due, then exit.")
+    ] = False,
 ) -> None:
     """Deliver webhooks, publish events, send customer messages, watch for disruptions."""
     import logging
@@ -137,7 +151,9 @@ def worker(
     from orderwell.outbox.worker import Worker
 
     s = get_settings()
-    logging.basicConfig(level=s.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=s.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     w = Worker(_db(), s)
     try:
         if once:
@@ -165,7 +181,9 @@ def bench_outbox(
 # --- warehouse execution: waves, shipping, tracking (docs/warehouse.md) ----------------------
 
 wave_app = typer.Typer(help="Pick waves and pick lists.", no_args_is_help=True)
-ship_app = typer.Typer(help="Labels, shipment confirmation, manifests, tracking.", no_args_is_help=True)
+ship_app = typer.Typer(
+    help="Labels, shipment confirmation, manifests, tracking.", no_args_is_help=True
+)
 app.add_typer(wave_app, name="wave")
 app.add_typer(ship_app, name="ship")
 
@@ -181,8 +199,13 @@ def wave_release(
     """Release the warehouse's reserved orders into waves, pick lists sorted by walk order."""
     from orderwell.services.waves import WaveRelease, release_waves
 
-    rules = WaveRelease(warehouse=warehouse, pickers=pickers, max_orders_per_wave=max_orders,
-                        max_units_per_wave=max_units, totes_per_picker=totes)
+    rules = WaveRelease(
+        warehouse=warehouse,
+        pickers=pickers,
+        max_orders_per_wave=max_orders,
+        max_units_per_wave=max_units,
+        totes_per_picker=totes,
+    )
     released = release_waves(_db(), rules, actor="cli:wave")
     if not released:
         console.print("nothing to release")
@@ -216,7 +239,9 @@ def ship_label(
 
     database = _db()
     bought = buy_label(database, shipment_id, LabelIn(), actor="cli:ship")
-    console.print(f"{bought.service_name} {bought.amount} {bought.currency} {bought.tracking_number}")
+    console.print(
+        f"{bought.service_name} {bought.amount} {bought.currency} {bought.tracking_number}"
+    )
     console.print(bought.reason)
     if pdf:
         pdf.write_bytes(label_pdf(database, shipment_id))
@@ -244,7 +269,9 @@ def ship_manifest(
     from orderwell.services.shipping import ManifestIn, close_manifest
 
     database = _db()
-    manifest_id = close_manifest(database, ManifestIn(carrier=carrier, warehouse=warehouse), actor="cli:ship")
+    manifest_id = close_manifest(
+        database, ManifestIn(carrier=carrier, warehouse=warehouse), actor="cli:ship"
+    )
     if pdf:
         pdf.write_bytes(manifest_pdf(database, manifest_id))
     if csv:
@@ -255,7 +282,9 @@ def ship_manifest(
 @ship_app.command("track")
 def ship_track(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
-    carrier: Annotated[str, typer.Option(help="Carrier of rows without a carrier column.")] = "table",
+    carrier: Annotated[
+        str, typer.Option(help="Carrier of rows without a carrier column.")
+    ] = "table",
 ) -> None:
     """Ingest tracking events from a CSV or JSON file (columns in docs/warehouse.md)."""
     from orderwell.carriers.events import parse_tracking_csv, parse_tracking_json
@@ -266,17 +295,26 @@ def ship_track(
         events = parse_tracking_json(text, carrier=carrier)
     else:
         events = parse_tracking_csv(text, carrier=carrier)
-    result = ingest_events(_db(), events, source="bulk", actor="cli:track",
-                           field_of=lambda i: f"{file.name}: event {i + 1}")
-    console.print(f"{result.stored} stored, {result.duplicates} repeats, "
-                  f"{len(result.delivered_shipments)} shipment(s) delivered")
+    result = ingest_events(
+        _db(),
+        events,
+        source="bulk",
+        actor="cli:track",
+        field_of=lambda i: f"{file.name}: event {i + 1}",
+    )
+    console.print(
+        f"{result.stored} stored, {result.duplicates} repeats, "
+        f"{len(result.delivered_shipments)} shipment(s) delivered"
+    )
 
 
 @bench_app.command("waves")
 def bench_waves(
     orders: Annotated[int, typer.Option(help="Orders for the pure planning figure.")] = 10_000,
     bins: Annotated[int, typer.Option(help="Bins in the warehouse.")] = 500,
-    db_orders: Annotated[int, typer.Option(help="Orders for the SQLite release figure (0: skip).")] = 2000,
+    db_orders: Annotated[
+        int, typer.Option(help="Orders for the SQLite release figure (0: skip).")
+    ] = 2000,
 ) -> None:
     """Plan waves and pick paths for 10,000 reserved orders across 500 bins (target <= 1 s)."""
     from orderwell.bench.waves import run

@@ -41,7 +41,10 @@ def _level(db: Database, sku: str, wh: str) -> tuple[int, int]:
 
 
 def test_order_reserved_complete_from_one_warehouse(db: Database) -> None:
-    seed(db, stock={("SKU-1", "WH1"): 5, ("SKU-2", "WH1"): 1, ("SKU-1", "WH2"): 9, ("SKU-2", "WH2"): 9})
+    seed(
+        db,
+        stock={("SKU-1", "WH1"): 5, ("SKU-2", "WH1"): 1, ("SKU-1", "WH2"): 9, ("SKU-2", "WH2"): 9},
+    )
     placed = place_order(db, order({"SKU-1": 2, "SKU-2": 2}), actor="test")
     o = _order(db, placed.order_id)
     assert o["status"] == "reserved"
@@ -71,7 +74,11 @@ def test_arriving_stock_goes_to_backorders_first_come_first_served(db: Database)
     result = receive(db, ReceiveIn(sku="SKU-1", warehouse="WH2", quantity=3), actor="t")
     assert result.backorder_units_reserved == 3
     assert _order(db, first)["status"] == "reserved"
-    assert _order(db, second)["lines"][0]["units"] == {**_order(db, second)["lines"][0]["units"], "reserved": 1, "backordered": 1}
+    assert _order(db, second)["lines"][0]["units"] == {
+        **_order(db, second)["lines"][0]["units"],
+        "reserved": 1,
+        "backordered": 1,
+    }
     assert _level(db, "SKU-1", "WH2") == (3, 3)
     with db.read() as conn:
         types = [e["type"] for e in timeline(conn, first)]
@@ -137,19 +144,31 @@ def test_cancel_releases_stock_to_waiting_backorders(db: Database) -> None:
     with pytest.raises(InvalidTransition):
         cancel_order(db, first, CancelIn(), actor="t")
     with db.read() as conn:
-        kinds = [r.type for r in conn.execute(sa.select(order_events.c.type).where(order_events.c.order_id == first))]
+        kinds = [
+            r.type
+            for r in conn.execute(
+                sa.select(order_events.c.type).where(order_events.c.order_id == first)
+            )
+        ]
     assert kinds == ["order.placed", "order.partially_cancelled", "order.cancelled"]
 
 
 def test_adjust_and_transfer_write_the_ledger(db: Database) -> None:
     seed(db, stock={("SKU-1", "WH1"): 10})
     adjust(db, AdjustIn(sku="SKU-1", warehouse="WH1", quantity=-3, reason="damaged"), actor="t")
-    transfer(db, TransferIn(sku="SKU-1", from_warehouse="WH1", to_warehouse="WH2", quantity=4), actor="t")
+    transfer(
+        db, TransferIn(sku="SKU-1", from_warehouse="WH1", to_warehouse="WH2", quantity=4), actor="t"
+    )
     with db.read() as conn:
         atp = available_to_promise(conn, "SKU-1")
         rows = ledger(conn, "SKU-1")
     assert atp["by_warehouse"] == {"WH1": 3, "WH2": 4}
-    assert [r["kind"] for r in reversed(rows)] == ["receive", "adjust", "transfer_out", "transfer_in"]
+    assert [r["kind"] for r in reversed(rows)] == [
+        "receive",
+        "adjust",
+        "transfer_out",
+        "transfer_in",
+    ]
     assert rows[0]["on_hand_after"] == 4
     place_order(db, order({"SKU-1": 3}), actor="t")
     from orderwell.domain.errors import InsufficientStock
