@@ -322,6 +322,22 @@ def test_stock_freed_while_an_order_is_placed_goes_to_it(db: Database, arrival: 
     assert _units(db)["backordered"] == 0
 
 
+def test_first_stock_of_a_warehouse_arriving_while_an_order_is_placed_goes_to_it(
+    db: Database,
+) -> None:
+    """The receipt creates WH2's stock row: there is no row to lock, only the product."""
+    seed(db, skus=1, stock={(SKU, "WH1"): 3})
+    place_order(db, order({SKU: 3}), actor="t")  # WH1 empty; WH2 has never stocked SKU-1
+    pause = PausingStrategy()
+    _while_paused(
+        pause,
+        lambda: place_order(db, order({SKU: 2}), actor="shop", strategy=pause),
+        lambda: receive(db, ReceiveIn(sku=SKU, warehouse="WH2", quantity=2), actor="dock"),
+    )
+    assert invariant_breaches(db) == []
+    assert _units(db)["backordered"] == 0
+
+
 def test_stock_arriving_while_a_hold_is_released_goes_to_the_order(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 from orderwell.domain.errors import InvalidInput
 from orderwell.services.catalog import product_id_for_sku
 from orderwell.services.reservations import fill_backorders
-from orderwell.services.stock import Ledger, add_on_hand, take_on_hand
+from orderwell.services.stock import Ledger, add_on_hand, lock_product, take_on_hand
 from orderwell.services.warehouses import bin_id_for, warehouse_id_for_code
 from orderwell.store.db import Database
 
@@ -77,6 +77,7 @@ def receive(db: Database, item: ReceiveIn, *, actor: str) -> StockChange:
     def work(conn: Connection) -> StockChange:
         ledger = Ledger(actor=actor, at=db.clock())
         pid = product_id_for_sku(conn, item.sku)
+        lock_product(conn, pid)  # before any stock row: the lock order place_order uses
         wid = warehouse_id_for_code(conn, item.warehouse)
         bid = bin_id_for(conn, wid, item.bin)
         add_on_hand(
@@ -103,6 +104,7 @@ def adjust(db: Database, item: AdjustIn, *, actor: str) -> StockChange:
     def work(conn: Connection) -> StockChange:
         ledger = Ledger(actor=actor, at=db.clock())
         pid = product_id_for_sku(conn, item.sku)
+        lock_product(conn, pid)  # before any stock row: the lock order place_order uses
         wid = warehouse_id_for_code(conn, item.warehouse)
         bid = bin_id_for(conn, wid, item.bin)
         common = {
@@ -132,6 +134,7 @@ def transfer(db: Database, item: TransferIn, *, actor: str) -> StockChange:
     def work(conn: Connection) -> StockChange:
         ledger = Ledger(actor=actor, at=db.clock())
         pid = product_id_for_sku(conn, item.sku)
+        lock_product(conn, pid)  # before any stock row: the lock order place_order uses
         src = warehouse_id_for_code(conn, item.from_warehouse, "from_warehouse")
         dst = warehouse_id_for_code(conn, item.to_warehouse, "to_warehouse")
         src_bin = bin_id_for(conn, src, item.from_bin, "from_bin")

@@ -1,7 +1,7 @@
 """Steps 1 and 2 of the cycle: an order is placed, validated, and reserved or backordered.
 
-One transaction, and few statements on the hot path (see docs/benchmarks.md): lock
-the stock rows (1, PostgreSQL only), read products+stock (1), reserve each planned stock
+One transaction, and few statements on the hot path (see docs/benchmarks.md): read
+products+stock, locking them on PostgreSQL (1), reserve each planned stock
 row (1 per row), insert the order (1; its unique keys make replays and racing duplicates
 lose here), its lines (1), the allocations (1), the ledger rows (1), the timeline event
 (1) and the outbox row (1).
@@ -66,20 +66,41 @@ _insert_order_row = per_dialect(
 )
 
 
-# PostgreSQL only (SQLite's BEGIN IMMEDIATE already serialises writers): lock the ordered
-# SKUs' stock rows, in (product, warehouse) order, before reading what is free. Otherwise a
-# receipt or cancel committing between that read and our commit gives its units to the
-# backorders it can see - not ours, still uncommitted - and they sit free while we wait.
-_LOCK_STOCK = (
-    sa.select(stock.c.product_id)
-    .where(
-        stock.c.product_id.in_(
-            sa.select(products.c.id).where(products.c.sku.in_(sa.bindparam("skus", expanding=True)))
-        )
-    )
+# PostgreSQL (SQLite's BEGIN IMMEDIATE already serialises writers): read what is free and
+# lock the ordered products and their stock rows in the same statement, in (product,
+# warehouse) order. Otherwise a receipt or cancel committing between our read and our
+# commit gives its units to the backorders it can see - not ours, still uncommitted - and
+# they sit free while we wait. Locking the product row too covers a receipt that creates
+# a new stock row (there is no row to lock yet): add_on_hand takes the same product lock.
+_CATALOG_AND_STOCK_LOCKED = (
+    sa.select(*_CATALOG_AND_STOCK.selected_columns)
+    .select_from(products)
+    .join(stock, stock.c.product_id == products.c.id)
+    .outerjoin(warehouses, sa.and_(warehouses.c.id == stock.c.warehouse_id, warehouses.c.active))
+    .where(products.c.sku.in_(sa.bindparam("skus", expanding=True)))
     .order_by(stock.c.product_id, stock.c.warehouse_id)
-    .with_for_update()
+    .with_for_update(of=[products, stock], key_share=True)
 )
+# Products with no stock row anywhere are missing from the read above; lock them alone.
+_UNSTOCKED_LOCKED = (
+    sa.select(*_CATALOG_AND_STOCK.selected_columns)
+    .select_from(products)
+    .outerjoin(stock, sa.false())
+    .outerjoin(warehouses, sa.false())
+    .where(products.c.sku.in_(sa.bindparam("skus", expanding=True)))
+    .order_by(products.c.id)
+    .with_for_update(of=products, key_share=True)
+)
+
+
+def _read_catalog_and_stock(conn: Connection, skus: list[str]) -> list[Any]:
+    if conn.dialect.name != "postgresql":
+        return list(conn.execute(_CATALOG_AND_STOCK, {"skus": skus}).all())
+    rows = list(conn.execute(_CATALOG_AND_STOCK_LOCKED, {"skus": skus}).all())
+    missing = set(skus) - {r.sku for r in rows}
+    if missing:  # rare: a product never stocked anywhere (or an unknown SKU)
+        rows += conn.execute(_UNSTOCKED_LOCKED, {"skus": sorted(missing)}).all()
+    return rows
 
 
 def place_order(
@@ -98,10 +119,7 @@ def place_order(
 
     def work(conn: Connection) -> Placed:
         now = db.clock()
-        skus = {"skus": [ln.sku for ln in priced.lines]}
-        if conn.dialect.name == "postgresql":
-            conn.execute(_LOCK_STOCK, skus)
-        rows = conn.execute(_CATALOG_AND_STOCK, skus).all()
+        rows = _read_catalog_and_stock(conn, [ln.sku for ln in priced.lines])
         catalog: dict[str, tuple[int, str, bool]] = {}
         free: dict[int, dict[int, int]] = defaultdict(dict)
         whs: dict[int, Warehouse] = {}

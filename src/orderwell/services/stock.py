@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from orderwell.domain.errors import InsufficientStock
-from orderwell.store.tables import bin_stock, stock, stock_ledger
+from orderwell.store.tables import bin_stock, products, stock, stock_ledger
 
 
 def dialect_insert(conn: Connection, table: sa.Table) -> Any:
@@ -191,6 +191,25 @@ def release(
     )
 
 
+_LOCK_PRODUCT = (
+    sa.select(products.c.id)
+    .where(products.c.id == sa.bindparam("p"))
+    .with_for_update(key_share=True)
+)
+
+
+def lock_product(conn: Connection, product_id: int) -> None:
+    """PostgreSQL: take the product's row lock, which place_order takes too.
+
+    Stock arriving where the product had no stock row has no row to lock; without this,
+    an order placed at that moment could miss the units and wait while they sit free.
+    Take it before any stock row of the product (place_order's lock order). SQLite's
+    BEGIN IMMEDIATE already serialises writers.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(_LOCK_PRODUCT, {"p": product_id})
+
+
 def add_on_hand(
     conn: Connection,
     ledger: Ledger,
@@ -204,6 +223,7 @@ def add_on_hand(
     note: str | None = None,
 ) -> None:
     """Put ``qty`` (> 0) units into a bin, creating the stock rows on first use."""
+    lock_product(conn, product_id)
     ins = dialect_insert(conn, stock).values(
         product_id=product_id, warehouse_id=warehouse_id, on_hand=qty, reserved=0
     )
