@@ -12,6 +12,7 @@ from orderwell.domain.errors import (
     UnknownReference,
 )
 from orderwell.domain.lifecycle import HoldReason
+from orderwell.domain.orders import PlaceOrder
 from orderwell.queries.inventory import available_to_promise, ledger, stock_levels
 from orderwell.queries.orders import get_order, timeline
 from orderwell.services.inventory import AdjustIn, ReceiveIn, TransferIn, adjust, receive, transfer
@@ -26,7 +27,7 @@ from orderwell.services.order_changes import (
 from orderwell.services.ordering import place_order
 from orderwell.store.db import Database
 from orderwell.store.tables import order_events, orders, outbox
-from tests.helpers import order, seed
+from tests.helpers import order, order_payload, seed
 
 
 def _order(db: Database, order_id: int) -> dict:
@@ -175,3 +176,23 @@ def test_adjust_and_transfer_write_the_ledger(db: Database) -> None:
 
     with pytest.raises(InsufficientStock):
         adjust(db, AdjustIn(sku="SKU-1", warehouse="WH1", quantity=-1, reason="lost"), actor="t")
+
+
+def test_placement_answers_with_what_a_read_back_shows(db: Database) -> None:
+    """The API answers a new order from place_order's rows; they must equal a fresh read."""
+    from orderwell.queries.orders import order_detail
+
+    seed(db, warehouses=("WH1", "WH2", "WH3"), stock={("SKU-1", "WH1"): 2, ("SKU-2", "WH3"): 5})
+    body = order_payload({}, shipping="4.90", requested_delivery_date="2026-12-24")
+    body["lines"] = [
+        {"sku": "SKU-1", "quantity": 3, "unit_price": "10.00", "discount": "1.50"},
+        {"sku": "SKU-2", "quantity": 2, "unit_price": "10.00", "tax": "3.80"},
+        {"sku": "SKU-3", "quantity": 1, "unit_price": "10.00"},
+    ]
+    request = PlaceOrder.model_validate(body)
+    placed = place_order(db, request, actor="t", idempotency_key="once")
+    assert placed.order_row is not None
+    answered = order_detail(placed.order_row, placed.line_rows, placed.reserved_at)
+    assert answered == _order(db, placed.order_id)
+    replay = place_order(db, request, actor="t", idempotency_key="once")
+    assert not replay.created and replay.order_row is None  # the API reads a replay back

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -40,8 +41,7 @@ def parse_order_ref(ref: str) -> int:
     return int(text)
 
 
-def _order_dict(r: Any) -> dict[str, Any]:
-    m = dict(r._mapping)
+def _order_dict(m: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "id": m["id"],
         "number": order_number(m["id"]),
@@ -87,38 +87,54 @@ def get_order(conn: Connection, order_id: int) -> dict[str, Any]:
     row = conn.execute(sa.select(orders).where(orders.c.id == order_id)).first()
     if row is None:
         raise NotFound(f"no order {order_number(order_id)}")
-    result = _order_dict(row)
     lines = conn.execute(
         sa.select(order_lines)
         .where(order_lines.c.order_id == order_id)
         .order_by(order_lines.c.line_no)
     ).all()
     allocs = conn.execute(
-        sa.select(allocations.c.order_line_id, allocations.c.quantity, warehouses.c.code)
+        sa.select(allocations.c.order_line_id, warehouses.c.code, allocations.c.quantity)
         .join(warehouses, warehouses.c.id == allocations.c.warehouse_id)
         .where(allocations.c.order_id == order_id, allocations.c.quantity > 0)
-        .order_by(warehouses.c.code)
     ).all()
-    by_line: dict[int, list[dict[str, Any]]] = {}
-    for a in allocs:
-        by_line.setdefault(a.order_line_id, []).append(
-            {"warehouse": a.code, "quantity": a.quantity}
-        )
+    return order_detail(
+        row._mapping, [ln._mapping for ln in lines], [(a[0], a[1], a[2]) for a in allocs]
+    )
+
+
+def order_detail(
+    order: Mapping[str, Any],
+    lines: Iterable[Mapping[str, Any]],
+    reserved_at: Iterable[tuple[int, str, int]],
+) -> dict[str, Any]:
+    """The API's view of one order, from its row, its lines' rows and its allocations.
+
+    ``reserved_at`` holds (order line id, warehouse code, units). Both ``get_order`` and
+    order placement (which has every value in hand and need not read them back) use this.
+    """
+    result = _order_dict(order)
+    by_line: dict[int, dict[str, int]] = {}
+    for line_id, code, qty in reserved_at:
+        per_wh = by_line.setdefault(line_id, {})
+        per_wh[code] = per_wh.get(code, 0) + qty
     cur = result["currency"]
     result["lines"] = [
         {
-            "line_no": ln.line_no,
-            "sku": ln.sku,
-            "name": ln.name,
-            "quantity": ln.quantity,
-            "unit_price": money(ln.unit_price, cur),
-            "discount": money(ln.discount, cur),
-            "tax": money(ln.tax, cur),
-            "line_total": money(ln.line_total, cur),
-            "units": {b.value: getattr(ln, b.column) for b in BUCKETS},
-            "reserved_at": by_line.get(ln.id, []),
+            "line_no": ln["line_no"],
+            "sku": ln["sku"],
+            "name": ln["name"],
+            "quantity": ln["quantity"],
+            "unit_price": money(ln["unit_price"], cur),
+            "discount": money(ln["discount"], cur),
+            "tax": money(ln["tax"], cur),
+            "line_total": money(ln["line_total"], cur),
+            "units": {b.value: ln.get(b.column, 0) for b in BUCKETS},
+            "reserved_at": [
+                {"warehouse": code, "quantity": qty}
+                for code, qty in sorted(by_line.get(ln["id"], {}).items())
+            ],
         }
-        for ln in lines
+        for ln in sorted(lines, key=lambda ln: ln["line_no"])
     ]
     return result
 
@@ -172,7 +188,7 @@ def list_orders(
     if cursor:
         q = q.where(orders.c.id < decode_cursor(cursor))
     rows = conn.execute(q.order_by(orders.c.id.desc()).limit(limit + 1)).all()
-    page = [_order_dict(r) for r in rows[:limit]]
+    page = [_order_dict(r._mapping) for r in rows[:limit]]
     next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
     return page, next_cursor
 

@@ -10,7 +10,7 @@ lose here), its lines (1), the allocations (1), the ledger rows (1), the timelin
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +32,11 @@ from orderwell.store.tables import order_lines, orders, products, stock, warehou
 class Placed:
     order_id: int
     created: bool  # False when this was a replay of an earlier request
+    # What a new order's rows hold, as written (nothing for a replay): the API answers
+    # from these instead of reading the order back in a second transaction.
+    order_row: dict[str, Any] | None = None
+    line_rows: list[dict[str, Any]] = field(default_factory=list)
+    reserved_at: list[tuple[int, str, int]] = field(default_factory=list)
 
 
 class _Replay(Exception):
@@ -167,13 +172,14 @@ def place_order(
                 for lr in line_rows
             )
         )
-        order_id = _insert_order(
+        order_row = _insert_order(
             conn, request, priced, status.value, plan.reason, fingerprint, idempotency_key, now
         )
+        order_id = order_row["id"]
         for lr in line_rows:
             lr["order_id"] = order_id
-        ids = conn.execute(_INSERT_LINES, line_rows).all()
-        save_allocations(conn, order_id, {r.product_id: r.id for r in ids}, reserved)
+        line_ids = {r.product_id: r.id for r in conn.execute(_INSERT_LINES, line_rows)}
+        save_allocations(conn, order_id, line_ids, reserved)
         for row in ledger.rows:
             row["order_id"] = order_id
         ledger.flush(conn)
@@ -198,7 +204,14 @@ def place_order(
                 "currency": request.currency,
             },
         )
-        return Placed(order_id, created=True)
+        for lr in line_rows:
+            lr["id"] = line_ids[lr["product_id"]]
+        reserved_at = [
+            (line_ids[pid], whs[wid].code, qty)
+            for pid, pairs in reserved.by_product.items()
+            for wid, qty in pairs
+        ]
+        return Placed(order_id, True, order_row, line_rows, reserved_at)
 
     try:
         return db.write(work)
@@ -215,7 +228,8 @@ def _insert_order(
     fingerprint: str,
     key: str | None,
     now: datetime,
-) -> int:
+) -> dict[str, Any]:
+    """Insert the order row; its values, with the new id, are returned."""
     addr, cust = req.shipping_address, req.customer
     values = {
         "channel": req.channel,
@@ -249,11 +263,14 @@ def _insert_order(
         "placed_at": req.placed_at or now,
         "created_at": now,
         "updated_at": now,
+        "hold_reason": None,
+        "hold_note": None,
     }
     order_id = conn.execute(_insert_order_row(conn), values).scalar()
     if order_id is None:
         raise _Replay()
-    return int(order_id)
+    values["id"] = int(order_id)
+    return values
 
 
 def _answer_replay(db: Database, req: PlaceOrder, fingerprint: str, key: str | None) -> Placed:

@@ -50,7 +50,11 @@ def create_order(
     who: Principal = Depends(require("orders:place")),
 ) -> JSON:
     placed = place_order(db, order, actor=who.actor, idempotency_key=idempotency_key)
-    response = _detail(db, placed.order_id, 201 if placed.created else 200)
+    if placed.order_row is not None:  # new: answer from what was written, no second read
+        detail = q.order_detail(placed.order_row, placed.line_rows, placed.reserved_at)
+        response = JSON(detail, status_code=201)
+    else:
+        response = _detail(db, placed.order_id, 200)
     response.headers["Location"] = f"/orders/{q.order_number(placed.order_id)}"
     return response
 
