@@ -41,7 +41,7 @@ def parse_order_ref(ref: str) -> int:
     return int(text)
 
 
-def _order_dict(m: Mapping[str, Any]) -> dict[str, Any]:
+def _order_dict(m: Mapping[Any, Any]) -> dict[str, Any]:
     return {
         "id": m["id"],
         "number": order_number(m["id"]),
@@ -103,8 +103,8 @@ def get_order(conn: Connection, order_id: int) -> dict[str, Any]:
 
 
 def order_detail(
-    order: Mapping[str, Any],
-    lines: Iterable[Mapping[str, Any]],
+    order: Mapping[Any, Any],
+    lines: Iterable[Mapping[Any, Any]],
     reserved_at: Iterable[tuple[int, str, int]],
 ) -> dict[str, Any]:
     """The API's view of one order, from its row, its lines' rows and its allocations.

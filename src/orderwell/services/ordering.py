@@ -231,7 +231,7 @@ def _insert_order(
 ) -> dict[str, Any]:
     """Insert the order row; its values, with the new id, are returned."""
     addr, cust = req.shipping_address, req.customer
-    values = {
+    values: dict[str, Any] = {
         "channel": req.channel,
         "external_id": req.external_id,
         "idempotency_key": key,
