@@ -191,6 +191,23 @@ def release(
     )
 
 
+def _add_to_bin(conn: Connection, bin_id: int, product_id: int, qty: int) -> None:
+    ins = dialect_insert(conn, bin_stock).values(bin_id=bin_id, product_id=product_id, on_hand=qty)
+    conn.execute(
+        ins.on_conflict_do_update(
+            index_elements=[bin_stock.c.bin_id, bin_stock.c.product_id],
+            set_={"on_hand": bin_stock.c.on_hand + ins.excluded.on_hand},
+        )
+    )
+
+
+def _take_from_bin(conn: Connection, bin_id: int, product_id: int, qty: int, field: str) -> None:
+    if conn.execute(_TAKE_BIN, {"b": bin_id, "p": product_id, "q": qty}).rowcount != 1:
+        raise InsufficientStock(
+            f"the bin holds fewer than {qty} unit(s) of this product", field=field
+        )
+
+
 _LOCK_PRODUCT = (
     sa.select(products.c.id)
     .where(products.c.id == sa.bindparam("p"))
@@ -232,14 +249,7 @@ def add_on_hand(
         set_={"on_hand": stock.c.on_hand + ins.excluded.on_hand},
     ).returning(stock.c.on_hand, stock.c.reserved)
     row = conn.execute(ins).one()
-    bins_ins = dialect_insert(conn, bin_stock).values(
-        bin_id=bin_id, product_id=product_id, on_hand=qty
-    )
-    bins_ins = bins_ins.on_conflict_do_update(
-        index_elements=[bin_stock.c.bin_id, bin_stock.c.product_id],
-        set_={"on_hand": bin_stock.c.on_hand + bins_ins.excluded.on_hand},
-    )
-    conn.execute(bins_ins)
+    _add_to_bin(conn, bin_id, product_id, qty)
     ledger.add(
         product_id=product_id,
         warehouse_id=warehouse_id,
@@ -274,10 +284,7 @@ def take_on_hand(
             f"cannot remove {qty} unit(s): fewer are on hand and unreserved in this warehouse",
             field=field,
         )
-    if conn.execute(_TAKE_BIN, {"b": bin_id, "p": product_id, "q": qty}).rowcount != 1:
-        raise InsufficientStock(
-            f"the bin holds fewer than {qty} unit(s) of this product", field=field
-        )
+    _take_from_bin(conn, bin_id, product_id, qty, field)
     ledger.add(
         product_id=product_id,
         warehouse_id=warehouse_id,
@@ -329,10 +336,7 @@ def pick_from_bin(
 
     The ledger row (delta 0) records which bin the reserved units physically left.
     """
-    if conn.execute(_TAKE_BIN, {"b": bin_id, "p": product_id, "q": qty}).rowcount != 1:
-        raise InsufficientStock(
-            f"the bin holds fewer than {qty} unit(s) of this product", field="quantity"
-        )
+    _take_from_bin(conn, bin_id, product_id, qty, "quantity")
     level = conn.execute(_LEVEL, {"p": product_id, "w": warehouse_id}).one()
     ledger.add(
         product_id=product_id,
@@ -372,12 +376,8 @@ def consume_reserved(
             f"{kind} of {qty} reserved unit(s) at product {product_id} warehouse "
             f"{warehouse_id} failed"
         )
-    if bin_id is not None and (
-        conn.execute(_TAKE_BIN, {"b": bin_id, "p": product_id, "q": qty}).rowcount != 1
-    ):
-        raise InsufficientStock(
-            f"the bin holds fewer than {qty} unit(s) of this product", field="quantity"
-        )
+    if bin_id is not None:
+        _take_from_bin(conn, bin_id, product_id, qty, "quantity")
     ledger.add(
         product_id=product_id,
         warehouse_id=warehouse_id,
@@ -417,13 +417,7 @@ def put_back_in_bin(
         raise AssertionError(
             f"put-back of {qty} at product {product_id} warehouse {warehouse_id} failed"
         )
-    ins = dialect_insert(conn, bin_stock).values(bin_id=bin_id, product_id=product_id, on_hand=qty)
-    conn.execute(
-        ins.on_conflict_do_update(
-            index_elements=[bin_stock.c.bin_id, bin_stock.c.product_id],
-            set_={"on_hand": bin_stock.c.on_hand + ins.excluded.on_hand},
-        )
-    )
+    _add_to_bin(conn, bin_id, product_id, qty)
     ledger.add(
         product_id=product_id,
         warehouse_id=warehouse_id,
