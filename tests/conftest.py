@@ -41,7 +41,9 @@ def pg_url() -> Iterator[str]:
     if not PG_URL:
         pytest.skip(PG_SKIP)
     base = make_url(normalise_url(PG_URL))
-    name = f"{base.database}_ow_{_worker()}"
+    # The process id keeps two pytest sessions on one server (two developers, or a
+    # developer and CI) out of each other's databases.
+    name = f"{base.database}_ow_{_worker()}_{os.getpid()}"
     admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -49,6 +51,8 @@ def pg_url() -> Iterator[str]:
     url = base.set(database=name).render_as_string(hide_password=False)
     upgrade(url)
     yield url
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     admin.dispose()
 
 

@@ -2,34 +2,34 @@
 
 Three warehouses with bins, 200 products, stock received into bins, and about 1,250
 orders over the last 90 days from five channels, with holds, cancellations and
-backorders, all made through the public services so that every timeline and every
-ledger row is one the real system would have written. The same seed (and the same
-"now") gives the same data.
+backorders; older orders went through the whole cycle -- pick waves, scanning (with the
+odd wrong scan and short pick), packing, labels, the carrier's scans to the door (mostly
+on time), payments, returns with inspection and refunds, a few exchanges -- and the
+newest are still in a wave, at the pack bench or on their way. All of it is made through
+the public services, so every timeline and every ledger row is one the real system
+would have written. The same seed (and the same "now") gives the same data.
 """
 
 from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from decimal import Decimal
+from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy.engine import Connection
 
+from orderwell.demo.aftersale import AfterSale
+from orderwell.demo.carrier import CarrierNetwork
 from orderwell.demo.catalog import BUILDINGS, demo_products, serpentine_bins
-from orderwell.demo.customers import make_shopper
-from orderwell.demo.orders import (
-    HOLD_NOTES,
-    SALE_DAYS,
-    OrderPlanner,
-    PlannedOrder,
-    order_times,
-)
+from orderwell.demo.floor import Shipped, WarehouseFloor
+from orderwell.demo.orders import SALE_DAYS, OrderPlanner, PlannedOrder, order_times
+from orderwell.demo.showcase import SHOWCASE_STEPS, Showcase, partially_cancelled
 from orderwell.demo.simulation import (
     SimClock,
     Simulation,
@@ -39,15 +39,14 @@ from orderwell.demo.simulation import (
     popularity_ranks,
 )
 from orderwell.domain.errors import Conflict, InvalidInput
-from orderwell.domain.lifecycle import HoldReason, OrderStatus
-from orderwell.domain.orders import PlaceOrder
-from orderwell.queries.inventory import stock_levels
-from orderwell.services.catalog import upsert_products
-from orderwell.services.order_changes import CancelIn, CancelLine, HoldIn, cancel_order, hold_order
-from orderwell.services.ordering import place_order
+from orderwell.domain.lifecycle import OrderStatus
+from orderwell.queries.fulfilment import picking_accuracy
+from orderwell.services.catalog import ProductIn, upsert_products
 from orderwell.services.warehouses import upsert_bins, upsert_warehouse
 from orderwell.store.db import Database
-from orderwell.store.tables import order_events, orders
+from orderwell.store.tables import orders
+from orderwell.store.tables_aftersale import returns
+from orderwell.store.tables_fulfilment import shipments
 
 __all__ = ["DemoSummary", "has_orders", "load_demo"]
 
@@ -55,8 +54,6 @@ ORDERS_AT_FULL_SCALE = 1250
 DAYS = 90
 # Random events stop this long before "now"; the showcase orders fill the gap.
 _TAIL = timedelta(hours=2)
-# At most one showcase order per status, hold reason and partial cancel.
-_SHOWCASE_STEPS = 5 + len(HoldReason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +70,15 @@ class DemoSummary:
     partially_cancelled: int
     seconds: float
     channels: dict[str, int] = field(default_factory=dict)
+    shipments_by_status: dict[str, int] = field(default_factory=dict)
+    returns_by_status: dict[str, int] = field(default_factory=dict)
+    picks: int = 0
+    picking_accuracy: float | None = None  # correct picks / all picks, from the scans
+    short_picks: int = 0
+    delivered_on_time: int = 0
+    delivered_late: int = 0
+    exchanges: int = 0
+    too_late_to_cancel: int = 0  # holds and cancellations that came after the wave
 
     @property
     def orders(self) -> int:
@@ -81,7 +87,15 @@ class DemoSummary:
     def _rows(self) -> list[tuple[str, str]]:
         rows = [(f"status {s}", str(n)) for s, n in sorted(self.orders_by_status.items())]
         rows += [(f"  on hold: {r}", str(n)) for r, n in sorted(self.on_hold_by_reason.items())]
+        rows += [(f"shipments {s}", str(n)) for s, n in sorted(self.shipments_by_status.items())]
+        rows += [(f"returns {s}", str(n)) for s, n in sorted(self.returns_by_status.items())]
+        accuracy = "-" if self.picking_accuracy is None else f"{self.picking_accuracy:.2%}"
         rows += [
+            ("picks confirmed (accuracy)", f"{self.picks} ({accuracy})"),
+            ("short picks", str(self.short_picks)),
+            ("delivered on time / late", f"{self.delivered_on_time} / {self.delivered_late}"),
+            ("exchanges", str(self.exchanges)),
+            ("too late to hold or cancel", str(self.too_late_to_cancel)),
             ("partially cancelled (still open)", str(self.partially_cancelled)),
             ("orders", str(self.orders)),
             *((f"  via {c}", str(n)) for c, n in sorted(self.channels.items())),
@@ -148,12 +162,22 @@ def load_demo(
         def tick(what: str) -> None:
             bar.update(task, advance=1, description=what)
 
-        sim = Simulation(sim_db, clock, rng, stock, planned, now - _TAIL, tick)
-        bar.update(task, total=len(stock.opening) + sim.steps() + _SHOWCASE_STEPS)
+        def grow(steps: int) -> None:
+            bar.update(task, total=(bar.tasks[0].total or 0) + steps)
+
+        sim = Simulation(sim_db, clock, rng, stock, planned, now - _TAIL, tick, grow)
+        floor, carrier, after = _wire(sim, items, stock.slots)
+        bar.update(task, total=len(stock.opening) + sim.steps() + SHOWCASE_STEPS)
         sim.receive_opening(start - timedelta(days=1))
         sim.run()
-        _showcase(sim_db, clock, rng, stock.awaiting, now, {p.sku: p.price for p in items}, tick)
+        prices = {p.sku: p.price for p in items}
+        Showcase(sim_db, clock, rng, floor, carrier, after, prices, tick).run(
+            now - _TAIL, stock.awaiting
+        )
 
+    with db.read() as conn:
+        accuracy = picking_accuracy(conn)
+        on_time, late = _delivered_on_time(conn)
     return DemoSummary(
         warehouses=len(BUILDINGS),
         bins=sum(len(serpentine_bins(b)) for b in BUILDINGS),
@@ -164,104 +188,63 @@ def load_demo(
         on_hold_by_reason=group_count(
             db, orders.c.hold_reason, orders.c.status == OrderStatus.ON_HOLD.value
         ),
-        partially_cancelled=_partially_cancelled(db),
+        partially_cancelled=partially_cancelled(db),
         seconds=time.perf_counter() - started,
         channels=group_count(db, orders.c.channel),
+        shipments_by_status=_count(db, shipments.c.status),
+        returns_by_status=_count(db, returns.c.status),
+        picks=accuracy["picks"],
+        picking_accuracy=accuracy["picking_accuracy"],
+        short_picks=accuracy["short_picks"],
+        delivered_on_time=on_time,
+        delivered_late=late,
+        exchanges=after.exchanges,
+        too_late_to_cancel=sim.too_late,
     )
 
 
-def _showcase(
-    db: Database,
-    clock: SimClock,
-    rng: random.Random,
-    awaiting: list[str],
-    now: datetime,
-    prices: dict[str, Decimal],
-    tick: Callable[[str], None],
-) -> None:
-    """The last two hours: make sure every state the core knows can be seen in the demo.
+def _wire(
+    sim: Simulation, items: list[ProductIn], slots: dict[str, dict[str, str]]
+) -> tuple[WarehouseFloor, CarrierNetwork, AfterSale]:
+    """The floor, the carrier and after-sale, sharing the simulation's clock, seed and queue."""
+    products = {p.sku: p for p in items}
+    after = AfterSale(sim.db, sim.rng, sim, products, slots)
+    carrier = CarrierNetwork(sim.db, sim.rng, sim, after.on_delivered)
 
-    The ninety days produce most of them on their own (all but a hold reason or two at
-    full scale); any state still missing gets one order of its own here.
-    """
-    statuses = group_count(db, orders.c.status)
-    holds = group_count(db, orders.c.hold_reason, orders.c.status == OrderStatus.ON_HOLD.value)
+    def shipped(s: Shipped) -> None:
+        after.on_shipped(s)
+        carrier.on_shipped(s)
+
+    floor = WarehouseFloor(sim.db, sim.rng, sim, products, slots, shipped)
+    sim.floor, sim.after = floor, after
+    sim.handlers.update(
+        wave=floor.on_wave,
+        pick=floor.on_pick,
+        pack=floor.on_pack,
+        collect=floor.on_collect,
+        track=carrier.on_track,
+        payment=after.on_payment,
+        return_request=after.on_return_request,
+        return_authorize=after.on_return_authorize,
+        return_receive=after.on_return_receive,
+        return_inspect=after.on_return_inspect,
+        return_settle=after.on_return_settle,
+    )
+    return floor, carrier, after
+
+
+def _count(db: Database, column: sa.ColumnElement[Any]) -> dict[str, int]:
     with db.read() as conn:
-        levels = stock_levels(conn)
-    in_stock = sorted(
-        (lv for lv in levels if lv["available"] >= 4), key=lambda lv: -lv["available"]
-    )
-    plenty = [lv["sku"] for lv in in_stock[:2]]
-    serial = iter(range(1, 100))
-    clock.at = now - _TAIL
-
-    def place(lines: dict[str, int]) -> int:
-        clock.at += timedelta(minutes=5)
-        n = next(serial)
-        request = _showcase_order(rng, {s: (q, prices[s]) for s, q in lines.items()}, clock.at, n)
-        return place_order(db, request, actor="channel:api").order_id
-
-    if not statuses.get(OrderStatus.RESERVED):
-        place({plenty[0]: 1})
-    if not statuses.get(OrderStatus.BACKORDERED):
-        place({awaiting[0]: 1})
-    if not statuses.get(OrderStatus.PARTIALLY_BACKORDERED):
-        place({plenty[0]: 1, awaiting[1]: 2})
-    for reason in HoldReason:
-        if not holds.get(reason):
-            order_id = place({plenty[0]: 1})
-            hold_order(
-                db, order_id, HoldIn(reason=reason, note=HOLD_NOTES[reason]), actor="support:demo"
-            )
-    if not statuses.get(OrderStatus.CANCELLED):
-        cancel_order(db, place({plenty[1]: 1}), CancelIn(), actor="support:demo")
-    if not _partially_cancelled(db):
-        order_id = place({plenty[0]: 1, plenty[1]: 1})
-        cancel = CancelIn(lines=[CancelLine(line_no=2, quantity=1)])
-        cancel_order(db, order_id, cancel, actor="support:demo")
-    for _ in range(_SHOWCASE_STEPS):  # one step per state checked, whether placed or not
-        tick("showcase")
+        q = sa.select(column, sa.func.count()).group_by(column)
+        return {str(k): int(n) for k, n in conn.execute(q)}
 
 
-def _showcase_order(
-    rng: random.Random, lines: dict[str, tuple[int, Decimal]], at: datetime, n: int
-) -> PlaceOrder:
-    who = make_shopper(rng, 9000 + n)
-    return PlaceOrder.model_validate(
-        {
-            "channel": "api",
-            "external_id": f"APP-SHOWCASE-{n:03d}",
-            "customer": {"email": who.email, "name": who.name, "phone": who.phone},
-            "shipping_address": {
-                "name": who.name,
-                "line1": who.street,
-                "city": who.city,
-                "region": who.region,
-                "postal_code": who.postal_code,
-                "country": who.country,
-            },
-            "currency": "EUR",
-            "lines": [
-                {"sku": sku, "quantity": qty, "unit_price": str(price)}
-                for sku, (qty, price) in lines.items()
-            ],
-            "shipping": "4.90",
-            "payment_status": "authorized",
-            "placed_at": at,
-        }
-    )
-
-
-def _partially_cancelled(db: Database) -> int:
-    """Open orders some of whose units were cancelled."""
-    with db.read() as conn:
-        return int(
-            conn.execute(
-                sa.select(sa.func.count(sa.distinct(order_events.c.order_id)))
-                .join(orders, orders.c.id == order_events.c.order_id)
-                .where(
-                    order_events.c.type == "order.partially_cancelled",
-                    orders.c.status != OrderStatus.CANCELLED.value,
-                )
-            ).scalar_one()
+def _delivered_on_time(conn: Connection) -> tuple[int, int]:
+    """Delivered shipments on or before the date their label promised, and after it."""
+    rows = conn.execute(
+        sa.select(shipments.c.delivered_at, shipments.c.expected_delivery_date).where(
+            shipments.c.delivered_at.is_not(None)
         )
+    ).all()
+    on_time = sum(1 for r in rows if r.delivered_at.date() <= r.expected_delivery_date)
+    return on_time, len(rows) - on_time

@@ -20,9 +20,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from orderwell.demo.aftersale import AfterSale
 from orderwell.demo.catalog import BUILDINGS, serpentine_bins
+from orderwell.demo.floor import WarehouseFloor
 from orderwell.demo.orders import PlannedOrder, Story
-from orderwell.domain.lifecycle import HoldReason
+from orderwell.domain.lifecycle import HoldReason, OrderStatus
 from orderwell.queries.inventory import stock_levels
 from orderwell.queries.orders import get_order
 from orderwell.services.catalog import ProductIn
@@ -44,6 +46,20 @@ from orderwell.store.tables import order_lines, orders, products
 _SITE_SHARE = {"BER1": 0.6, "AMS1": 0.25, "WAW1": 0.15}
 _SUPPORT = ("support:jana.weber", "support:tom.devries", "support:ola.nowak")
 _SCARCE_DELIVERIES = (20, 45, 62)  # days after the start when a few scarce units arrive
+# What the progress bar says while a step of each kind runs.
+_STAGE = {
+    "wave": "picking",
+    "pick": "picking",
+    "pack": "packing",
+    "collect": "shipping",
+    "track": "carrier",
+    "payment": "payments",
+    "return_request": "returns",
+    "return_authorize": "returns",
+    "return_receive": "returns",
+    "return_inspect": "returns",
+    "return_settle": "returns",
+}
 
 
 class SimClock:
@@ -109,20 +125,33 @@ class Simulation:
     planned: list[PlannedOrder]
     end: datetime  # random events stop here; the showcase tail follows
     tick: Callable[[str], None]
+    # Called with 1 for each step queued while the run is under way (the bar's total grows).
+    grow: Callable[[int], None] = lambda _n: None
+    floor: WarehouseFloor | None = None
+    after: AfterSale | None = None
+    # Other parts of the demo (floor, carrier, after-sale) register their step kinds here.
+    handlers: dict[str, Callable[[datetime, Any], object]] = field(default_factory=dict)
     units_received: int = 0
     backorder_units_filled: int = 0
+    too_late: int = 0  # cancellations and holds that came after the order was in a wave
     _queue: list[tuple[datetime, int, str, Any]] = field(default_factory=list)
     _seq: itertools.count[int] = field(default_factory=itertools.count)
+    _running: bool = False
+    _hold_skipped: set[int] = field(default_factory=set)
 
     def schedule(self, at: datetime, kind: str, payload: Any) -> None:
         if at < self.end:
             heapq.heappush(self._queue, (at, next(self._seq), kind, payload))
+            if self._running:
+                self.grow(1)
 
     def steps(self) -> int:
-        """Queue everything known up front; returns how many steps the run will take."""
+        """Queue everything known up front; returns how many steps that is so far."""
         start = self.planned[0].at if self.planned else self.end
         for p in self.planned:
             self.schedule(p.at, "place", p)
+        if self.floor is not None:
+            self.floor.schedule_waves(start, self.end)
         for n, building in enumerate(BUILDINGS):
             at = start.replace(hour=6, minute=n * 5, second=0) + timedelta(days=6 + n)
             while at < self.end:
@@ -130,17 +159,7 @@ class Simulation:
                 at += timedelta(days=7)
         for day in _SCARCE_DELIVERIES:
             self.schedule(start + timedelta(days=day, hours=9), "scarce", None)
-        return len(self._queue) + self._story_steps()
-
-    def _story_steps(self) -> int:
-        count = 0
-        for p in self.planned:
-            if p.story is Story.PLAIN or p.at + p.first_step >= self.end:
-                continue
-            count += 1
-            if p.story in (Story.HOLD_RELEASE, Story.HOLD_CANCEL):
-                count += p.at + p.first_step + p.second_step < self.end
-        return count
+        return len(self._queue)
 
     def receive_opening(self, at: datetime) -> None:
         self.clock.at = at
@@ -149,11 +168,18 @@ class Simulation:
             self.tick("opening stock")
 
     def run(self) -> None:
+        self._running = True
         while self._queue:
             at, _, kind, payload = heapq.heappop(self._queue)
             self.clock.at = at
-            getattr(self, f"_on_{kind}")(at, payload)
-            self.tick("orders")
+            handler = self.handlers.get(kind) or getattr(self, f"_on_{kind}")
+            handler(at, payload)
+            self.tick(_STAGE.get(kind, "orders"))
+        self._running = False
+
+    def _waved(self, order_id: int) -> bool:
+        """In a pick wave already: too late to hold it or cancel what is on a pick."""
+        return self.floor is not None and order_id in self.floor.waved
 
     def _receive(self, sku: str, site: str, units: int, note: str) -> None:
         item = ReceiveIn(
@@ -164,7 +190,10 @@ class Simulation:
         self.backorder_units_filled += change.backorder_units_reserved
 
     def _on_place(self, at: datetime, p: PlannedOrder) -> None:
-        order_id = place_order(self.db, p.request, actor=f"channel:{p.request.channel}").order_id
+        placed = place_order(self.db, p.request, actor=f"channel:{p.request.channel}")
+        order_id = placed.order_id
+        if self.after is not None and placed.order_row is not None:
+            self.after.on_placed(at, order_id, p, placed.order_row["grand_total"])
         first = at + p.first_step
         if p.story in (Story.HOLD_RELEASE, Story.HOLD_CANCEL):
             self.schedule(first, "hold", (order_id, p))
@@ -179,19 +208,34 @@ class Simulation:
     def _on_hold(self, _at: datetime, payload: tuple[int, PlannedOrder]) -> None:
         order_id, p = payload
         assert p.hold_reason is not None
+        if self._waved(order_id):  # the check came after the morning wave took it
+            self._hold_skipped.add(order_id)
+            self.too_late += 1
+            return
         actor = "system:fraud-check" if p.hold_reason is HoldReason.FRAUD_REVIEW else self._agent()
         hold_order(self.db, order_id, HoldIn(reason=p.hold_reason, note=p.hold_note), actor=actor)
 
     def _on_release(self, _at: datetime, payload: tuple[int, PlannedOrder]) -> None:
-        release_order(self.db, payload[0], actor=self._agent())
+        order_id, p = payload
+        if order_id in self._hold_skipped:
+            return
+        release_order(self.db, order_id, actor=self._agent())
+        if self.after is not None:
+            self.after.on_released(order_id, p)
 
     def _on_cancel(self, _at: datetime, payload: tuple[int, PlannedOrder]) -> None:
+        """Cancel the order, unless the warehouse has it already: then it ships."""
         order_id, p = payload
+        if self._waved(order_id):
+            self.too_late += 1
+            return
         reason = {
             HoldReason.PAYMENT: "payment_not_received",
             HoldReason.FRAUD_REVIEW: "fraud_confirmed",
         }.get(p.hold_reason or HoldReason.ADDRESS, "customer_request")
-        cancel_order(self.db, order_id, CancelIn(reason=reason), actor=self._agent())
+        status = cancel_order(self.db, order_id, CancelIn(reason=reason), actor=self._agent())
+        if self.after is not None and status is OrderStatus.CANCELLED:
+            self.after.on_cancelled(order_id)
 
     def _on_partial_cancel(self, _at: datetime, payload: tuple[int, PlannedOrder]) -> None:
         """A customer drops part of an order: the backordered part if there is one."""
@@ -210,6 +254,9 @@ class Simulation:
         several = [no for no, units in open_units.items() if units >= 2]
         if waiting and live > waiting[0][1]:
             (line_no, units), reason = waiting[0], "backorder_declined"
+        elif self._waved(order_id):  # what is reserved is on a pick list already
+            self.too_late += 1
+            return
         elif several:
             line_no, units, reason = several[0], 1, "customer_request"
         else:  # several lines of one unit each (the planner only picks orders of 2+ units)
