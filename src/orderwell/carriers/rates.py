@@ -20,6 +20,7 @@ A service with no transit time or no rate for a zone does not serve that zone.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -391,8 +392,17 @@ def parse_carriers(data: Mapping[str, Any]) -> list[Carrier]:
 
 def load_carriers(path: Path | None = None) -> list[Carrier]:
     """The built-in table-rate carriers, or those in ``path``."""
-    source = path or resources.files("orderwell.carriers").joinpath("carriers.json")
-    return parse_carriers(json.loads(source.read_text(encoding="utf-8")))
+    if path is None:
+        return list(_builtin_carriers())
+    return parse_carriers(json.loads(path.read_text(encoding="utf-8")))
+
+
+@functools.cache
+def _builtin_carriers() -> tuple[Carrier, ...]:
+    # Read once per process: every wave release, label and shipment asks for them, and
+    # the packaged file cannot change while we run. Carriers are frozen dataclasses.
+    source = resources.files("orderwell.carriers").joinpath("carriers.json")
+    return tuple(parse_carriers(json.loads(source.read_text(encoding="utf-8"))))
 
 
 def all_services(carriers: Iterable[Carrier]) -> list[Service]:
