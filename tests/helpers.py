@@ -25,10 +25,22 @@ def seed(
     warehouses: tuple[str, ...] = ("WH1", "WH2"),
     stock: dict[tuple[str, str], int] | None = None,
 ) -> None:
-    """Warehouses WH1 (priority 1), WH2 (2)... each with bins A-01..A-03; SKU-1..SKU-n at 10.00 EUR."""
+    """Warehouses WH1 (priority 1), WH2 (2)... each with bins A-01..A-03; SKU-1..SKU-n at 10.00 EUR.
+
+    Each warehouse has a postal address in Germany, so the carrier can rate its parcels.
+    """
     for i, code in enumerate(warehouses, start=1):
         upsert_warehouse(
-            db, WarehouseIn(code=code, name=f"Warehouse {code}", country="DE", priority=i)
+            db,
+            WarehouseIn(
+                code=code,
+                name=f"Warehouse {code}",
+                address_line1=f"{i} Dock Road",
+                city="Hamburg",
+                postal_code=f"2045{i}",
+                country="DE",
+                priority=i,
+            ),
         )
         upsert_bins(db, code, [BinIn(code=f"A-0{n}", walk_sequence=n * 10) for n in range(1, 4)])
     upsert_products(

@@ -96,7 +96,7 @@ def demo(
     ] = False,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 42,
 ) -> None:
-    """Load a realistic demo: 3 warehouses with bins, 200 products, stock, 90 days of orders."""
+    """Load a realistic demo: 3 warehouses, 200 products, 90 days of orders through the whole cycle."""
     from orderwell.demo import has_orders, load_demo
 
     database = _db()

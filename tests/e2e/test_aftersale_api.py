@@ -12,7 +12,7 @@ from orderwell.domain.roles import Role
 from orderwell.store.db import Database
 from tests.e2e.support import assert_problem, bearer, snapshot
 from tests.helpers import order_payload, seed
-from tests.helpers_fulfilment import ship_order
+from tests.integration.fulfilment_helpers import deliver, ship_order
 
 
 def test_return_and_refund_over_http(
@@ -36,7 +36,7 @@ def test_return_and_refund_over_http(
         headers=shop,
     )
     assert replay.status_code == 200
-    ship_order(db, placed["id"])
+    deliver(db, ship_order(db, placed["id"]))  # wave, pick, pack, label, ship; delivered
 
     before = snapshot(db)
     too_many = api.post(

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 
+from orderwell.carriers.events import TrackingEvent, TrackingStatus, event_key
 from orderwell.domain.lifecycle import BUCKETS
+from orderwell.queries.orders import order_number
 from orderwell.services.catalog import ProductIn, upsert_products
 from orderwell.services.inventory import ReceiveIn, receive
 from orderwell.services.packing import (
@@ -25,11 +28,18 @@ from orderwell.services.packing import (
 )
 from orderwell.services.picking import PickScan, ShortReason, confirm_pick
 from orderwell.services.shipping import LabelIn, buy_label, confirm_shipment
+from orderwell.services.tracking import ingest_events
 from orderwell.services.warehouses import BinIn, WarehouseIn, upsert_bins, upsert_warehouse
 from orderwell.services.waves import WaveRelease, release_waves
 from orderwell.store import tables
 from orderwell.store.db import Database
-from orderwell.store.tables_fulfilment import picks, shipment_lines, shipments
+from orderwell.store.tables_fulfilment import (
+    package_items,
+    packages,
+    picks,
+    shipment_lines,
+    shipments,
+)
 
 # Tuesday 10:00 UTC: before every service's cut-off, so ship dates are today.
 NOW = datetime(2026, 3, 3, 10, 0, tzinfo=UTC)
@@ -122,6 +132,60 @@ def pack_and_ship(db: Database, warehouse: str, order_ref: str, weight_g: int = 
     return started.shipment_id
 
 
+def ship_order(db: Database, order_id: int) -> list[int]:
+    """The real warehouse path for every reserved unit of an order, warehouse by warehouse:
+    wave, scanned picks, one box, label, handed to the carrier. Returns the shipment ids."""
+    with db.read() as conn:
+        codes = (
+            conn.execute(
+                sa.select(tables.warehouses.c.code)
+                .distinct()
+                .join(
+                    tables.allocations, tables.allocations.c.warehouse_id == tables.warehouses.c.id
+                )
+                .where(tables.allocations.c.order_id == order_id, tables.allocations.c.quantity > 0)
+                .order_by(tables.warehouses.c.code)
+            )
+            .scalars()
+            .all()
+        )
+    shipped = []
+    for code in codes:
+        pick_all(db, code, order_id)
+        shipped.append(pack_and_ship(db, code, order_number(order_id)))
+    return shipped
+
+
+def deliver(db: Database, shipment_ids: list[int], at: datetime | None = None) -> None:
+    """The carrier's tracking feed reports each shipment delivered (``services/tracking``)."""
+    when = at or db.clock()
+    with db.read() as conn:
+        numbers = (
+            conn.execute(
+                sa.select(shipments.c.tracking_number)
+                .where(shipments.c.id.in_(shipment_ids))
+                .order_by(shipments.c.id)
+            )
+            .scalars()
+            .all()
+        )
+    events = [
+        TrackingEvent(
+            tracking_code=n,
+            carrier="ups",
+            status=TrackingStatus.DELIVERED,
+            occurred_at=when,
+            location="Berlin",
+            description="Delivered",
+            raw_status="DL",
+            event_key=event_key("ups", n, when, "DL", "Berlin", "Delivered"),
+        )
+        for n in numbers
+    ]
+    got = ingest_events(db, events, source="webhook", actor="carrier")
+    assert sorted(got.delivered_shipments) == sorted(shipment_ids), got
+
+
 def short(qty: int) -> dict[str, Any]:
     return {"quantity": qty, "short_reason": ShortReason.NOT_FOUND}
 
@@ -131,8 +195,10 @@ def fulfilment_breaches(db: Database) -> list[str]:
 
     - every line's buckets add up to its quantity; allocations hold its reserved units;
     - per product and warehouse, the ledger's deltas sum to on_hand and reserved;
-    - reserved = allocated units + units picked there and not yet shipped;
-    - on_hand = units in the bins + units picked there and not yet shipped (totes, boxes).
+    - reserved = allocated units + units picked there, not yet shipped nor put back;
+    - on_hand = units in the bins + those picked units (in totes and boxes);
+    - every unshipped shipment's packages hold exactly its lines, and its lines are packed
+      (or, while it is being packed, picked) units of the order.
     """
     found: list[str] = []
     with db.read() as conn:
@@ -168,6 +234,17 @@ def fulfilment_breaches(db: Database) -> list[str]:
             .group_by(shipment_lines.c.product_id, shipments.c.warehouse_id)
         ):
             in_hand[(r[0], r[1])] -= int(r[2])
+        # Picked or packed units of a late cancellation went back into a bin.
+        for r in conn.execute(
+            sa.select(
+                tables.stock_ledger.c.product_id,
+                tables.stock_ledger.c.warehouse_id,
+                sa.func.sum(tables.stock_ledger.c.delta_reserved),
+            )
+            .where(tables.stock_ledger.c.kind == "cancel_put_back")
+            .group_by(tables.stock_ledger.c.product_id, tables.stock_ledger.c.warehouse_id)
+        ):
+            in_hand[(r[0], r[1])] += int(r[2])
         in_bins: dict[tuple[int, int], int] = defaultdict(int)
         for r in conn.execute(
             sa.select(
@@ -206,4 +283,42 @@ def fulfilment_breaches(db: Database) -> list[str]:
                     f"stock {key}: on_hand {s.on_hand} != in bins {in_bins[key]}"
                     f" + picked-not-shipped {in_hand[key]}"
                 )
+        found += _shipment_breaches(conn, lines)
+    return found
+
+
+def _shipment_breaches(conn: sa.Connection, lines: Sequence[Any]) -> list[str]:
+    """Boxes hold what their shipments carry; packed units are in packed shipments."""
+    found: list[str] = []
+    carried: dict[tuple[int, int], int] = {}
+    at_stage: dict[tuple[int, str], int] = defaultdict(int)
+    status = dict(conn.execute(sa.select(shipments.c.id, shipments.c.status)).all())
+    for r in conn.execute(sa.select(shipment_lines)):
+        carried[(r.shipment_id, r.order_line_id)] = r.quantity
+        at_stage[(r.order_line_id, status[r.shipment_id])] += r.quantity
+    boxed: dict[tuple[int, int], int] = defaultdict(int)
+    for r in conn.execute(
+        sa.select(packages.c.shipment_id, packages.c.status, package_items).join(
+            package_items, package_items.c.package_id == packages.c.id
+        )
+    ):
+        if r.status == "voided":
+            found.append(f"voided package of shipment {r.shipment_id} still holds units")
+        boxed[(r.shipment_id, r.order_line_id)] += r.quantity
+    for key in sorted(set(carried) | set(boxed)):
+        sid = key[0]
+        if status[sid] == "cancelled" and carried.get(key):
+            found.append(f"cancelled shipment {sid} still carries line {key[1]}")
+        too_many = boxed.get(key, 0) > carried.get(key, 0)
+        if too_many or (status[sid] != "packing" and boxed.get(key, 0) != carried.get(key, 0)):
+            found.append(
+                f"shipment {sid} line {key[1]}: {boxed.get(key, 0)} boxed, "
+                f"{carried.get(key, 0)} carried"
+            )
+    for ln in lines:
+        packed = at_stage[(ln.id, "packed")] + at_stage[(ln.id, "labelled")]
+        if packed != ln.qty_packed:
+            found.append(f"line {ln.id}: {ln.qty_packed} packed, shipments hold {packed}")
+        if at_stage[(ln.id, "packing")] > ln.qty_picked:
+            found.append(f"line {ln.id}: more units at the bench than picked")
     return found

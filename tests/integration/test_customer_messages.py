@@ -1,5 +1,6 @@
 """Customer messages through a real SMTP server (aiosmtpd): what arrives, to whom, with
-which links; opt-out, per-channel sender, once per event; the disruption watcher."""
+which links (the return label opens from the message); opt-out, per-channel sender, once
+per event; the disruption watcher."""
 
 from __future__ import annotations
 
@@ -7,26 +8,52 @@ import re
 import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from io import BytesIO
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+from pypdf import PdfReader
+from starlette.testclient import TestClient
 
+from orderwell.api.app import create_app
+from orderwell.domain.payments import PaymentKind
+from orderwell.domain.returns import Disposition, ReturnReason
 from orderwell.notify.smtp import SmtpSender
 from orderwell.outbox.worker import Worker
 from orderwell.queries.orders import timeline
+from orderwell.queries.returns import return_label_doc
 from orderwell.services.channel_settings import ChannelSettingsIn, put_channel_settings
 from orderwell.services.messages import list_messages
 from orderwell.services.ordering import place_order
+from orderwell.services.payments import PaymentIn, record_payment
+from orderwell.services.refunds import RefundIn, issue_refund
+from orderwell.services.return_receipt import (
+    InspectIn,
+    ReceiveIn,
+    ScanIn,
+    UnitInspectionIn,
+    inspect_return,
+    receive_return,
+)
+from orderwell.services.returns import (
+    AuthorizeIn,
+    ReturnLineIn,
+    ReturnRequestIn,
+    authorize_return,
+    request_return,
+)
 from orderwell.services.timeline import record
-from orderwell.services.tracking_links import link_key, order_for_token
+from orderwell.services.tracking_links import link_key, make_token, order_for_token
 from orderwell.store.db import Database
 from orderwell.store.tables_outbound import order_disruptions
 from tests.helpers import order, seed
+from tests.integration.fulfilment_helpers import deliver, ship_order
 from tests.integration.receiver import worker_settings
 
 UPS_LINK = "https://www.ups.com/track?tracknum=1Z999AA10123456784"
@@ -233,3 +260,90 @@ def test_order_past_its_cutoff_gets_exactly_one_delay_message(
         events = [e["type"] for e in timeline(conn, placed.order_id)]
     assert d.kind == "not_shipped_by_cutoff" and d.notified
     assert events.count("order.delay_detected") == 1
+
+
+def _returned_order(db: Database) -> tuple[int, Any]:
+    """An order paid, shipped and delivered through the warehouse, with a return authorized."""
+    seed(db, stock={("SKU-1", "WH1"): 5})
+    order_id = place_order(db, order({"SKU-1": 2}), actor="shop").order_id
+    record_payment(
+        db, order_id, PaymentIn(kind=PaymentKind.CAPTURED, amount=Decimal("20.00")), actor="psp"
+    )
+    deliver(db, ship_order(db, order_id))
+    ret = request_return(
+        db,
+        order_id,
+        ReturnRequestIn(
+            reason=ReturnReason.NO_LONGER_NEEDED, lines=[ReturnLineIn(line_no=1, quantity=2)]
+        ),
+        actor="customer",
+    )
+    authorize_return(db, ret.id, AuthorizeIn(), actor="support")
+    return order_id, ret
+
+
+def test_return_authorized_message_links_a_label_the_customer_can_open(
+    db: Database, mailbox: tuple[Mailbox, int], worker: Worker
+) -> None:
+    order_id, ret = _returned_order(db)
+    other = place_order(db, order({"SKU-1": 1}), actor="shop").order_id
+
+    worker.run_until_idle()
+
+    [msg] = [m for m in mailbox[0].messages() if "approved" in m["Subject"]]
+    assert msg["Subject"] == f"Your return {ret.number} is approved"
+    link = re.search(
+        r"http://shop\.test(/track/([A-Za-z0-9_-]+)/returns/([A-Z0-9-]+)/label\.pdf)", _text(msg)
+    )
+    assert link is not None, _text(msg)
+    assert order_for_token(link_key(db), link.group(2)) == order_id
+    assert link.group(3) == ret.number and link.group(0) in _html(msg)
+    with db.read() as conn:
+        tracking = return_label_doc(conn, ret.id).tracking_number
+    with TestClient(create_app(db)) as client:  # no credentials: the token is the key
+        label = client.get(link.group(1))
+        foreign = client.get(
+            f"/track/{make_token(link_key(db), other)}/returns/{ret.number}/label.pdf"
+        )
+        token = link.group(2)
+        altered = token[:-1] + ("B" if token.endswith("A") else "A")
+        forged = client.get(link.group(1).replace(token, altered))
+    assert label.status_code == 200 and label.headers["content-type"] == "application/pdf"
+    assert label.headers["cache-control"] == "no-store"
+    text = "".join(p.extract_text() for p in PdfReader(BytesIO(label.content)).pages)
+    assert tracking in text.replace(" ", "") and ret.number in text
+    assert (foreign.status_code, forged.status_code) == (404, 404)
+
+
+def test_return_received_and_refund_issued_arrive_by_smtp(
+    db: Database, mailbox: tuple[Mailbox, int], worker: Worker
+) -> None:
+    order_id, ret = _returned_order(db)
+    worker.run_until_idle()
+    receive_return(
+        db,
+        ret.id,
+        ReceiveIn(warehouse="WH1", scans=[ScanIn(code="SKU-1", quantity=2)]),
+        actor="dock",
+    )
+    inspect_return(
+        db,
+        ret.id,
+        InspectIn(units=[UnitInspectionIn(code="SKU-1", disposition=Disposition.RESTOCK)] * 2),
+        actor="inspector",
+    )
+    issue_refund(db, ret.id, RefundIn(), actor="support")
+
+    worker.run_until_idle()
+
+    by_subject = {m["Subject"]: m for m in mailbox[0].messages()}
+    received = by_subject[f"We have received your return {ret.number}"]
+    refunded = by_subject["Your refund for order OW-000001"]
+    assert received["To"] == refunded["To"] == "ada@example.com"
+    assert "2 x Product 1" in _text(received)
+    assert "We have refunded 20.00 EUR for your order OW-000001" in _text(refunded)
+    with db.read() as conn:
+        rows = {r["kind"]: r["status"] for r in list_messages(conn, order_id=order_id)}
+        sent = [e["type"] for e in timeline(conn, order_id)].count("message.sent")
+    assert rows["return_received"] == rows["refund_issued"] == "sent"
+    assert sent == len(mailbox[0].envelopes) == len(rows)

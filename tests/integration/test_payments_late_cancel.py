@@ -21,7 +21,7 @@ from orderwell.store.tables import bin_stock, bins, orders
 from orderwell.store.tables_fulfilment import picks
 from tests.e2e.support import snapshot
 from tests.helpers import order, seed
-from tests.helpers_fulfilment import ship_order
+from tests.integration.fulfilment_helpers import ship_order
 
 
 def _pay(db: Database, order_id: int, kind: PaymentKind, amount: str, **kw: object) -> object:

@@ -43,7 +43,7 @@ from orderwell.store.db import Database
 from orderwell.store.tables import bin_stock, bins, outbox
 from tests.e2e.support import snapshot
 from tests.helpers import order, order_payload, seed
-from tests.helpers_fulfilment import deliver_order, ship_order
+from tests.integration.fulfilment_helpers import deliver, fulfilment_breaches, ship_order
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -75,8 +75,7 @@ def _paid_order(db: Database, lines: list[dict[str, Any]], shipping: str = "4.95
         record_payment(
             db, order_id, PaymentIn(kind=kind, amount=total, reference="psp-1"), actor="shop"
         )
-    ship_order(db, order_id)
-    deliver_order(db, order_id)
+    deliver(db, ship_order(db, order_id))
     return order_id
 
 
@@ -207,8 +206,20 @@ def test_return_path_restock_and_scrap_then_refund(db: Database, clock: Clock) -
         "return.inspected",
         "refund.issued",
     ]
-    assert types == ["order.placed", "payment.authorized", "payment.captured", *after_sale]
-    assert published == ["order.placed", "payment.authorized", "payment.captured", *after_sale]
+    warehouse = [
+        "order.wave_released",
+        "order.picked",  # one scanned pick per line
+        "order.picked",
+        "order.packing_started",
+        "order.packed",
+        "order.label_created",
+        "order.shipped",
+        "order.delivered",
+    ]
+    paid = ["order.placed", "payment.authorized", "payment.captured"]
+    assert types == [*paid, *warehouse, *after_sale]
+    assert published == [*paid, *warehouse, *after_sale]
+    assert fulfilment_breaches(db) == []
 
 
 def test_shipping_refunded_when_our_fault_and_no_double_refund(db: Database, clock: Clock) -> None:

@@ -37,7 +37,8 @@ ROUTERS = [
     carrier_tracking.router,
 ]
 
-# Routes anyone may call: liveness and the API's own documentation.
+# Routes anyone may call: liveness, the API's own documentation, and the customer's
+# tracking page (its unguessable token is the key).
 PUBLIC_PATHS = frozenset(
     {
         "/health",
@@ -47,6 +48,7 @@ PUBLIC_PATHS = frozenset(
         "/redoc",
         "/track/{token}",
         "/track/{token}/return",
+        "/track/{token}/returns/{rma}/label.pdf",
     }
 )
 

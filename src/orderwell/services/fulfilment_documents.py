@@ -159,6 +159,11 @@ def label_docs(
     conn: Connection, shipment_id: int, adapters: dict[str, CarrierAdapter] | None = None
 ) -> list[LabelDoc]:
     ship, order, wh = _shipment(conn, shipment_id)
+    if ship.status == "cancelled":
+        raise InvalidTransition(
+            f"shipment {shipment_id} was cancelled; its label {ship.tracking_number} is void",
+            field="shipment_id",
+        )
     if ship.tracking_number is None:
         raise InvalidTransition(
             f"shipment {shipment_id} has no label yet ({ship.status})", field="shipment_id"
@@ -167,7 +172,7 @@ def label_docs(
     level = _service_level(adapter, ship.service_code)
     pkgs = conn.execute(
         sa.select(packages)
-        .where(packages.c.shipment_id == shipment_id)
+        .where(packages.c.shipment_id == shipment_id, packages.c.status != "voided")
         .order_by(packages.c.package_no)
     ).all()
     return [
@@ -229,7 +234,7 @@ def manifest_doc(conn: Connection, manifest_id: int) -> ManifestDoc:
         )
         .join(packages, packages.c.shipment_id == shipments.c.id)
         .join(orders, orders.c.id == shipments.c.order_id)
-        .where(shipments.c.manifest_id == manifest_id)
+        .where(shipments.c.manifest_id == manifest_id, packages.c.status != "voided")
         .order_by(shipments.c.id, packages.c.package_no)
     ).all()
     return ManifestDoc(

@@ -1,20 +1,23 @@
-"""Cancellation at any stage before shipping: units picked into a tote go back on a shelf.
+"""Cancellation at any stage before shipping: picked or packed units go back on a shelf.
 
-``order_changes.cancel_order`` cancels what has not been picked; this cancels by line and
-takes the units from the earliest stage first: backordered, then reserved, then picked.
-Picked units physically sit in a tote, out of their bin but still in the warehouse's
-on_hand and reservation (see ``services/picking.py``). Cancelling them releases the
-reservation and puts them back into a bin — the bin they were picked from, unless the
-request names another — through the stock ledger (``cancel_put_back``); waiting backorders
-of other orders take them at once.
+``order_changes.cancel_order`` cancels what has not been picked (and hands a whole-order
+cancel here when some units are already picked or packed); this cancels by line and
+takes the units from the earliest stage first: backordered, reserved, picked (in a tote,
+then at a pack bench), packed. Picked and packed units are still in the warehouse's
+on_hand and reservation (picking only took them out of their bin, see
+``services/picking.py``). Cancelling them takes them out of any shipment that has not
+shipped (``services/unpacking.py``: package contents lowered, an emptied shipment
+cancelled and its label voided), releases the reservation and puts them back into a
+bin — the bin they were picked from, unless the request names another — through the
+stock ledger (``cancel_put_back``); waiting backorders of other orders take them at once.
 
-Units already at the pack bench (in a shipment being packed, or packed) are refused with
-a clear error: the shipment must give them up first. Once units have shipped, the way
-back is a return (``services/returns.py``).
+Once units have shipped, the way back is a return (``services/returns.py``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
 import sqlalchemy as sa
@@ -29,6 +32,13 @@ from orderwell.services.payments import lock_order
 from orderwell.services.reservations import fill_backorders_for
 from orderwell.services.stock import Ledger, put_back_in_bin
 from orderwell.services.timeline import record
+from orderwell.services.unpacking import (
+    BenchUnits,
+    bench_units,
+    cancel_if_empty,
+    lock_unshipped,
+    take_out,
+)
 from orderwell.services.warehouses import bin_id_for
 from orderwell.store.db import Database
 from orderwell.store.tables import order_lines, stock_ledger
@@ -45,23 +55,37 @@ class CancelUnitsIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
     reason: Annotated[str, Field(min_length=1, max_length=200)] = "customer_request"
     lines: Annotated[list[CancelUnitsLine], Field(min_length=1, max_length=200)]
-    # Where picked units go back to (a bin code in the warehouse they were picked in).
+    # Where picked or packed units go back to (a bin code in their warehouse).
     bin: Annotated[str | None, Field(default=None, min_length=1, max_length=40)] = None
 
 
-def _picked_in_hand(conn: Connection, order_id: int, line: Any) -> list[tuple[int, int, int]]:
-    """[(warehouse, last pick bin, units)] of the line's picked units not at a pack bench.
+@dataclass(slots=True)
+class _InHand:
+    """Where a line's picked and packed units physically are."""
 
-    Picked at a warehouse, minus what went into shipments there, minus what earlier late
-    cancellations put back there.
-    """
+    totes: list[tuple[int, int]]  # (warehouse, units) picked, in a tote, at no bench
+    bench: list[BenchUnits]  # in shipments that have not shipped
+    last_bin: dict[int, int]  # warehouse -> bin of the line's last pick there
+
+    def picked(self) -> int:
+        return sum(u for _w, u in self.totes) + sum(
+            b.units for b in self.bench if b.bucket is Bucket.PICKED
+        )
+
+    def packed(self) -> int:
+        return sum(b.units for b in self.bench if b.bucket is Bucket.PACKED)
+
+
+def _in_hand(conn: Connection, order_id: int, line: Any) -> _InHand:
+    """Picked at a warehouse, minus what went into shipments there, minus what earlier late
+    cancellations put back there, is in a tote; the rest is at a bench or shipped."""
     picked = conn.execute(
         sa.select(picks.c.warehouse_id, sa.func.sum(picks.c.qty_picked), sa.func.max(picks.c.id))
         .where(picks.c.order_line_id == line.id, picks.c.qty_picked > 0)
         .group_by(picks.c.warehouse_id)
         .order_by(picks.c.warehouse_id)
     ).all()
-    result = []
+    found = _InHand([], [], {})
     for warehouse_id, units, last_pick in picked:
         in_shipments = conn.execute(
             sa.select(sa.func.coalesce(sa.func.sum(shipment_lines.c.quantity), 0))
@@ -79,115 +103,192 @@ def _picked_in_hand(conn: Connection, order_id: int, line: Any) -> list[tuple[in
                 stock_ledger.c.kind == "cancel_put_back",
             )
         ).scalar_one()
-        bin_id = conn.execute(sa.select(picks.c.bin_id).where(picks.c.id == last_pick)).scalar_one()
+        found.last_bin[int(warehouse_id)] = int(
+            conn.execute(sa.select(picks.c.bin_id).where(picks.c.id == last_pick)).scalar_one()
+        )
         free = int(units) - int(in_shipments) - int(put_back)
         if free > 0:
-            result.append((int(warehouse_id), int(bin_id), free))
-    return result
+            found.totes.append((int(warehouse_id), free))
+    found.bench = bench_units(conn, line.id) if line.qty_picked + line.qty_packed else []
+    return found
 
 
 def cancel_units(db: Database, order_id: int, item: CancelUnitsIn, *, actor: str) -> OrderStatus:
-    """Cancel units of named lines at any stage before the pack bench; see the module doc."""
+    """Cancel units of named lines at any stage before shipping; see the module doc."""
 
     def work(conn: Connection) -> OrderStatus:
-        now = db.clock()
         lock_order(conn, order_id)
-        lines = {
-            r.line_no: r
-            for r in conn.execute(
-                sa.select(order_lines)
-                .where(order_lines.c.order_id == order_id)
-                .order_by(order_lines.c.id)
-                .with_for_update()
-            ).all()
-        }
-        plans: list[tuple[Any, int, list[tuple[int, int, int]]]] = []
-        seen: set[int] = set()
-        for i, c in enumerate(item.lines):
-            ln = lines.get(c.line_no)
-            if ln is None:
-                raise InvalidInput(f"the order has no line {c.line_no}", field=f"lines.{i}.line_no")
-            if c.line_no in seen:
-                raise InvalidInput(f"line {c.line_no} is named twice", field=f"lines.{i}.line_no")
-            seen.add(c.line_no)
-            in_hand = _picked_in_hand(conn, order_id, ln) if ln.qty_picked else []
-            picked_free = min(ln.qty_picked, sum(u for _w, _b, u in in_hand))
-            cancellable = ln.qty_backordered + ln.qty_reserved + picked_free
-            if c.quantity > cancellable:
-                gone = ln.qty_shipped + ln.qty_delivered + ln.qty_returned
-                hint = f"; {gone} shipped — the way back for those is a return" if gone else ""
-                at_bench = ln.qty_packed + ln.qty_picked - picked_free
-                if at_bench:
-                    hint += f"; {at_bench} at the pack bench (packing or packed)"
-                raise InvalidTransition(
-                    f"line {c.line_no} has {cancellable} unit(s) that can be cancelled, "
-                    f"not {c.quantity}{hint}",
-                    field=f"lines.{i}.quantity",
-                    cancellable=cancellable,
-                )
-            plans.append((ln, c.quantity, in_hand))
-        ledger = Ledger(actor=actor, at=now)
-        freed: list[tuple[int, int]] = []
-        detail: dict[str, dict[str, int]] = {}
-        for ln, qty, in_hand in sorted(plans, key=lambda p: p[0].product_id):
-            steps = {"backordered": min(qty, ln.qty_backordered)}
-            steps["reserved"] = min(qty - steps["backordered"], ln.qty_reserved)
-            steps["picked"] = qty - steps["backordered"] - steps["reserved"]
-            if steps["backordered"]:
-                move_line_units(
-                    conn, ln.id, Bucket.BACKORDERED, Bucket.CANCELLED, steps["backordered"]
-                )
-            if steps["reserved"]:
-                freed += _release_line(
-                    conn, ledger, order_id, ln.id, ln.product_id, steps["reserved"]
-                )
-                move_line_units(conn, ln.id, Bucket.RESERVED, Bucket.CANCELLED, steps["reserved"])
-            left = steps["picked"]
-            for warehouse_id, picked_bin, units in in_hand:
-                if left == 0:
-                    break
-                take = min(left, units)
-                target = (
-                    bin_id_for(conn, warehouse_id, item.bin, field="bin")
-                    if item.bin
-                    else picked_bin
-                )
-                put_back_in_bin(
-                    conn,
-                    ledger,
-                    product_id=ln.product_id,
-                    warehouse_id=warehouse_id,
-                    bin_id=target,
-                    qty=take,
-                    order_id=order_id,
-                    note=f"line {ln.line_no} cancelled after picking: {item.reason}",
-                )
-                freed.append((ln.product_id, warehouse_id))
-                left -= take
-            if steps["picked"]:
-                move_line_units(conn, ln.id, Bucket.PICKED, Bucket.CANCELLED, steps["picked"])
-            detail[ln.sku] = {k: v for k, v in steps.items() if v}
-        status = refresh_status(conn, order_id, now)
-        kind = "order.cancelled" if status is OrderStatus.CANCELLED else "order.partially_cancelled"
-        units = sum(sum(d.values()) for d in detail.values())
-        picked_back = sum(d.get("picked", 0) for d in detail.values())
-        record(
+        wanted = [(c.line_no, c.quantity, f"lines.{i}") for i, c in enumerate(item.lines)]
+        return cancel_in(
             conn,
             order_id,
-            kind,
-            f"{units} unit(s) cancelled: {item.reason}"
-            + (f"; {picked_back} picked unit(s) put back in a bin" if picked_back else ""),
+            wanted,
+            reason=item.reason,
+            bin_code=item.bin,
             actor=actor,
-            at=now,
-            data={
-                "reason": item.reason,
-                "units": {sku: sum(d.values()) for sku, d in detail.items()},
-                "from": detail,
-                "status": status.value,
-            },
+            now=db.clock(),
         )
-        fill_backorders_for(conn, ledger, freed, actor="system:backorders", at=now)
-        ledger.flush(conn)
-        return status
 
     return db.write(work)
+
+
+def cancel_everything_unshipped(
+    conn: Connection, order_id: int, *, reason: str, actor: str, now: datetime
+) -> OrderStatus:
+    """A whole-order cancel inside the caller's transaction (the order row already locked)."""
+    lines = conn.execute(
+        sa.select(order_lines).where(order_lines.c.order_id == order_id).order_by(order_lines.c.id)
+    ).all()
+    wanted = [
+        (ln.line_no, n, f"lines.{ln.line_no}")
+        for ln in lines
+        if (n := ln.qty_backordered + ln.qty_reserved + ln.qty_picked + ln.qty_packed)
+    ]
+    if not wanted:
+        raise InvalidTransition("nothing left to cancel on this order")
+    return cancel_in(conn, order_id, wanted, reason=reason, bin_code=None, actor=actor, now=now)
+
+
+def cancel_in(
+    conn: Connection,
+    order_id: int,
+    wanted: list[tuple[int, int, str]],
+    *,
+    reason: str,
+    bin_code: str | None,
+    actor: str,
+    now: datetime,
+) -> OrderStatus:
+    """Cancel ``(line_no, units, field)`` of an order whose row the caller has locked."""
+    lock_unshipped(conn, order_id)
+    lines = {
+        r.line_no: r
+        for r in conn.execute(
+            sa.select(order_lines)
+            .where(order_lines.c.order_id == order_id)
+            .order_by(order_lines.c.id)
+            .with_for_update()
+        ).all()
+    }
+    plans: list[tuple[Any, int, _InHand]] = []
+    seen: set[int] = set()
+    for line_no, qty, field in wanted:
+        ln = lines.get(line_no)
+        if ln is None:
+            raise InvalidInput(f"the order has no line {line_no}", field=f"{field}.line_no")
+        if line_no in seen:
+            raise InvalidInput(f"line {line_no} is named twice", field=f"{field}.line_no")
+        seen.add(line_no)
+        hand = _in_hand(conn, order_id, ln)
+        cancellable = (
+            ln.qty_backordered
+            + ln.qty_reserved
+            + min(ln.qty_picked, hand.picked())
+            + min(ln.qty_packed, hand.packed())
+        )
+        if qty > cancellable:
+            gone = ln.qty_shipped + ln.qty_delivered + ln.qty_returned
+            hint = f"; {gone} shipped — the way back for those is a return" if gone else ""
+            raise InvalidTransition(
+                f"line {line_no} has {cancellable} unit(s) that can be cancelled, not {qty}{hint}",
+                field=f"{field}.quantity",
+                cancellable=cancellable,
+            )
+        plans.append((ln, qty, hand))
+    ledger = Ledger(actor=actor, at=now)
+    freed: list[tuple[int, int]] = []
+    detail: dict[str, dict[str, int]] = {}
+    touched: set[int] = set()
+    for ln, qty, hand in sorted(plans, key=lambda p: p[0].product_id):
+        steps = {"backordered": min(qty, ln.qty_backordered)}
+        steps["reserved"] = min(qty - steps["backordered"], ln.qty_reserved)
+        left = qty - steps["backordered"] - steps["reserved"]
+        if steps["backordered"]:
+            move_line_units(conn, ln.id, Bucket.BACKORDERED, Bucket.CANCELLED, steps["backordered"])
+        if steps["reserved"]:
+            freed += _release_line(conn, ledger, order_id, ln.id, ln.product_id, steps["reserved"])
+            move_line_units(conn, ln.id, Bucket.RESERVED, Bucket.CANCELLED, steps["reserved"])
+        # (warehouse, units, shipment or None for a tote, bucket): earliest stage first.
+        back: list[tuple[int, int, int | None, Bucket]] = []
+        sources = [(w, u, None, Bucket.PICKED) for w, u in hand.totes] + [
+            (b.warehouse_id, b.units, b.shipment_id, b.bucket) for b in hand.bench
+        ]
+        for warehouse_id, units, shipment_id, bucket in sources:
+            if left == 0:
+                break
+            take = min(left, units)
+            back.append((warehouse_id, take, shipment_id, bucket))
+            left -= take
+        # Stock rows in (product, warehouse) order: the lock order every service keeps.
+        for warehouse_id, take, shipment_id, bucket in sorted(back, key=lambda b: b[0]):
+            where = "after picking"
+            if shipment_id is not None:
+                opened = take_out(conn, shipment_id, ln.id, take)
+                touched.add(shipment_id)
+                where = f"out of shipment {shipment_id}" + (
+                    f" (package {', '.join(map(str, opened))})" if opened else ""
+                )
+            target = (
+                bin_id_for(conn, warehouse_id, bin_code, field="bin")
+                if bin_code
+                else hand.last_bin[warehouse_id]
+            )
+            put_back_in_bin(
+                conn,
+                ledger,
+                product_id=ln.product_id,
+                warehouse_id=warehouse_id,
+                bin_id=target,
+                qty=take,
+                order_id=order_id,
+                note=f"line {ln.line_no} cancelled {where}: {reason}",
+            )
+            move_line_units(conn, ln.id, bucket, Bucket.CANCELLED, take)
+            steps[bucket.value] = steps.get(bucket.value, 0) + take
+            freed.append((ln.product_id, warehouse_id))
+        detail[ln.sku] = {k: v for k, v in steps.items() if v}
+    settled = [cancel_if_empty(conn, sid) for sid in sorted(touched)]
+    status = refresh_status(conn, order_id, now)
+    _record(conn, order_id, status, detail, settled, reason=reason, actor=actor, at=now)
+    fill_backorders_for(conn, ledger, freed, actor="system:backorders", at=now)
+    ledger.flush(conn)
+    return status
+
+
+def _record(
+    conn: Connection,
+    order_id: int,
+    status: OrderStatus,
+    detail: dict[str, dict[str, int]],
+    shipments_after: list[dict[str, Any]],
+    *,
+    reason: str,
+    actor: str,
+    at: datetime,
+) -> None:
+    kind = "order.cancelled" if status is OrderStatus.CANCELLED else "order.partially_cancelled"
+    units = sum(sum(d.values()) for d in detail.values())
+    summary = f"{units} unit(s) cancelled: {reason}"
+    shelved = sum(d.get("picked", 0) + d.get("packed", 0) for d in detail.values())
+    if shelved:
+        summary += f"; {shelved} picked or packed unit(s) put back in a bin"
+    for s in shipments_after:
+        if s["status"] == "cancelled":
+            summary += f"; shipment {s['shipment_id']} cancelled"
+            if s["label_voided"]:
+                summary += f", label {s['label_voided']} voided"
+    record(
+        conn,
+        order_id,
+        kind,
+        summary,
+        actor=actor,
+        at=at,
+        data={
+            "reason": reason,
+            "units": {sku: sum(d.values()) for sku, d in detail.items()},
+            "from": detail,
+            "shipments": shipments_after,
+            "status": status.value,
+        },
+    )

@@ -159,7 +159,11 @@ def _context(
             lambda ln: ln.qty_shipped + ln.qty_delivered + ln.qty_returned
         )
         if kind == "return_authorized":
-            ctx["label_url"] = str(data.get("label_url") or page)
+            # The label behind the order's tracking page: the customer needs no account.
+            rma = data.get("rma_number")
+            ctx["label_url"] = str(
+                data.get("label_url") or (f"{page}/returns/{rma}/label.pdf" if rma else page)
+            )
             ctx["return_by"] = str(data.get("return_by") or "as soon as you can")
     elif kind == "refund_issued":
         amount = data.get("amount")

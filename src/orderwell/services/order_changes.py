@@ -156,6 +156,8 @@ def _reserve_backorders(conn: Connection, ledger: Ledger, order_id: int) -> int:
 def cancel_order(db: Database, order_id: int, item: CancelIn, *, actor: str) -> OrderStatus:
     """Cancel units not yet picked: backordered units first, then reserved ones.
 
+    Without ``lines``, the whole order: when some units are already picked or packed,
+    ``late_cancel`` puts those back in a bin too (what has shipped stays shipped).
     Freed reservations go straight to waiting backorders of other orders.
     """
 
@@ -177,9 +179,11 @@ def cancel_order(db: Database, order_id: int, item: CancelIn, *, actor: str) -> 
                 if r.qty_picked + r.qty_packed
             }
             if late:
-                raise InvalidTransition(
-                    f"units are already picked or packed on line(s) {sorted(late)}; cancel the rest by line",
-                    lines=sorted(late),
+                # Picked or packed units go back to a bin, out of any unshipped shipment.
+                from orderwell.services.late_cancel import cancel_everything_unshipped
+
+                return cancel_everything_unshipped(
+                    conn, order_id, reason=item.reason, actor=actor, now=now
                 )
         else:
             wanted = {}

@@ -38,7 +38,7 @@ from orderwell.services.stock import dialect_insert
 from orderwell.services.timeline import record
 from orderwell.services.warehouses import warehouse_id_for_code
 from orderwell.store.db import Database
-from orderwell.store.tables import order_lines, orders, products
+from orderwell.store.tables import order_lines, orders, products, stock_ledger
 from orderwell.store.tables_fulfilment import (
     package_items,
     packages,
@@ -255,10 +255,27 @@ def _units_to_pack(
             ).where(order_lines.c.order_id == order_id)
         )
     }
+    # Units a late cancellation put back into a bin here were picked but are gone
+    # (services/late_cancel.py); the ledger knows them per product, not per line.
+    put_back: dict[int, int] = {
+        int(pid): int(units)
+        for pid, units in conn.execute(
+            sa.select(stock_ledger.c.product_id, -sa.func.sum(stock_ledger.c.delta_reserved))
+            .where(
+                stock_ledger.c.order_id == order_id,
+                stock_ledger.c.warehouse_id == warehouse_id,
+                stock_ledger.c.kind == "cancel_put_back",
+            )
+            .group_by(stock_ledger.c.product_id)
+        )
+    }
     todo = {}
-    for line_id, qty in picked:
+    for line_id, qty in sorted(picked):
         ln = lines[line_id]
-        left = min(int(qty or 0) - int(in_shipments.get(line_id, 0)), ln.qty_picked)
+        left = int(qty or 0) - int(in_shipments.get(line_id, 0))
+        gone = min(put_back.get(ln.product_id, 0), max(left, 0))
+        put_back[ln.product_id] = put_back.get(ln.product_id, 0) - gone
+        left = min(left - gone, ln.qty_picked)
         if left > 0:
             todo[line_id] = (ln.product_id, ln.sku, left)
     return todo

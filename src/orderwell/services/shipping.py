@@ -276,6 +276,12 @@ def confirm_shipment(
         ship = lock_shipment(conn, shipment_id)
         if ship.status in ("shipped", "delivered", "returned_to_sender"):
             raise AlreadyDone(f"shipment {shipment_id} was already shipped", field="shipment_id")
+        if ship.status == "cancelled":
+            raise InvalidTransition(
+                f"shipment {shipment_id} was cancelled before it shipped and its label voided",
+                field="shipment_id",
+                status=ship.status,
+            )
         if ship.status != "labelled":
             raise InvalidTransition(
                 f"shipment {shipment_id} is {ship.status}: pack it and buy a label first",
@@ -374,7 +380,7 @@ def close_manifest(db: Database, item: ManifestIn, *, actor: str) -> int:
             )
         weight = conn.execute(
             sa.select(sa.func.coalesce(sa.func.sum(packages.c.weight_g), 0)).where(
-                packages.c.shipment_id.in_(todo)
+                packages.c.shipment_id.in_(todo), packages.c.status != "voided"
             )
         ).scalar_one()
         count = conn.execute(sa.select(sa.func.count()).select_from(manifests)).scalar_one()

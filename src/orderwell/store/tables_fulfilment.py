@@ -133,7 +133,9 @@ shipments = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("order_id", sa.ForeignKey("orders.id"), nullable=False),
     sa.Column("warehouse_id", sa.ForeignKey("warehouses.id"), nullable=False),
-    # packing -> packed -> labelled -> shipped -> delivered | returned_to_sender
+    # packing -> packed -> labelled -> shipped -> delivered | returned_to_sender; or
+    # cancelled, when a late cancellation took every unit out before it shipped
+    # (services/unpacking.py; a bought label is then voided: tracking_status 'voided')
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("carrier_code", sa.String(40)),
     sa.Column("service_code", sa.String(40)),
@@ -184,7 +186,8 @@ packages = sa.Table(
     sa.Column("width_mm", sa.Integer, nullable=False),
     sa.Column("height_mm", sa.Integer, nullable=False),
     sa.Column("weight_g", sa.Integer),  # set when the package is weighed and closed
-    sa.Column("status", sa.String(20), nullable=False),  # open -> closed
+    # open -> closed; voided when a late cancellation emptied it after its label was bought
+    sa.Column("status", sa.String(20), nullable=False),
     # GS1 SSCC-18: one per logistic unit, minted when the label is bought.
     sa.Column("sscc", sa.String(18), unique=True),
     sa.CheckConstraint("weight_g IS NULL OR weight_g > 0", name="weight_positive"),

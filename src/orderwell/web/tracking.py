@@ -5,6 +5,8 @@ a plain 404 that does not say whether the order exists. The page tells the order
 from Buy to delivery and back in plain words, from the timeline — only the events a
 customer should see, never actors, warehouses or internal notes — and offers a form to
 request a return, which goes through the returns service like any other request.
+``GET /track/{token}/returns/{rma}/label.pdf`` serves the label of one of the order's
+authorized returns, so the link in the return-authorized message opens without an account.
 """
 
 from __future__ import annotations
@@ -15,18 +17,21 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.engine import Connection
 
 from orderwell.api.deps import get_db
-from orderwell.domain.errors import OrderwellError
+from orderwell.documents.label import render_label_pdf
+from orderwell.domain.errors import NotFound, OrderwellError
 from orderwell.domain.returns import ReturnReason
 from orderwell.queries.orders import order_number
+from orderwell.queries.returns import return_label_doc
 from orderwell.services.messages import HOLD_WORDS
 from orderwell.services.tracking_links import link_key, order_for_token
 from orderwell.store.db import Database
 from orderwell.store.tables import order_events, order_lines, orders
+from orderwell.store.tables_aftersale import returns
 
 router = APIRouter(tags=["tracking page"], include_in_schema=False)
 
@@ -160,6 +165,30 @@ def _render(
 @router.get("/track/{token}", response_class=HTMLResponse)
 def tracking_page(token: str, db: Database = Depends(get_db)) -> HTMLResponse:
     return _render(db, _order_for(db, token), token)
+
+
+@router.get("/track/{token}/returns/{rma}/label.pdf", response_class=Response)
+def return_label(token: str, rma: str, db: Database = Depends(get_db)) -> Response:
+    """The label of one of this order's authorized returns; 404 for anything else."""
+    order_id = _order_for(db, token)
+    with db.read() as conn:
+        return_id = conn.execute(
+            sa.select(returns.c.id).where(
+                returns.c.order_id == order_id, returns.c.number == rma.upper()
+            )
+        ).scalar()
+        if return_id is None:  # another order's return looks the same as none at all
+            raise NotFound("no such return label")
+        doc = return_label_doc(conn, int(return_id))
+    return Response(
+        render_label_pdf(doc),
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="{doc.reference}-label.pdf"',
+            "Cache-Control": "no-store",
+            "Referrer-Policy": "no-referrer",
+        },
+    )
 
 
 @router.post("/track/{token}/return", response_class=HTMLResponse)
