@@ -29,6 +29,7 @@ from orderwell.bench.common import (
     phase,
     postgres_server_url,
     seed,
+    settle,
     stderr,
 )
 from orderwell.bench.http_load import api_server, place_over_http
@@ -110,6 +111,7 @@ def _service_run(
 def sqlite_phases(figures: Figures, cfg: BenchConfig, directory: Path) -> None:
     url = fresh_sqlite(directory)
     seed(url, skus=cfg.skus, label="(SQLite)")
+    settle(url)
     with phase("SQLite raw sqlite3 baseline", cfg.orders) as (bar, task):
         baseline = raw.run_sqlite(
             url,
@@ -132,6 +134,7 @@ def sqlite_phases(figures: Figures, cfg: BenchConfig, directory: Path) -> None:
             target=TARGET_STATEMENTS_PER_ORDER,
             meets_target=per_order <= TARGET_STATEMENTS_PER_ORDER,
         )
+        settle(url)
         full = _service_run(
             db, _bodies(cfg, cfg.orders, run="full"), "SQLite service (FULL)", "full", cfg
         )
@@ -150,6 +153,7 @@ def sqlite_phases(figures: Figures, cfg: BenchConfig, directory: Path) -> None:
     # For comparison only: NORMAL survives a process crash, not a power cut.
     db = Database.from_url(url, sqlite_synchronous="normal")
     try:
+        settle(url)
         normal = _service_run(
             db, _bodies(cfg, cfg.orders, run="normal"), "SQLite service (NORMAL)", "normal", cfg
         )
@@ -167,6 +171,7 @@ def sqlite_phases(figures: Figures, cfg: BenchConfig, directory: Path) -> None:
 def postgres_phases(figures: Figures, cfg: BenchConfig, server_url: str) -> None:
     url = fresh_postgres(server_url, suffix=cfg.pg_suffix)
     seed(url, skus=cfg.skus, label="(PostgreSQL)")
+    settle(url)
     with phase("PostgreSQL raw psycopg baseline", cfg.orders) as (bar, task):
         baseline = raw.run_postgres(
             url,
@@ -184,6 +189,7 @@ def postgres_phases(figures: Figures, cfg: BenchConfig, server_url: str) -> None
         figures.emit(
             "postgres_sql_statements_per_order", per_order, "statements/order", engine="postgresql"
         )
+        settle(url)
         single = _service_run(
             db, _bodies(cfg, cfg.orders, run="one"), "PostgreSQL service (1 proc)", "one", cfg
         )
@@ -198,6 +204,7 @@ def postgres_phases(figures: Figures, cfg: BenchConfig, server_url: str) -> None
     )
 
     n = cfg.processes
+    settle(url)
     with phase(f"PostgreSQL raw baseline ({n} proc)", cfg.orders) as (bar, task):
         raw_many = place_in_processes(
             url,
@@ -209,6 +216,7 @@ def postgres_phases(figures: Figures, cfg: BenchConfig, server_url: str) -> None
             tick=lambda k: bar.advance(task, k),
         )
     emit_run(figures, f"postgres_raw_{n}proc", raw_many, None)
+    settle(url)
     with phase(f"PostgreSQL service ({n} proc)", cfg.orders) as (bar, task):
         many = place_in_processes(
             url,
@@ -228,6 +236,7 @@ def postgres_phases(figures: Figures, cfg: BenchConfig, server_url: str) -> None
 
     token = integration_token(url)
     workers = cfg.http_workers or os.cpu_count() or 1
+    settle(url)
     with api_server(url, workers=workers) as base:
         bodies = _bodies(cfg, cfg.http_orders, run="http")
         with phase(f"PostgreSQL HTTP ({workers} workers)", len(bodies)) as (bar, task):
