@@ -34,6 +34,9 @@ lint: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/orderwell bench place-orders
+	$(BIN)/orderwell bench waves
+	$(BIN)/orderwell bench ship
+	$(BIN)/orderwell bench outbox
 
 clean:
 	rm -rf $(VENV) orderwell.db orderwell.db-wal orderwell.db-shm
