@@ -146,6 +146,7 @@ def _page(conn: Connection, order_id: int, token: str) -> dict[str, Any]:
         "story": story,
         "lines": [{"name": ln.name, "quantity": ln.quantity} for ln in lines],
         "returnable": returnable,
+        "shipped": shipped,
         "reasons": [(r.value, words) for r, words in REASON_WORDS.items()],
         "return_action": f"/track/{token}/return",
     }
