@@ -196,3 +196,17 @@ def test_placement_answers_with_what_a_read_back_shows(db: Database) -> None:
     assert answered == _order(db, placed.order_id)
     replay = place_order(db, request, actor="t", idempotency_key="once")
     assert not replay.created and replay.order_row is None  # the API reads a replay back
+
+
+def test_cancelling_a_held_order_lifts_its_hold(db: Database) -> None:
+    seed(db, stock={("SKU-1", "WH1"): 5})
+    order_id = place_order(db, order({"SKU-1": 2}), actor="t").order_id
+    hold_order(db, order_id, HoldIn(reason=HoldReason.ADDRESS, note="no house number"), actor="t")
+    cancel_order(db, order_id, CancelIn(), actor="t")
+    o = _order(db, order_id)
+    assert o["status"] == "cancelled" and o["hold"] is None
+    with db.read() as conn:
+        assert [e["type"] for e in timeline(conn, order_id)][-2:] == [
+            "order.held",
+            "order.cancelled",
+        ]

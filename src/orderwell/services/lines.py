@@ -53,7 +53,10 @@ def refresh_status(conn: Connection, order_id: int, at: datetime) -> OrderStatus
         )
     ).all()
     status = derive_status(UnitTotals.of(line_buckets(r) for r in rows), on_hold=hold is not None)
-    conn.execute(
-        sa.update(orders).where(orders.c.id == order_id).values(status=status.value, updated_at=at)
-    )
+    values: dict[str, object] = {"status": status.value, "updated_at": at}
+    if status is OrderStatus.CANCELLED and hold is not None:
+        # Nothing is left to hold: a hold kept on a cancelled order would still show in the
+        # API and count in reports by hold reason. The timeline keeps when it was held.
+        values |= {"hold_reason": None, "hold_note": None}
+    conn.execute(sa.update(orders).where(orders.c.id == order_id).values(values))
     return status
