@@ -13,7 +13,7 @@ from orderwell.domain.orders import PlaceOrder
 from orderwell.services.catalog import ProductIn, upsert_products
 from orderwell.services.inventory import ReceiveIn, receive
 from orderwell.services.warehouses import BinIn, WarehouseIn, upsert_bins, upsert_warehouse
-from orderwell.store import tables
+from orderwell.store import tables, tables_fulfilment
 from orderwell.store.db import Database
 from orderwell.store.schema import metadata
 
@@ -174,6 +174,50 @@ def _stock_breaches(conn: Connection) -> list[str]:
     return found
 
 
+# Timeline events the outside world is not told of (no outbox row, by design).
+INTERNAL_EVENT_TYPES = frozenset({"message.sent", "order.exchange_for"})
+
+
+def picked_not_shipped(conn: Connection) -> dict[tuple[int, int], int]:
+    """Units per (product, warehouse) picked and not yet shipped nor put back in a bin."""
+    in_hand: dict[tuple[int, int], int] = {}
+
+    def add(rows: Any, sign: int = 1) -> None:
+        for product_id, warehouse_id, units in rows:
+            key = (int(product_id), int(warehouse_id))
+            in_hand[key] = in_hand.get(key, 0) + sign * int(units or 0)
+
+    picks, shipments = tables_fulfilment.picks, tables_fulfilment.shipments
+    lines = tables_fulfilment.shipment_lines
+    add(
+        conn.execute(
+            sa.select(
+                picks.c.product_id, picks.c.warehouse_id, sa.func.sum(picks.c.qty_picked)
+            ).group_by(picks.c.product_id, picks.c.warehouse_id)
+        )
+    )
+    add(
+        conn.execute(
+            sa.select(lines.c.product_id, shipments.c.warehouse_id, sa.func.sum(lines.c.quantity))
+            .join(shipments, shipments.c.id == lines.c.shipment_id)
+            .where(shipments.c.shipped_at.is_not(None))
+            .group_by(lines.c.product_id, shipments.c.warehouse_id)
+        ),
+        -1,
+    )
+    ledger = tables.stock_ledger
+    add(  # a late cancellation put picked or packed units back: delta_reserved is negative
+        conn.execute(
+            sa.select(
+                ledger.c.product_id, ledger.c.warehouse_id, sa.func.sum(ledger.c.delta_reserved)
+            )
+            .where(ledger.c.kind == "cancel_put_back")
+            .group_by(ledger.c.product_id, ledger.c.warehouse_id)
+        )
+    )
+    return {key: units for key, units in in_hand.items() if units}
+
+
 def _order_breaches(conn: Connection) -> list[str]:
     """Lines conserve units, allocations match reservations, statuses and events are right."""
     found: list[str] = []
@@ -186,13 +230,16 @@ def _order_breaches(conn: Connection) -> list[str]:
         if a.order_line_id in live:
             key = (a.product_id, a.warehouse_id)
             per_stock[key] = per_stock.get(key, 0) + a.quantity
+    # Picked units leave the allocation but stay reserved until they ship.
+    for key, units in picked_not_shipped(conn).items():
+        per_stock[key] = per_stock.get(key, 0) + units
     levels = _stock_levels(conn)
     for key in sorted(set(levels) | set(per_stock)):
         reserved = levels.get(key, (0, 0))[1]
         if per_stock.get(key, 0) != reserved:
             found.append(
-                f"stock {key}: {reserved} reserved, allocations of live lines hold "
-                f"{per_stock.get(key, 0)}"
+                f"stock {key}: {reserved} reserved, allocations of live lines and units "
+                f"picked there hold {per_stock.get(key, 0)}"
             )
 
     lines_of: dict[int, list[dict[Bucket, int]]] = {}
@@ -200,18 +247,23 @@ def _order_breaches(conn: Connection) -> list[str]:
         counts = {b: int(getattr(ln, b.column)) for b in BUCKETS}
         if sum(counts.values()) != ln.quantity:
             found.append(f"line {ln.id}: buckets {counts} do not add up to {ln.quantity}")
-        # The core has no picking yet, so every allocated unit is a reserved one.
+        # Allocations follow the reserved bucket: a pick takes its units out.
         if per_line.get(ln.id, 0) != ln.qty_reserved:
             found.append(
                 f"line {ln.id}: {ln.qty_reserved} reserved, {per_line.get(ln.id, 0)} allocated"
             )
         lines_of.setdefault(ln.order_id, []).append(counts)
 
-    def count_by_order(order_id: sa.Column[Any]) -> dict[int, int]:
-        rows = conn.execute(sa.select(order_id, sa.func.count()).group_by(order_id)).all()
+    def count_by_order(
+        order_id: sa.Column[Any], leave_out: frozenset[str] = frozenset()
+    ) -> dict[int, int]:
+        query = sa.select(order_id, sa.func.count()).group_by(order_id)
+        if leave_out:
+            query = query.where(tables.order_events.c.type.not_in(sorted(leave_out)))
+        rows = conn.execute(query).all()
         return {int(oid): int(n) for oid, n in rows if oid is not None}
 
-    events = count_by_order(tables.order_events.c.order_id)
+    events = count_by_order(tables.order_events.c.order_id, INTERNAL_EVENT_TYPES)
     published = count_by_order(tables.outbox.c.order_id)
     for o in conn.execute(
         sa.select(tables.orders.c.id, tables.orders.c.status, tables.orders.c.hold_reason)

@@ -40,6 +40,7 @@ from orderwell.store.tables_fulfilment import (
     shipment_lines,
     shipments,
 )
+from tests.helpers import picked_not_shipped
 
 # Tuesday 10:00 UTC: before every service's cut-off, so ship dates are today.
 NOW = datetime(2026, 3, 3, 10, 0, tzinfo=UTC)
@@ -216,35 +217,7 @@ def fulfilment_breaches(db: Database) -> list[str]:
                 found.append(
                     f"line {ln.id}: {ln.qty_reserved} reserved, {allocated[ln.id]} allocated"
                 )
-        in_hand: dict[tuple[int, int], int] = defaultdict(int)  # picked, not yet shipped
-        for r in conn.execute(
-            sa.select(
-                picks.c.product_id, picks.c.warehouse_id, sa.func.sum(picks.c.qty_picked)
-            ).group_by(picks.c.product_id, picks.c.warehouse_id)
-        ):
-            in_hand[(r[0], r[1])] += int(r[2])
-        for r in conn.execute(
-            sa.select(
-                shipment_lines.c.product_id,
-                shipments.c.warehouse_id,
-                sa.func.sum(shipment_lines.c.quantity),
-            )
-            .join(shipments, shipments.c.id == shipment_lines.c.shipment_id)
-            .where(shipments.c.shipped_at.is_not(None))
-            .group_by(shipment_lines.c.product_id, shipments.c.warehouse_id)
-        ):
-            in_hand[(r[0], r[1])] -= int(r[2])
-        # Picked or packed units of a late cancellation went back into a bin.
-        for r in conn.execute(
-            sa.select(
-                tables.stock_ledger.c.product_id,
-                tables.stock_ledger.c.warehouse_id,
-                sa.func.sum(tables.stock_ledger.c.delta_reserved),
-            )
-            .where(tables.stock_ledger.c.kind == "cancel_put_back")
-            .group_by(tables.stock_ledger.c.product_id, tables.stock_ledger.c.warehouse_id)
-        ):
-            in_hand[(r[0], r[1])] += int(r[2])
+        in_hand: dict[tuple[int, int], int] = defaultdict(int, picked_not_shipped(conn))
         in_bins: dict[tuple[int, int], int] = defaultdict(int)
         for r in conn.execute(
             sa.select(

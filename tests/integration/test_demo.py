@@ -36,8 +36,8 @@ from orderwell.store.tables import (
     stock_ledger,
 )
 from orderwell.store.tables_aftersale import payments, refunds, returns
-from orderwell.store.tables_fulfilment import picks, shipment_lines, shipments, tracking_events
-from tests.helpers import invariant_breaches
+from orderwell.store.tables_fulfilment import shipments, tracking_events
+from tests.helpers import invariant_breaches, picked_not_shipped
 from tests.integration.fulfilment_helpers import fulfilment_breaches
 
 NOW = datetime(2024, 6, 30, 12, 0, tzinfo=UTC)
@@ -146,7 +146,8 @@ def _stock_is_consistent_and_the_ledger_explains_it(demo_db: Database) -> None:
             sa.select(sa.func.sum(order_lines.c.qty_reserved))
         ).scalar_one()
         kinds = {k for (k,) in conn.execute(sa.select(stock_ledger.c.kind).distinct())}
-    in_hand = _picked_not_shipped(demo_db)
+    with demo_db.read() as conn:
+        in_hand = picked_not_shipped(conn)
     assert levels and kinds >= {"receive", "reserve", "release", "pick", "ship", "return_restock"}
     for key, (on_hand, reserved) in levels.items():
         assert 0 <= reserved <= on_hand
@@ -158,63 +159,10 @@ def _stock_is_consistent_and_the_ledger_explains_it(demo_db: Database) -> None:
     assert sum(r for _, r in levels.values()) == reserved_units + sum(in_hand.values())
 
 
-def _picked_not_shipped(demo_db: Database) -> dict[tuple[int, int], int]:
-    """(product, warehouse) -> units picked there and not yet handed to the carrier."""
-    found: dict[tuple[int, int], int] = defaultdict(int)
-    with demo_db.read() as conn:
-        for p, w, n in conn.execute(
-            sa.select(
-                picks.c.product_id, picks.c.warehouse_id, sa.func.sum(picks.c.qty_picked)
-            ).group_by(picks.c.product_id, picks.c.warehouse_id)
-        ):
-            found[(p, w)] += int(n)
-        for p, w, n in conn.execute(
-            sa.select(
-                shipment_lines.c.product_id,
-                shipments.c.warehouse_id,
-                sa.func.sum(shipment_lines.c.quantity),
-            )
-            .join(shipments, shipments.c.id == shipment_lines.c.shipment_id)
-            .where(shipments.c.shipped_at.is_not(None))
-            .group_by(shipment_lines.c.product_id, shipments.c.warehouse_id)
-        ):
-            found[(p, w)] -= int(n)
-    return {key: n for key, n in found.items() if n}
-
-
 def _invariants_hold(demo_db: Database) -> None:
-    """DESIGN.md section 3 after the whole cycle, allowing only what picking explains.
-
-    ``invariant_breaches`` predates picking: it expects every reserved unit to be
-    allocated, while a picked unit stays reserved (in a tote or a box) without an
-    allocation; ``fulfilment_breaches`` checks exactly that instead. An exchange order's
-    ``order.exchange_for`` event is internal (not published), so that order has one
-    timeline event more than outbox rows.
-    """
+    """DESIGN.md section 3 after the whole cycle, with the warehouse's stock equalities."""
     assert fulfilment_breaches(demo_db) == []
-    in_hand = _picked_not_shipped(demo_db)
-    with demo_db.read() as conn:
-        internal = {
-            oid: n
-            for oid, n in conn.execute(
-                sa.select(order_events.c.order_id, sa.func.count())
-                .where(order_events.c.type == "order.exchange_for")
-                .group_by(order_events.c.order_id)
-            )
-        }
-    unexplained = []
-    for breach in invariant_breaches(demo_db):
-        words = breach.split()
-        if breach.startswith("stock (") and "allocations of live lines hold" in breach:
-            key = (int(words[1].strip("(,")), int(words[2].strip("):")))
-            if int(words[3]) - int(words[-1]) == in_hand.get(key, 0):
-                continue
-        if breach.startswith("order ") and "timeline events" in breach:
-            oid = int(words[1].rstrip(":"))
-            if int(words[2]) - int(words[5]) == internal.get(oid, 0):
-                continue
-        unexplained.append(breach)
-    assert unexplained == []
+    assert invariant_breaches(demo_db) == []
 
 
 def _the_whole_cycle_went_through_the_services(demo_db: Database) -> None:
