@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     # remembered this many seconds, so a revoked token stops working within that time.
     token_cache_seconds: float = 10.0
     order_number_prefix: str = "OW-"
+    # Larger request bodies are refused with 413 before they are read into memory. A bulk
+    # product upsert of 5,000 items is about 1.5 MB.
+    max_body_bytes: int = 4 * 1024 * 1024
     log_level: str = "info"
     # Days a customer has to open a return, from delivery (or shipment when delivery was
     # never reported), for channels without their own window in channel_settings.
