@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from orderwell.api.bodies import JsonBodyRoute
 from orderwell.api.deps import get_db, require
+from orderwell.api.params import RowId
 from orderwell.api.responses import JSON
 from orderwell.queries import fulfilment as q
 from orderwell.queries.orders import parse_order_ref
@@ -70,22 +71,22 @@ def get_wave(code: str, db: Database = Depends(get_db), _: Principal = READ) -> 
 
 
 @router.get("/pick-lists/{pick_list_id}")
-def get_pick_list(pick_list_id: int, db: Database = Depends(get_db), _: Principal = READ) -> JSON:
+def get_pick_list(pick_list_id: RowId, db: Database = Depends(get_db), _: Principal = READ) -> JSON:
     with db.read() as conn:
         return JSON(q.get_pick_list(conn, pick_list_id))
 
 
 @router.get("/pick-lists/{pick_list_id}/pick-list.pdf", response_class=Response, responses=_PDF)
 def pick_list_pdf(
-    pick_list_id: int, db: Database = Depends(get_db), _: Principal = READ
+    pick_list_id: RowId, db: Database = Depends(get_db), _: Principal = READ
 ) -> Response:
     return _pdf(docs.pick_list_pdf(db, pick_list_id), f"pick-list-{pick_list_id}.pdf")
 
 
 @router.post("/pick-lists/{pick_list_id}/picks/{pick_id}/confirm")
 def confirm_pick(
-    pick_list_id: int,
-    pick_id: int,
+    pick_list_id: RowId,
+    pick_id: RowId,
     scan: picking.PickScan,
     db: Database = Depends(get_db),
     who: Principal = WRITE,
@@ -131,7 +132,7 @@ def start_packing(
 
 @router.post("/shipments/{shipment_id}/packages", status_code=201)
 def open_package(
-    shipment_id: int,
+    shipment_id: RowId,
     item: packing.PackageIn,
     db: Database = Depends(get_db),
     who: Principal = WRITE,
@@ -144,7 +145,10 @@ def open_package(
 
 @router.post("/packages/{package_id}/items")
 def scan_into_package(
-    package_id: int, scan: packing.ItemScan, db: Database = Depends(get_db), who: Principal = WRITE
+    package_id: RowId,
+    scan: packing.ItemScan,
+    db: Database = Depends(get_db),
+    who: Principal = WRITE,
 ) -> JSON:
     contents = packing.scan_into_package(db, package_id, scan, actor=who.actor)
     return JSON({"package_id": package_id, "items": contents})
@@ -152,7 +156,7 @@ def scan_into_package(
 
 @router.post("/packages/{package_id}/close")
 def close_package(
-    package_id: int,
+    package_id: RowId,
     item: packing.ClosePackage,
     db: Database = Depends(get_db),
     who: Principal = WRITE,
@@ -163,7 +167,7 @@ def close_package(
 
 @router.post("/shipments/{shipment_id}/close")
 def close_shipment(
-    shipment_id: int, db: Database = Depends(get_db), who: Principal = WRITE
+    shipment_id: RowId, db: Database = Depends(get_db), who: Principal = WRITE
 ) -> JSON:
     """Close packing: refused while a unit is missing or extra."""
     packing.close_shipment(db, shipment_id, actor=who.actor)
@@ -172,7 +176,9 @@ def close_shipment(
 
 
 @router.get("/shipments/{shipment_id}/packing-slip.pdf", response_class=Response, responses=_PDF)
-def packing_slip(shipment_id: int, db: Database = Depends(get_db), _: Principal = READ) -> Response:
+def packing_slip(
+    shipment_id: RowId, db: Database = Depends(get_db), _: Principal = READ
+) -> Response:
     return _pdf(docs.packing_slip_pdf(db, shipment_id), f"packing-slip-{shipment_id}.pdf")
 
 
@@ -190,14 +196,14 @@ def shipments_of_order(
 
 
 @router.get("/shipments/{shipment_id}")
-def get_shipment(shipment_id: int, db: Database = Depends(get_db), _: Principal = READ) -> JSON:
+def get_shipment(shipment_id: RowId, db: Database = Depends(get_db), _: Principal = READ) -> JSON:
     with db.read() as conn:
         return JSON(q.get_shipment(conn, shipment_id))
 
 
 @router.post("/shipments/{shipment_id}/label")
 def buy_label(
-    shipment_id: int,
+    shipment_id: RowId,
     item: shipping.LabelIn,
     db: Database = Depends(get_db),
     who: Principal = WRITE,
@@ -208,7 +214,7 @@ def buy_label(
 
 @router.get("/shipments/{shipment_id}/label.pdf", response_class=Response, responses=_PDF)
 def label_pdf(
-    shipment_id: int,
+    shipment_id: RowId,
     package: Annotated[int, Query(ge=1, le=999)] = 1,
     db: Database = Depends(get_db),
     _: Principal = READ,
@@ -222,13 +228,13 @@ def label_pdf(
     response_class=Response,
     responses={200: {"content": {"text/plain": {}}, "description": "ZPL II, every package"}},
 )
-def label_zpl(shipment_id: int, db: Database = Depends(get_db), _: Principal = READ) -> Response:
+def label_zpl(shipment_id: RowId, db: Database = Depends(get_db), _: Principal = READ) -> Response:
     return Response(docs.label_zpl(db, shipment_id), media_type="text/plain; charset=utf-8")
 
 
 @router.post("/shipments/{shipment_id}/confirm")
 def confirm_shipment(
-    shipment_id: int, db: Database = Depends(get_db), who: Principal = WRITE
+    shipment_id: RowId, db: Database = Depends(get_db), who: Principal = WRITE
 ) -> JSON:
     """The carrier has it: stock consumed, units shipped, customer and channel told."""
     shipping.confirm_shipment(db, shipment_id, actor=who.actor)
@@ -253,7 +259,9 @@ def close_manifest(
 
 
 @router.get("/manifests/{manifest_id}/manifest.pdf", response_class=Response, responses=_PDF)
-def manifest_pdf(manifest_id: int, db: Database = Depends(get_db), _: Principal = READ) -> Response:
+def manifest_pdf(
+    manifest_id: RowId, db: Database = Depends(get_db), _: Principal = READ
+) -> Response:
     return _pdf(docs.manifest_pdf(db, manifest_id), f"manifest-{manifest_id}.pdf")
 
 
@@ -262,5 +270,7 @@ def manifest_pdf(manifest_id: int, db: Database = Depends(get_db), _: Principal 
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}, "description": "manifest rows"}},
 )
-def manifest_csv(manifest_id: int, db: Database = Depends(get_db), _: Principal = READ) -> Response:
+def manifest_csv(
+    manifest_id: RowId, db: Database = Depends(get_db), _: Principal = READ
+) -> Response:
     return Response(docs.manifest_csv(db, manifest_id), media_type="text/csv; charset=utf-8")

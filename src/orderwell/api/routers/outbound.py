@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from orderwell.api.deps import get_db, require
+from orderwell.api.params import RowId, RowIdQuery
 from orderwell.api.responses import JSON
 from orderwell.queries.orders import parse_order_ref
 from orderwell.services import webhooks as hooks
@@ -52,7 +53,7 @@ def list_subscriptions(
 
 @router.get("/webhooks/subscriptions/{subscription_id}")
 def get_subscription(
-    subscription_id: int,
+    subscription_id: RowId,
     db: Database = Depends(get_db),
     _: Principal = Depends(require("webhooks:read")),
 ) -> JSON:
@@ -62,7 +63,7 @@ def get_subscription(
 
 @router.delete("/webhooks/subscriptions/{subscription_id}", status_code=204)
 def delete_subscription(
-    subscription_id: int,
+    subscription_id: RowId,
     db: Database = Depends(get_db),
     _: Principal = Depends(require("webhooks:write")),
 ) -> JSON:
@@ -72,7 +73,7 @@ def delete_subscription(
 
 @router.post("/webhooks/subscriptions/{subscription_id}/redeliver", status_code=202)
 def redeliver(
-    subscription_id: int,
+    subscription_id: RowId,
     item: RedeliverIn,
     db: Database = Depends(get_db),
     _: Principal = Depends(require("webhooks:write")),
@@ -83,11 +84,11 @@ def redeliver(
 
 @router.get("/webhooks/deliveries")
 def list_deliveries(
-    subscription_id: int | None = None,
+    subscription_id: RowIdQuery = None,
     status: Annotated[str | None, Query(max_length=12)] = None,
     event_id: Annotated[str | None, Query(max_length=36)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    before_id: int | None = None,
+    before_id: RowIdQuery = None,
     db: Database = Depends(get_db),
     _: Principal = Depends(require("webhooks:read")),
 ) -> JSON:
@@ -105,7 +106,7 @@ def list_deliveries(
 
 @router.get("/webhooks/deliveries/{delivery_id}/attempts")
 def list_attempts(
-    delivery_id: int,
+    delivery_id: RowId,
     db: Database = Depends(get_db),
     _: Principal = Depends(require("webhooks:read")),
 ) -> JSON:
@@ -119,7 +120,7 @@ def messages(
     status: Annotated[str | None, Query(max_length=12)] = None,
     kind: Annotated[str | None, Query(max_length=40)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    before_id: int | None = None,
+    before_id: RowIdQuery = None,
     db: Database = Depends(get_db),
     _: Principal = Depends(require("messages:read")),
 ) -> JSON:
