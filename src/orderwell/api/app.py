@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from orderwell import __version__
 from orderwell.api import errors
-from orderwell.api.limits import BodySizeLimit
+from orderwell.api.limits import BodySizeLimit, RefuseNulInUrl
 from orderwell.api.responses import JSON
 from orderwell.api.routers import (
     aftersale,
@@ -96,6 +96,7 @@ def create_app(
     app.state.tokens = TokenVerifier(db, ttl=settings.token_cache_seconds)
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RefuseNulInUrl)
     for router in ROUTERS:
         app.include_router(router)
 

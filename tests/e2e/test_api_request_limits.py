@@ -1,4 +1,4 @@
-"""Request bodies above ORDERWELL_MAX_BODY_BYTES are refused with 413, before being read."""
+"""Limits every request meets: body size (413) and no NUL characters in the URL (422)."""
 
 from __future__ import annotations
 
@@ -56,3 +56,19 @@ def test_a_body_within_the_limit_goes_through(
         small_api.post("/orders", json=order_payload({"SKU-1": 1}), headers=admin).status_code
         == 201
     )
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/orders?customer_email=%00", "customer_email"),
+        ("/orders?sku=a%00b&limit=5", "sku"),
+        ("/products/SKU%001", "path"),
+    ],
+)
+def test_a_nul_in_the_url_is_refused_naming_where(
+    small_api: TestClient, admin: dict[str, str], url: str, field: str
+) -> None:
+    answer = small_api.get(url, headers=admin)
+    assert answer.status_code == 422
+    assert answer.json()["code"] == "invalid_input" and answer.json()["field"] == field
