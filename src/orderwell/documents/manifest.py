@@ -13,14 +13,13 @@ import io
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import date
-from io import BytesIO
 from typing import Any
 
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
 
 from orderwell.documents.models import ManifestDoc, ManifestLine, PostalAddress
@@ -33,7 +32,7 @@ from orderwell.documents.printing import (
     TITLE,
     barcode_drawing,
     escape,
-    numbered_canvas,
+    letter_pdf,
 )
 
 CSV_COLUMNS = (
@@ -212,18 +211,11 @@ def _signatures(doc: ManifestDoc) -> Table:
 
 def render_manifest_pdf(doc: ManifestDoc) -> bytes:
     """The printed manifest with a signature block, as PDF bytes (US Letter)."""
-    buffer = BytesIO()
-    template = SimpleDocTemplate(
-        buffer,
-        pagesize=LETTER,
-        leftMargin=_MARGIN,
-        rightMargin=_MARGIN,
-        topMargin=_MARGIN,
-        bottomMargin=0.6 * inch,
-        invariant=True,
-        title=f"Manifest {doc.manifest_id}",
-        author="Orderwell",
-    )
     story = [*_head(doc), _rows(doc), Spacer(1, 16), _signatures(doc)]
-    template.build(story, canvasmaker=numbered_canvas(f"Manifest {doc.manifest_id}"))
-    return buffer.getvalue()
+    return letter_pdf(
+        story,
+        title=f"Manifest {doc.manifest_id}",
+        footer=f"Manifest {doc.manifest_id}",
+        margin=_MARGIN,
+        bottom_margin=0.6 * inch,
+    )

@@ -8,14 +8,13 @@ slip and the returns bench scans it to find the order.
 
 from __future__ import annotations
 
-from io import BytesIO
 from typing import Any
 
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
 
 from orderwell.documents.models import PackingSlipDoc, PostalAddress
@@ -29,7 +28,7 @@ from orderwell.documents.printing import (
     TITLE,
     barcode_drawing,
     escape,
-    numbered_canvas,
+    letter_pdf,
 )
 
 _MARGIN = 0.6 * inch
@@ -119,18 +118,6 @@ def _lines(doc: PackingSlipDoc) -> Table:
 
 def render_packing_slip(doc: PackingSlipDoc) -> bytes:
     """The slip for one package of an order, as PDF bytes (US Letter, portrait)."""
-    buffer = BytesIO()
-    template = SimpleDocTemplate(
-        buffer,
-        pagesize=LETTER,
-        leftMargin=_MARGIN,
-        rightMargin=_MARGIN,
-        topMargin=_MARGIN,
-        bottomMargin=0.7 * inch,
-        invariant=True,
-        title=f"Packing slip {doc.order_number}",
-        author=doc.store_name,
-    )
     story: list[Flowable] = [_head(doc), Spacer(1, 14), _lines(doc), Spacer(1, 14)]
     if any(line.still_to_come for line in doc.lines):
         story.append(
@@ -144,5 +131,11 @@ def render_packing_slip(doc: PackingSlipDoc) -> bytes:
     if doc.note:
         story += [Paragraph("<b>Note</b>", SMALL), Paragraph(escape(doc.note), BODY), Spacer(1, 8)]
     story += [Paragraph("<b>Returns</b>", SMALL), Paragraph(escape(doc.returns_text), BODY)]
-    template.build(story, canvasmaker=numbered_canvas(f"Order {doc.order_number}"))
-    return buffer.getvalue()
+    return letter_pdf(
+        story,
+        title=f"Packing slip {doc.order_number}",
+        footer=f"Order {doc.order_number}",
+        margin=_MARGIN,
+        bottom_margin=0.7 * inch,
+        author=doc.store_name,
+    )

@@ -9,14 +9,13 @@ cart's tote-to-order map is printed at the top for the person who sets up the ca
 
 from __future__ import annotations
 
-from io import BytesIO
 from typing import Any
 
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
 
 from orderwell.documents.models import PickListDoc
@@ -30,7 +29,7 @@ from orderwell.documents.printing import (
     TITLE,
     barcode_drawing,
     escape,
-    numbered_canvas,
+    letter_pdf,
 )
 
 _MARGIN = 0.5 * inch
@@ -149,7 +148,6 @@ def _rows_table(doc: PickListDoc) -> Table:
 
 def render_pick_list(doc: PickListDoc) -> bytes:
     """One picker's list for one wave, as PDF bytes (US Letter, portrait)."""
-    buffer = BytesIO()
 
     def later_pages(canvas: Any, _template: Any) -> None:
         canvas.saveState()
@@ -161,21 +159,12 @@ def render_pick_list(doc: PickListDoc) -> bytes:
         )
         canvas.restoreState()
 
-    template = SimpleDocTemplate(
-        buffer,
-        pagesize=LETTER,
-        leftMargin=_MARGIN,
-        rightMargin=_MARGIN,
-        topMargin=_MARGIN,
-        bottomMargin=0.6 * inch,
-        invariant=True,
-        title=f"Pick list {doc.wave_code} {doc.picker}",
-        author="Orderwell",
-    )
     story = [*_header(doc), _rows_table(doc)]
-    template.build(
+    return letter_pdf(
         story,
-        onLaterPages=later_pages,
-        canvasmaker=numbered_canvas(f"Pick list {doc.wave_code} / {doc.picker}"),
+        title=f"Pick list {doc.wave_code} {doc.picker}",
+        footer=f"Pick list {doc.wave_code} / {doc.picker}",
+        margin=_MARGIN,
+        bottom_margin=0.6 * inch,
+        later_pages=later_pages,
     )
-    return buffer.getvalue()

@@ -12,15 +12,20 @@ printing as empty boxes, so a person notices.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from io import BytesIO
 from typing import Any
 
 from reportlab.graphics.barcode import createBarcodeDrawing
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
+from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
 from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import SimpleDocTemplate
+from reportlab.platypus.flowables import Flowable
 
 from orderwell.domain.errors import InvalidInput
 
@@ -136,3 +141,31 @@ def numbered_canvas(footer: str) -> type[Canvas]:
             super().save()
 
     return NumberedCanvas
+
+
+def letter_pdf(
+    story: list[Flowable],
+    *,
+    title: str,
+    footer: str,
+    margin: float,
+    bottom_margin: float,
+    author: str = "Orderwell",
+    later_pages: Callable[[Any, Any], None] | None = None,
+) -> bytes:
+    """Lay out ``story`` on numbered US Letter pages; the PDF bytes, identical run to run."""
+    buffer = BytesIO()
+    template = SimpleDocTemplate(
+        buffer,
+        pagesize=LETTER,
+        leftMargin=margin,
+        rightMargin=margin,
+        topMargin=margin,
+        bottomMargin=bottom_margin,
+        invariant=True,  # no timestamps or random ids: the same document gives the same bytes
+        title=title,
+        author=author,
+    )
+    extra = {"onLaterPages": later_pages} if later_pages is not None else {}
+    template.build(story, canvasmaker=numbered_canvas(footer), **extra)
+    return buffer.getvalue()
