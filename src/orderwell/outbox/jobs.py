@@ -24,7 +24,7 @@ from orderwell.notify.render import render_message
 from orderwell.notify.smtp import SendFailed, SmtpSender, make_message_id
 from orderwell.outbox.claims import claim_due, finish, release
 from orderwell.outbox.delivery import Attempt, RetryPolicy, deliver
-from orderwell.outbox.stream import StreamUnavailable, SyncJetStreamPublisher
+from orderwell.outbox.stream import SyncJetStreamPublisher
 from orderwell.services.channel_settings import load_channel
 from orderwell.services.timeline import record
 from orderwell.services.watcher import mark_notified
@@ -271,7 +271,7 @@ class StreamJobs:
                 }
             except InvalidInput as exc:  # an event type that is no subject: never will be
                 values = {"status": "failed", "attempts": attempts + 1, "last_error": str(exc)}
-            except (StreamUnavailable, Exception) as exc:  # any other failure: retried later
+            except Exception as exc:  # NATS unavailable or any other failure: retried later
                 self.close()  # reconnect on the next try
                 when = STREAM_RETRY.next_attempt_at(attempts + 1, now) or now
                 values = {
