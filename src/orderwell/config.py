@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     # remembered this many seconds, so a revoked token stops working within that time.
     token_cache_seconds: float = 10.0
     order_number_prefix: str = "OW-"
+    # Your GS1 company prefix, the start of every SSCC on labels. The default is the one
+    # in GS1's own SSCC example: fine for a demo, to be replaced before real shipping.
+    gs1_company_prefix: str = "0952876"
     # Larger request bodies are refused with 413 before they are read into memory. A bulk
     # product upsert of 5,000 items is about 1.5 MB.
     max_body_bytes: int = 4 * 1024 * 1024

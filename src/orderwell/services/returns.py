@@ -42,7 +42,6 @@ from orderwell.store.tables_outbound import channel_settings
 # outbound parcel's (both count up from a database id), and their own SSCC extension digit.
 RETURNS_SHIPPER_ACCOUNT = "0W1R7N"
 RETURNS_SSCC_EXTENSION = 7
-GS1_COMPANY_PREFIX = "0952876"
 # How long the customer has to hand the parcel to the carrier once the return is approved.
 HAND_OVER_DAYS = 14
 
@@ -260,7 +259,7 @@ def mint_return_label(return_id: int) -> tuple[str, str, str]:
     """(carrier code, tracking number, SSCC) for a return parcel, from the carrier machinery."""
     carrier = TableRateCarrier(shipper_account=RETURNS_SHIPPER_ACCOUNT)
     tracking = carrier.tracking_number(return_id, "ground")
-    sscc = sscc18(RETURNS_SSCC_EXTENSION, GS1_COMPANY_PREFIX, return_id)
+    sscc = sscc18(RETURNS_SSCC_EXTENSION, get_settings().gs1_company_prefix, return_id)
     return carrier.code, tracking, sscc
 
 

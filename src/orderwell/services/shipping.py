@@ -35,6 +35,7 @@ from orderwell.carriers.events import event_key
 from orderwell.carriers.gs1 import sscc18
 from orderwell.carriers.rates import Parcel, ShipPoint
 from orderwell.carriers.tracking_numbers import identify, normalise
+from orderwell.config import get_settings
 from orderwell.domain.errors import AlreadyDone, Conflict, InvalidInput, InvalidTransition, NotFound
 from orderwell.domain.lifecycle import Bucket
 from orderwell.queries.orders import order_number
@@ -54,8 +55,6 @@ from orderwell.store.tables_fulfilment import (
     tracking_events,
 )
 
-# GS1 company prefix for SSCCs (the one GS1's own SSCC example uses; replace with yours).
-GS1_COMPANY_PREFIX = "0952876"
 # The extension digit tells outbound parcels (0) from return labels (7, services/returns).
 OUTBOUND_SSCC_EXTENSION = 0
 
@@ -92,7 +91,7 @@ class LabelBought:
 
 def sscc_for_package(package_id: int) -> str:
     """The package's SSCC-18: unique because package ids are never reused."""
-    return sscc18(OUTBOUND_SSCC_EXTENSION, GS1_COMPANY_PREFIX, package_id)
+    return sscc18(OUTBOUND_SSCC_EXTENSION, get_settings().gs1_company_prefix, package_id)
 
 
 def shipment_request(
