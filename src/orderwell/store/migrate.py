@@ -19,8 +19,8 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def upgrade(url: str, revision: str = "heads") -> None:
-    """Bring the database at ``url`` to the newest schema (all branches' heads)."""
+def upgrade(url: str, revision: str = "head") -> None:
+    """Bring the database at ``url`` to the newest schema (the single head)."""
     cfg = alembic_config(url)
     engine = make_engine(url)
     try:
