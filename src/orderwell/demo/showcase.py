@@ -25,10 +25,10 @@ from orderwell.demo.simulation import SimClock, group_count
 from orderwell.domain.lifecycle import HoldReason, OrderStatus
 from orderwell.domain.orders import PlaceOrder
 from orderwell.domain.returns import Disposition, ReturnReason
+from orderwell.orders.group_commit import place as place_order
 from orderwell.queries.inventory import stock_levels
 from orderwell.queries.orders import get_order
 from orderwell.services.order_changes import CancelIn, CancelLine, HoldIn, cancel_order, hold_order
-from orderwell.services.ordering import place_order
 from orderwell.services.refunds import RefundIn, issue_refund
 from orderwell.services.return_receipt import (
     InspectIn,

@@ -25,6 +25,7 @@ from orderwell.demo.catalog import BUILDINGS, serpentine_bins
 from orderwell.demo.floor import WarehouseFloor
 from orderwell.demo.orders import PlannedOrder, Story
 from orderwell.domain.lifecycle import HoldReason, OrderStatus
+from orderwell.orders.group_commit import place as place_order
 from orderwell.queries.inventory import stock_levels
 from orderwell.queries.orders import get_order
 from orderwell.services.catalog import ProductIn
@@ -37,7 +38,6 @@ from orderwell.services.order_changes import (
     hold_order,
     release_order,
 )
-from orderwell.services.ordering import place_order
 from orderwell.store.db import Database
 from orderwell.store.tables import order_lines, orders, products
 

@@ -24,8 +24,8 @@ from sqlalchemy.engine import Connection
 from orderwell.domain.errors import AlreadyDone, NotFound
 from orderwell.domain.orders import PaymentStatus, PlaceOrder
 from orderwell.domain.rma import check_return_action
+from orderwell.orders.group_commit import place as place_order
 from orderwell.queries.orders import order_number
-from orderwell.services.ordering import place_order
 from orderwell.services.returns import lock_return
 from orderwell.services.stock import dialect_insert
 from orderwell.services.timeline import record
