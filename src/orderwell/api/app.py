@@ -22,6 +22,7 @@ from orderwell.api.routers import (
 )
 from orderwell.api.routers import tracking as carrier_tracking
 from orderwell.config import Settings, get_settings
+from orderwell.orders.group_commit import configure as configure_group_commit
 from orderwell.services.tokens import TokenVerifier
 from orderwell.store.db import Database
 from orderwell.web import tracking
@@ -93,6 +94,11 @@ def create_app(
         lifespan=_lifespan(db, settings) if run_worker else None,
     )
     app.state.db = db
+    configure_group_commit(
+        db,
+        max_orders=settings.group_commit_max_orders,
+        max_wait=settings.group_commit_wait_us / 1_000_000,
+    )
     app.state.tokens = TokenVerifier(db, ttl=settings.token_cache_seconds)
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

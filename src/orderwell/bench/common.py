@@ -80,6 +80,8 @@ class RunResult:
     orders: int
     seconds: float
     latencies_ms: list[float] = field(default_factory=list)
+    group_size: float = 0.0  # mean orders per group commit, where groups were formed
+    warmed: int = 0  # requests sent before the clock started (their orders exist too)
 
     @property
     def per_second(self) -> float:
@@ -95,9 +97,17 @@ class RunResult:
 
 
 def emit_run(
-    figures: Figures, prefix: str, run: RunResult, baseline: float | None, **extra: Any
+    figures: Figures,
+    prefix: str,
+    run: RunResult,
+    baseline: float | None,
+    *,
+    latency_prefix: str | None = None,
+    **extra: Any,
 ) -> None:
     """The orders/s line (with ``extra`` keys) plus its supporting latency lines."""
+    if run.group_size:
+        extra["mean_group_size"] = round(run.group_size, 2)
     figures.emit(
         f"{prefix}_orders_per_s",
         run.per_second,
@@ -108,8 +118,8 @@ def emit_run(
         **extra,
     )
     if run.latencies_ms:
-        figures.emit(f"{prefix}_p50_ms", run.percentile(50), "ms")
-        figures.emit(f"{prefix}_p99_ms", run.percentile(99), "ms")
+        figures.emit(f"{latency_prefix or prefix}_p50_ms", run.percentile(50), "ms")
+        figures.emit(f"{latency_prefix or prefix}_p99_ms", run.percentile(99), "ms")
 
 
 @contextmanager
@@ -150,6 +160,41 @@ def order_payload(n: int, rng: random.Random, *, run: str, skus: int = SKUS) -> 
 def payloads(count: int, *, run: str, seed: int = 7, skus: int = SKUS) -> list[dict[str, Any]]:
     rng = random.Random(seed)  # same SKUs and quantities for every run: fair comparisons
     return [order_payload(n, rng, run=run, skus=skus) for n in range(count)]
+
+
+HOT_SKU = 1  # the flash-sale product: every order of a hot-SKU run wants it
+
+
+def hot_payloads(count: int, *, run: str) -> list[dict[str, Any]]:
+    """Orders for one unit of the hot SKU each: a flash sale on one product."""
+    rng = random.Random(3)
+    bodies = [order_payload(n, rng, run=run, skus=LINES_PER_ORDER) for n in range(count)]
+    for body in bodies:
+        body["lines"] = [{"sku": sku(HOT_SKU), "quantity": 1, "unit_price": "12.50"}]
+    return bodies
+
+
+def oversold_units(url: str, product_sku: str) -> tuple[int, bool]:
+    """Units promised beyond what is on hand (must be 0), and whether every stock row's
+    reserved count equals the allocations recorded against it."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT s.on_hand, s.reserved, COALESCE((SELECT sum(a.quantity) FROM allocations a"
+                " WHERE a.product_id = s.product_id AND a.warehouse_id = s.warehouse_id), 0)"
+                " FROM stock s JOIN products p ON p.id = s.product_id WHERE p.sku = ?"
+                if engine.dialect.name == "sqlite"
+                else "SELECT s.on_hand, s.reserved, COALESCE((SELECT sum(a.quantity) FROM"
+                " allocations a WHERE a.product_id = s.product_id AND a.warehouse_id ="
+                " s.warehouse_id), 0) FROM stock s JOIN products p ON p.id = s.product_id"
+                " WHERE p.sku = %s",
+                (product_sku,),
+            ).all()
+    finally:
+        engine.dispose()
+    over = sum(max(int(allocated) - int(on_hand), 0) for on_hand, _r, allocated in rows)
+    return over, all(int(reserved) == int(allocated) for _o, reserved, allocated in rows)
 
 
 # --- databases -----------------------------------------------------------------------

@@ -33,10 +33,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def api_server(database_url: str, *, workers: int | None = None) -> Iterator[str]:
+def api_server(
+    database_url: str, *, workers: int | None = None, env: dict[str, str] | None = None
+) -> Iterator[str]:
     """Start the API on a free loopback port; yield its base URL; stop it afterwards."""
     port = free_port()
-    env = {**os.environ, "ORDERWELL_DATABASE_URL": database_url, "ORDERWELL_LOG_LEVEL": "warning"}
+    env = {
+        **os.environ,
+        "ORDERWELL_DATABASE_URL": database_url,
+        "ORDERWELL_LOG_LEVEL": "warning",
+        **(env or {}),
+    }
     cmd = [
         sys.executable,
         "-m",
@@ -110,11 +117,17 @@ async def _drive(
     connections: int,
     time_limit: float,
     tick: Callable[[], None],
+    expect: int = 201,
+    rate: float | None = None,
 ) -> RunResult:
+    """Send ``requests`` over ``connections`` keep-alive connections, as fast as they are
+    answered, or - with ``rate`` - request i at start + i/rate (open loop). Then latency
+    counts from when the request was due, so time spent waiting for a free connection is
+    counted too (no coordinated omission)."""
     result = RunResult(0, 0.0)
-    queue: asyncio.Queue[bytes] = asyncio.Queue()
-    for r in requests:
-        queue.put_nowait(r)
+    queue: asyncio.Queue[tuple[int, bytes]] = asyncio.Queue()
+    for i, r in enumerate(requests):
+        queue.put_nowait((i, r))
     start = time.perf_counter()
     deadline = start + time_limit
 
@@ -122,11 +135,16 @@ async def _drive(
         reader, writer = await asyncio.open_connection(HOST, port)
         try:
             while not queue.empty() and time.perf_counter() < deadline:
-                request = queue.get_nowait()
+                i, request = queue.get_nowait()
                 t0 = time.perf_counter()
+                if rate is not None:
+                    due = start + i / rate
+                    if due > t0:
+                        await asyncio.sleep(due - t0)
+                    t0 = due
                 writer.write(request)
                 status, body = await _read_response(reader)
-                if status != 201:
+                if status != expect:
                     raise RuntimeError(f"POST /orders answered {status}: {body[:300]!r}")
                 result.latencies_ms.append((time.perf_counter() - t0) * 1000)
                 result.orders += 1
@@ -148,15 +166,20 @@ def place_over_http(
     connections: int = 32,
     time_limit: float = 40.0,
     tick: Callable[[], None] = lambda: None,
+    expect: int = 201,
+    rate: float | None = None,
+    warm_up: bool = True,
 ) -> RunResult:
-    """POST every body to /orders from ``connections`` keep-alive clients; each must get 201."""
+    """POST every body to /orders from ``connections`` keep-alive clients; each must get
+    ``expect`` (201 for new orders, 200 for replays). ``rate``: see ``_drive``."""
     port = int(base.rsplit(":", 1)[1])
     host = f"{HOST}:{port}"
     requests = [
         _request("/orders", host, token, f"{key_prefix}-{i}", orjson.dumps(b))
         for i, b in enumerate(bodies)
     ]
-    warm = min(len(requests) // 10, connections * 4)  # let each worker's pool and caches fill
+    # let each worker's pool and caches fill
+    warm = min(len(requests) // 10, connections * 4) if warm_up else 0
     if warm:
         asyncio.run(
             _drive(
@@ -165,8 +188,19 @@ def place_over_http(
                 connections=connections,
                 time_limit=time_limit,
                 tick=lambda: None,
+                expect=expect,
             )
         )
-    return asyncio.run(
-        _drive(port, requests[warm:], connections=connections, time_limit=time_limit, tick=tick)
+    result = asyncio.run(
+        _drive(
+            port,
+            requests[warm:],
+            connections=connections,
+            time_limit=time_limit,
+            tick=tick,
+            expect=expect,
+            rate=rate,
+        )
     )
+    result.warmed = warm
+    return result
