@@ -23,7 +23,7 @@ import httpx
 import sqlalchemy as sa
 
 from orderwell.bench.http_load import free_port
-from orderwell.services.tokens import create_token
+from orderwell.http.tokens import create_token
 from orderwell.store.db import Database
 from orderwell.store.tables import orders
 from tests.helpers import invariant_breaches, order_payload, seed
@@ -44,7 +44,7 @@ class Server:
             "ORDERWELL_INPROCESS_WORKER": "false",
             "ORDERWELL_LOG_LEVEL": "warning",
         }
-        cmd = [sys.executable, "-m", "uvicorn", "orderwell.api.app:create_app", "--factory"]
+        cmd = [sys.executable, "-m", "uvicorn", "orderwell.app:create_app", "--factory"]
         cmd += ["--host", "127.0.0.1", "--port", str(self.port), "--workers", str(workers)]
         self.proc = subprocess.Popen(
             [*cmd, "--log-level", "warning", "--no-access-log"],

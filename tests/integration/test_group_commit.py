@@ -18,9 +18,9 @@ import pytest
 import sqlalchemy as sa
 
 from orderwell.domain.errors import IdempotencyConflict, UnknownReference
+from orderwell.inventory.catalog import ProductIn, upsert_products
 from orderwell.orders.group_commit import committer_for, place, place_many
-from orderwell.services.catalog import ProductIn, upsert_products
-from orderwell.services.ordering import Placed, prepare
+from orderwell.orders.placing import Placed, prepare
 from orderwell.store.db import Database
 from orderwell.store.tables import allocations, orders, stock
 from tests.helpers import invariant_breaches, order, seed, truncate_all

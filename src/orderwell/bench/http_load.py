@@ -48,7 +48,7 @@ def api_server(
         sys.executable,
         "-m",
         "uvicorn",
-        "orderwell.api.app:create_app",
+        "orderwell.app:create_app",
         "--factory",
         "--host",
         HOST,

@@ -1,1 +1,1 @@
-"""Orders: placing them (one by one or in groups), changing them, reading them."""
+"""Orders: capture and placement (one by one or in groups), input rules, holds and cancellations, channel settings, read models."""

@@ -38,11 +38,8 @@ from typing import Any
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
-from orderwell.domain.orders import PlaceOrder
-from orderwell.domain.sourcing import SourcingStrategy
-from orderwell.orders.prior_orders import find_prior
-from orderwell.queries.orders import get_order
-from orderwell.services.ordering import (
+from orderwell.inventory.sourcing import SourcingStrategy
+from orderwell.orders.placing import (
     DuplicateKeys,
     Pending,
     Placed,
@@ -52,6 +49,9 @@ from orderwell.services.ordering import (
     prepare,
     write_order,
 )
+from orderwell.orders.prior_orders import find_prior
+from orderwell.orders.queries import get_order
+from orderwell.orders.rules import PlaceOrder
 from orderwell.store.db import Database, is_retryable
 
 # PostgreSQL keeps the ids of 64 subtransactions per transaction in shared memory; past

@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from orderwell.services.ordering import Pending
+from orderwell.orders.placing import Pending
 from orderwell.store.tables import orders
 
 _COLUMNS = (
