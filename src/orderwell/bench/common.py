@@ -82,6 +82,10 @@ class RunResult:
     latencies_ms: list[float] = field(default_factory=list)
     group_size: float = 0.0  # mean orders per group commit, where groups were formed
     warmed: int = 0  # requests sent before the clock started (their orders exist too)
+    # CPU seconds the placing side used during the run (this process in-process; the
+    # server's processes over HTTP): cpu / orders is what one order costs on this machine.
+    cpu_seconds: float = 0.0
+    load_1m: float = field(default_factory=lambda: os.getloadavg()[0])
 
     @property
     def per_second(self) -> float:
@@ -108,6 +112,10 @@ def emit_run(
     """The orders/s line (with ``extra`` keys) plus its supporting latency lines."""
     if run.group_size:
         extra["mean_group_size"] = round(run.group_size, 2)
+    if run.cpu_seconds and run.orders:
+        extra["cpu_ms_per_order"] = round(run.cpu_seconds * 1000 / run.orders, 3)
+    # The machine is shared: the load average at the end of the run says how quiet it was.
+    extra["load_1m"] = round(run.load_1m, 2)
     figures.emit(
         f"{prefix}_orders_per_s",
         run.per_second,
@@ -120,6 +128,23 @@ def emit_run(
     if run.latencies_ms:
         figures.emit(f"{latency_prefix or prefix}_p50_ms", run.percentile(50), "ms")
         figures.emit(f"{latency_prefix or prefix}_p99_ms", run.percentile(99), "ms")
+
+
+def process_tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of ``pid`` and its direct children (uvicorn's workers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        # after the command: state, ppid, ..., utime and stime are fields 14 and 15
+        if entry.name == str(pid) or fields[1] == str(pid):
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
 
 
 @contextmanager

@@ -13,6 +13,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,7 +22,7 @@ from typing import Any
 import httpx
 import orjson
 
-from orderwell.bench.common import RunResult
+from orderwell.bench.common import RunResult, process_tree_cpu
 
 HOST = "127.0.0.1"
 
@@ -32,10 +33,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class ServerUrl(str):
+    """The server's base URL, knowing the server's process id (for its CPU time)."""
+
+    pid: int
+
+
 @contextmanager
 def api_server(
     database_url: str, *, workers: int | None = None, env: dict[str, str] | None = None
-) -> Iterator[str]:
+) -> Iterator[ServerUrl]:
     """Start the API on a free loopback port; yield its base URL; stop it afterwards."""
     port = free_port()
     env = {
@@ -60,26 +67,33 @@ def api_server(
         "warning",
         "--no-access-log",
     ]
-    server = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://{HOST}:{port}"
-    try:
-        _wait_until_up(server, base)
-        yield base
-    finally:
-        server.terminate()
+    # The server's log goes to a file, not a pipe nobody reads (a full pipe would stall
+    # the server); it is shown when a phase fails.
+    with tempfile.TemporaryFile() as log:
+        server = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=log)
+        base = ServerUrl(f"http://{HOST}:{port}")
+        base.pid = server.pid
         try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+            _wait_until_up(server, base)
+            yield base
+        except BaseException:
+            log.seek(0)
+            sys.stderr.write(log.read()[-4000:].decode(errors="replace"))
+            raise
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
 
 
 def _wait_until_up(server: subprocess.Popen[bytes], base: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            errors = server.stderr.read().decode() if server.stderr else ""
-            raise RuntimeError(f"the API server exited with {server.returncode}:\n{errors}")
+            raise RuntimeError(f"the API server exited with {server.returncode}")
         try:
             if httpx.get(f"{base}/health", timeout=1).status_code == 200:
                 return
@@ -191,6 +205,8 @@ def place_over_http(
                 expect=expect,
             )
         )
+    pid = getattr(base, "pid", None)
+    cpu = process_tree_cpu(pid) if pid else 0.0
     result = asyncio.run(
         _drive(
             port,
@@ -203,4 +219,7 @@ def place_over_http(
         )
     )
     result.warmed = warm
+    if pid:
+        result.cpu_seconds = process_tree_cpu(pid) - cpu
+    result.load_1m = os.getloadavg()[0]
     return result

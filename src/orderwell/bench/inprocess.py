@@ -10,6 +10,7 @@ HTTP phase. Each order carries its own Idempotency-Key, so the unique-key path r
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -37,6 +38,7 @@ def place_timed(
     tick: Callable[[], None] = lambda: None,
 ) -> RunResult:
     result = RunResult(0, 0.0)
+    cpu = time.process_time()
     start = time.perf_counter()
     for i, request in enumerate(requests):
         t0 = time.perf_counter()
@@ -50,6 +52,8 @@ def place_timed(
         if t1 - start > time_limit:
             break
     result.seconds = time.perf_counter() - start
+    result.cpu_seconds = time.process_time() - cpu
+    result.load_1m = os.getloadavg()[0]
     return result
 
 
@@ -124,11 +128,14 @@ def place_concurrently(
     threads = [threading.Thread(target=caller, args=(n,)) for n in range(callers)]
     for t in threads:
         t.start()
+    cpu = time.process_time()
     start = time.perf_counter()
     start_line.wait()
     for t in threads:
         t.join()
     result.seconds = time.perf_counter() - start
+    result.cpu_seconds = time.process_time() - cpu
+    result.load_1m = os.getloadavg()[0]
     if failures:
         raise RuntimeError(f"{len(failures)} placement(s) failed: {failures[0]!r}")
     groups = stats.groups - groups_before
