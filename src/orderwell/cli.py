@@ -129,9 +129,10 @@ def import_orders(
 @bench_app.command("place-orders")
 def bench_place_orders(
     orders: Annotated[int, typer.Option(help="Orders per in-process run.")] = 5000,
-    http_orders: Annotated[int, typer.Option(help="Orders for the HTTP run.")] = 3000,
+    http_orders: Annotated[int, typer.Option(help="Orders for the HTTP run.")] = 6000,
 ) -> None:
-    """Orders/s in-process (SQLite, PostgreSQL 1 and 4 processes), over HTTP, statements/order."""
+    """Orders/s with group commit in-process and over HTTP (SQLite, PostgreSQL), hot SKU,
+    replays, p99 at half the maximum rate, statements/order; raw-driver baselines."""
     from orderwell.bench.place_orders import run
 
     run(orders=orders, http_orders=http_orders)
