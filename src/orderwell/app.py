@@ -95,6 +95,7 @@ def create_app(
         db,
         max_orders=settings.group_commit_max_orders,
         max_wait=settings.group_commit_wait_us / 1_000_000,
+        writers=settings.group_commit_writers,
     )
     app.state.tokens = TokenVerifier(db, ttl=settings.token_cache_seconds)
     errors.install(app)

@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     # only spent while requests are coming in concurrently (docs/benchmarks.md).
     group_commit_max_orders: int = 48
     group_commit_wait_us: int = 200
+    # PostgreSQL: groups written at once per process (SQLite writes one at a time).
+    group_commit_writers: int = 4
     order_number_prefix: str = "OW-"
     # Your GS1 company prefix, the start of every SSCC on labels. The default is the one
     # in GS1's own SSCC example: fine for a demo, to be replaced before real shipping.

@@ -58,6 +58,7 @@ from orderwell.store.db import Database, is_retryable
 # that every reader of the database pays for a lookup, so a group stays below it.
 MAX_ORDERS = 48
 MAX_WAIT = 0.0002  # seconds; see docs/benchmarks.md for how this was chosen
+WRITERS = 4  # committer threads per process on PostgreSQL
 _ATTEMPTS = 8
 _IDLE_EXIT = 5.0  # an idle committer thread ends; the next request starts a new one
 
@@ -83,20 +84,30 @@ class GroupStats:
 
 
 class GroupCommitter:
-    """One thread per database and process that writes queued placements in groups."""
+    """The threads (per database and process) that write queued placements in groups."""
 
-    def __init__(self, db: Database, *, max_orders: int = MAX_ORDERS, max_wait: float = MAX_WAIT):
+    def __init__(
+        self,
+        db: Database,
+        *,
+        max_orders: int = MAX_ORDERS,
+        max_wait: float = MAX_WAIT,
+        writers: int = WRITERS,
+    ):
         if not 1 <= max_orders <= 60:
             raise ValueError("max_orders must be 1 to 60")
         self.db = db
         self.max_orders = max_orders
         self.max_wait = max_wait
         self.stats = GroupStats()
+        # PostgreSQL: several committers, so one group's round trips and WAL flush overlap
+        # the next group's; they lock in the same global order (see _attempt). SQLite
+        # has one writer at a time anyway: a second committer would only wait for it.
+        self.writers = writers if db.dialect == "postgresql" else 1
         self._queue: queue.SimpleQueue[list[_Job]] = queue.SimpleQueue()
         self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self._last_size = 1
-        self._carry: list[_Job] | None = None  # a batch that did not fit the last group
+        self._alive = 0  # committer threads running
+        self._idle = 0  # of which waiting for work
 
     def submit(self, pendings: Sequence[Pending]) -> list[Future[Placed]]:
         """Queue requests; those submitted together are written in the same group."""
@@ -104,42 +115,54 @@ class GroupCommitter:
         for start in range(0, len(jobs), self.max_orders):
             self._queue.put(jobs[start : start + self.max_orders])
         with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(
+            if self._idle == 0 and self._alive < self.writers:
+                self._alive += 1
+                threading.Thread(
                     target=self._loop, name="orderwell-group-commit", daemon=True
-                )
-                self._thread.start()
+                ).start()
         return [j.future for j in jobs]
 
-    # --- the committer thread ------------------------------------------------------
+    # --- the committer threads -----------------------------------------------------
 
     def _loop(self) -> None:
+        carry: list[_Job] | None = None  # a batch that did not fit the last group
+        last_size = 1
         while True:
-            try:
-                group, self._carry = self._carry or self._queue.get(timeout=_IDLE_EXIT), None
-            except queue.Empty:
+            if carry is not None:
+                group, carry = carry, None
+            else:
                 with self._lock:
-                    if self._queue.empty():
-                        self._thread = None
-                        return
-                continue
-            self._gather(group)
-            self._last_size = len(group)
+                    self._idle += 1
+                try:
+                    group = self._queue.get(timeout=_IDLE_EXIT)
+                except queue.Empty:
+                    with self._lock:
+                        self._idle -= 1
+                        if self._queue.empty():
+                            self._alive -= 1
+                            return
+                    continue
+                with self._lock:
+                    self._idle -= 1
+            carry = self._gather(group, self.max_wait if last_size > 1 else 0.0)
+            last_size = len(group)
             self._run(group)
 
-    def _gather(self, group: list[_Job]) -> None:
-        """Add what is already waiting; wait ``max_wait`` for more only under load."""
-        deadline = time.perf_counter() + (self.max_wait if self._last_size > 1 else 0.0)
+    def _gather(self, group: list[_Job], wait: float) -> list[_Job] | None:
+        """Add what is already waiting, and what arrives within ``wait`` (only spent when
+        the last group had company: a lone caller is not slowed). Returns a batch that
+        did not fit, to start the next group: submitted together, written together."""
+        deadline = time.perf_counter() + wait
         while len(group) < self.max_orders:
             left = deadline - time.perf_counter()
             try:
                 batch = self._queue.get(timeout=left) if left > 0 else self._queue.get_nowait()
             except queue.Empty:
-                return
+                return None
             if len(group) + len(batch) > self.max_orders:
-                self._carry = batch  # submitted together, written together: next group
-                return
+                return batch
             group += batch
+        return None
 
     def _run(self, group: list[_Job]) -> None:
         outcomes: list[Any] = []
@@ -151,14 +174,16 @@ class GroupCommitter:
                 if attempt == _ATTEMPTS or not is_retryable(exc):
                     self._fail(group, exc)
                     return
-                self.stats.retries += 1
+                with self._lock:
+                    self.stats.retries += 1
                 time.sleep(min(0.002 * 2**attempt, 0.2))
             except BaseException as exc:  # the commit failed: nobody's order is stored
                 self._fail(group, exc)
                 return
-        self.stats.groups += 1
-        self.stats.orders += len(group)
-        self.stats.largest = max(self.stats.largest, len(group))
+        with self._lock:
+            self.stats.groups += 1
+            self.stats.orders += len(group)
+            self.stats.largest = max(self.stats.largest, len(group))
         for job, outcome in zip(group, outcomes, strict=True):
             if isinstance(outcome, _Raced):
                 try:
@@ -239,10 +264,14 @@ def committer_for(db: Database) -> GroupCommitter:
         return found
 
 
-def configure(db: Database, *, max_orders: int, max_wait: float) -> GroupCommitter:
-    """Set the group size and wait (from Settings) before the first placement."""
+def configure(
+    db: Database, *, max_orders: int, max_wait: float, writers: int = WRITERS
+) -> GroupCommitter:
+    """Set the group size, wait and writers (from Settings) before the first placement."""
     with _registry_lock:
-        committer = _committers[db] = GroupCommitter(db, max_orders=max_orders, max_wait=max_wait)
+        committer = _committers[db] = GroupCommitter(
+            db, max_orders=max_orders, max_wait=max_wait, writers=writers
+        )
         return committer
 
 
