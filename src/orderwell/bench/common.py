@@ -81,7 +81,8 @@ class RunResult:
     seconds: float
     latencies_ms: list[float] = field(default_factory=list)
     group_size: float = 0.0  # mean orders per group commit, where groups were formed
-    warmed: int = 0  # requests sent before the clock started (their orders exist too)
+    warmed: int = 0  # requests answered before the clock started (their orders exist too)
+    done: list[int] = field(default_factory=list)  # which requests were answered (HTTP)
     # CPU seconds the placing side used during the run (this process in-process; the
     # server's processes over HTTP): cpu / orders is what one order costs on this machine.
     cpu_seconds: float = 0.0

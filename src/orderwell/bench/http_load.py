@@ -126,7 +126,7 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
 
 async def _drive(
     port: int,
-    requests: list[bytes],
+    requests: list[tuple[int, bytes]],
     *,
     connections: int,
     time_limit: float,
@@ -139,9 +139,9 @@ async def _drive(
     counts from when the request was due, so time spent waiting for a free connection is
     counted too (no coordinated omission)."""
     result = RunResult(0, 0.0)
-    queue: asyncio.Queue[tuple[int, bytes]] = asyncio.Queue()
-    for i, r in enumerate(requests):
-        queue.put_nowait((i, r))
+    queue: asyncio.Queue[tuple[int, int, bytes]] = asyncio.Queue()
+    for n, (i, r) in enumerate(requests):
+        queue.put_nowait((n, i, r))
     start = time.perf_counter()
     deadline = start + time_limit
 
@@ -149,10 +149,10 @@ async def _drive(
         reader, writer = await asyncio.open_connection(HOST, port)
         try:
             while not queue.empty() and time.perf_counter() < deadline:
-                i, request = queue.get_nowait()
+                n, i, request = queue.get_nowait()
                 t0 = time.perf_counter()
                 if rate is not None:
-                    due = start + i / rate
+                    due = start + n / rate
                     if due > t0:
                         await asyncio.sleep(due - t0)
                     t0 = due
@@ -162,6 +162,7 @@ async def _drive(
                     raise RuntimeError(f"POST /orders answered {status}: {body[:300]!r}")
                 result.latencies_ms.append((time.perf_counter() - t0) * 1000)
                 result.orders += 1
+                result.done.append(i)
                 tick()
         finally:
             writer.close()
@@ -183,19 +184,23 @@ def place_over_http(
     expect: int = 201,
     rate: float | None = None,
     warm_up: bool = True,
+    only: list[int] | None = None,
 ) -> RunResult:
-    """POST every body to /orders from ``connections`` keep-alive clients; each must get
-    ``expect`` (201 for new orders, 200 for replays). ``rate``: see ``_drive``."""
+    """POST every body (or the ``only`` ones, by index) to /orders from ``connections``
+    keep-alive clients, body i with Idempotency-Key ``<key_prefix>-<i>``; each must get
+    ``expect`` (201 for new orders, 200 for replays). ``rate``: see ``_drive``. The
+    result's ``done`` lists the bodies answered, warm-up included."""
     port = int(base.rsplit(":", 1)[1])
     host = f"{HOST}:{port}"
     requests = [
-        _request("/orders", host, token, f"{key_prefix}-{i}", orjson.dumps(b))
-        for i, b in enumerate(bodies)
+        (i, _request("/orders", host, token, f"{key_prefix}-{i}", orjson.dumps(bodies[i])))
+        for i in (range(len(bodies)) if only is None else only)
     ]
     # let each worker's pool and caches fill
     warm = min(len(requests) // 10, connections * 4) if warm_up else 0
+    warmed = RunResult(0, 0.0)
     if warm:
-        asyncio.run(
+        warmed = asyncio.run(
             _drive(
                 port,
                 requests[:warm],
@@ -218,7 +223,8 @@ def place_over_http(
             rate=rate,
         )
     )
-    result.warmed = warm
+    result.warmed = warmed.orders
+    result.done = warmed.done + result.done
     if pid:
         result.cpu_seconds = process_tree_cpu(pid) - cpu
     result.load_1m = os.getloadavg()[0]

@@ -281,11 +281,12 @@ def postgres_phases(figures: Figures, cfg: BenchConfig, server_url: str) -> None
         replay = _http(
             base,
             token,
-            bodies[: http.warmed + http.orders],
+            bodies,
             "PostgreSQL HTTP replays",
             cfg,
             key_prefix="http",
             expect=200,
+            only=sorted(http.done),
         )
         settle(url)
         hot = _http(
