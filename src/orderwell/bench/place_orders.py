@@ -153,6 +153,31 @@ def sqlite_phases(figures: Figures, cfg: BenchConfig, directory: Path) -> None:
     url = fresh_sqlite(directory)
     seed(url, skus=cfg.skus, label="(SQLite)")
     settle(url)
+    # `orderwell serve` on SQLite as it ships: one worker, the outbox worker in-process.
+    # First, while the outbox is empty: the later phases leave thousands of events
+    # behind, a backlog a live shop's worker would long have drained.
+    token = integration_token(url)
+    settle(url)
+    with api_server(url, workers=1) as base:
+        http = _http(
+            base,
+            token,
+            _bodies(cfg, cfg.http_orders, run="http"),
+            "SQLite HTTP",
+            cfg,
+            key_prefix="http",
+        )
+    emit_run(
+        figures,
+        "sqlite_http",
+        http,
+        None,
+        workers=1,
+        connections=cfg.http_connections,
+        target=TARGET_SQLITE_HTTP_ORDERS_PER_S,
+        meets_target=http.per_second >= TARGET_SQLITE_HTTP_ORDERS_PER_S,
+    )
+    settle(url)
     with phase("SQLite raw sqlite3 baseline", cfg.orders) as (bar, task):
         baseline = raw.run_sqlite(
             url,
@@ -193,29 +218,6 @@ def sqlite_phases(figures: Figures, cfg: BenchConfig, directory: Path) -> None:
         target_ratio=TARGET_SQLITE_RATIO,
         meets_target=group.per_second >= TARGET_SQLITE_ORDERS_PER_S
         and ratio >= TARGET_SQLITE_RATIO,
-    )
-
-    # `orderwell serve` on SQLite as it ships: one worker, the outbox worker in-process.
-    token = integration_token(url)
-    settle(url)
-    with api_server(url, workers=1) as base:
-        http = _http(
-            base,
-            token,
-            _bodies(cfg, cfg.http_orders, run="http"),
-            "SQLite HTTP",
-            cfg,
-            key_prefix="http",
-        )
-    emit_run(
-        figures,
-        "sqlite_http",
-        http,
-        None,
-        workers=1,
-        connections=cfg.http_connections,
-        target=TARGET_SQLITE_HTTP_ORDERS_PER_S,
-        meets_target=http.per_second >= TARGET_SQLITE_HTTP_ORDERS_PER_S,
     )
 
 

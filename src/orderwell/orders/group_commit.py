@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import queue
+import sqlite3
 import threading
 import time
 import weakref
@@ -171,7 +172,7 @@ class GroupCommitter:
                 outcomes = self.db.write(lambda conn: self._attempt(conn, group), attempts=1)
                 break
             except DBAPIError as exc:
-                if attempt == _ATTEMPTS or not is_retryable(exc):
+                if attempt == _ATTEMPTS or not (is_retryable(exc) or _sqlite_busy(exc)):
                     self._fail(group, exc)
                     return
                 with self._lock:
@@ -247,6 +248,13 @@ class GroupCommitter:
         conn.exec_driver_sql("ROLLBACK TO SAVEPOINT one_order")
         shelf.restore(saved)
         return outcome
+
+
+def _sqlite_busy(exc: DBAPIError) -> bool:
+    """SQLite's write lock stayed taken past the busy timeout. Its busy handler is not
+    fair: another writer in a loop (the in-process outbox worker draining a backlog) can
+    keep winning it. Nothing of the group was written, so it is simply tried again."""
+    return isinstance(exc.orig, sqlite3.OperationalError) and "locked" in str(exc.orig)
 
 
 # --- the entry points ---------------------------------------------------------------
