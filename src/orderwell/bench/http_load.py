@@ -89,7 +89,7 @@ def api_server(
                 server.wait()
 
 
-def _wait_until_up(server: subprocess.Popen[bytes], base: str, timeout: float = 60) -> None:
+def _wait_until_up(server: subprocess.Popen[bytes], base: str, timeout: float = 240) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:

@@ -347,13 +347,13 @@ def postgres_phases(figures: Figures, cfg: BenchConfig, server_url: str) -> None
         target=TARGET_HOT_SKU_ORDERS_PER_S,
         meets_target=hot.per_second >= TARGET_HOT_SKU_ORDERS_PER_S and over == 0 and matches,
     )
-    figures.emit("postgres_http_p50_ms", steady.percentile(50), "ms", rate=round(half, 1))
+    figures.emit("postgres_http_p50_ms", steady.percentile(50), "ms", rate=round(half, 3))
     p99 = steady.percentile(99)
     figures.emit(
         "postgres_http_p99_ms",
         p99,
         "ms",
-        rate=round(half, 1),
+        rate=round(half, 3),
         achieved_rate=round(steady.per_second, 1),
         orders=steady.orders,
         target=TARGET_P99_MS,
