@@ -19,8 +19,9 @@ from decimal import Decimal
 from enum import StrEnum
 
 from orderwell.domain.errors import Conflict
+from orderwell.domain.events import EventType
 from orderwell.domain.money import quantize
-from orderwell.orders.rules import PaymentStatus
+from orderwell.domain.statuses import PaymentStatus
 
 ZERO = Decimal(0)
 
@@ -30,6 +31,15 @@ class PaymentKind(StrEnum):
     CAPTURED = "captured"
     REFUNDED = "refunded"
     VOIDED = "voided"
+
+
+# The timeline event each kind of payment entry records.
+PAYMENT_EVENTS: dict[PaymentKind, EventType] = {
+    PaymentKind.AUTHORIZED: EventType.PAYMENT_AUTHORIZED,
+    PaymentKind.CAPTURED: EventType.PAYMENT_CAPTURED,
+    PaymentKind.REFUNDED: EventType.PAYMENT_REFUNDED,
+    PaymentKind.VOIDED: EventType.PAYMENT_VOIDED,
+}
 
 
 class PaymentSource(StrEnum):

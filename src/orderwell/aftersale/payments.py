@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Connection
 
 from orderwell.aftersale.payment_rules import (
+    PAYMENT_EVENTS,
     PaymentKind,
     PaymentSource,
     PaymentTotals,
@@ -192,7 +193,7 @@ def record_payment(db: Database, order_id: int, item: PaymentIn, *, actor: str) 
         record(
             conn,
             order_id,
-            f"payment.{item.kind.value}",
+            PAYMENT_EVENTS[item.kind],
             f"{amount} {order.currency} {item.kind.value}"
             + (f" ({item.reference})" if item.reference else "")
             + f", reported via {item.source.value}",

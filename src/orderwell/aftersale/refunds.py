@@ -33,6 +33,7 @@ from orderwell.aftersale.returns import lock_return
 from orderwell.aftersale.rma import check_return_action
 from orderwell.config import get_settings
 from orderwell.domain.errors import Conflict, InvalidInput
+from orderwell.domain.events import EventType
 from orderwell.domain.money import quantize
 from orderwell.store.db import Database
 from orderwell.store.tables import order_lines
@@ -221,7 +222,7 @@ def issue_refund(db: Database, return_id: int, item: RefundIn, *, actor: str) ->
         record(
             conn,
             ret.order_id,
-            "refund.issued",
+            EventType.REFUND_ISSUED,
             f"refund of {refund_amount} for return {ret.number}",
             actor=actor,
             at=now,

@@ -41,6 +41,7 @@ from orderwell.demo.floor import PickTask, WarehouseFloor
 from orderwell.demo.orders import HOLD_NOTES
 from orderwell.demo.simulation import SimClock, group_count
 from orderwell.domain.lifecycle import HoldReason, OrderStatus
+from orderwell.domain.statuses import PaymentStatus, PickStatus
 from orderwell.inventory.queries import stock_levels
 from orderwell.orders.changes import CancelIn, CancelLine, HoldIn, cancel_order, hold_order
 from orderwell.orders.placing import place_order
@@ -119,7 +120,7 @@ class Showcase:
         statuses = group_count(self.db, orders.c.status)
         with self.db.read() as conn:
             waiting_pick = conn.execute(
-                sa.select(picks.c.id).where(picks.c.status == "open").limit(1)
+                sa.select(picks.c.id).where(picks.c.status == PickStatus.OPEN).limit(1)
             ).first()
             picked, packed = conn.execute(
                 sa.select(
@@ -246,7 +247,7 @@ def _showcase_order(
                 for sku, (qty, price) in lines.items()
             ],
             "shipping": "4.90",
-            "payment_status": "authorized",
+            "payment_status": PaymentStatus.AUTHORIZED,
             "placed_at": at,
         }
     )

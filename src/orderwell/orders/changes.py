@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Connection
 
 from orderwell.domain.errors import InvalidInput, InvalidTransition, NotFound
+from orderwell.domain.events import EventType
 from orderwell.domain.lifecycle import Bucket, HoldReason, OrderStatus, check_action
 from orderwell.inventory import stock as stock_moves
 from orderwell.inventory.reservations import execute_plan, fill_backorders_for, save_allocations
@@ -70,7 +71,7 @@ def hold_order(db: Database, order_id: int, item: HoldIn, *, actor: str) -> Orde
         record(
             conn,
             order_id,
-            "order.held",
+            EventType.ORDER_HELD,
             f"put on hold: {item.reason.value}",
             actor=actor,
             at=now,
@@ -100,7 +101,7 @@ def release_order(db: Database, order_id: int, *, actor: str) -> OrderStatus:
         record(
             conn,
             order_id,
-            "order.released",
+            EventType.ORDER_RELEASED,
             "hold released"
             + (f"; {reserved_units} backordered unit(s) reserved" if reserved_units else ""),
             actor=actor,
@@ -224,7 +225,11 @@ def cancel_order(db: Database, order_id: int, item: CancelIn, *, actor: str) -> 
         if not cancelled:
             raise InvalidTransition("nothing left to cancel on this order")
         status = refresh_status(conn, order_id, now)
-        kind = "order.cancelled" if status is OrderStatus.CANCELLED else "order.partially_cancelled"
+        kind = (
+            EventType.ORDER_CANCELLED
+            if status is OrderStatus.CANCELLED
+            else EventType.ORDER_PARTIALLY_CANCELLED
+        )
         units = sum(cancelled.values())
         record(
             conn,

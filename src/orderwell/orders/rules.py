@@ -12,7 +12,6 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from enum import StrEnum
 from typing import Annotated
 
 import orjson
@@ -21,6 +20,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from orderwell.domain.errors import InvalidInput
 from orderwell.domain.money import check_currency, to_amount
+from orderwell.domain.statuses import PaymentStatus
 
 MAX_LINE_QUANTITY = 10_000
 MAX_LINES = 200
@@ -51,15 +51,6 @@ AmountIn = Annotated[Decimal, Field(ge=0, le=Decimal("1000000000"), allow_inf_na
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
-
-
-class PaymentStatus(StrEnum):
-    PENDING = "pending"
-    AUTHORIZED = "authorized"
-    PAID = "paid"
-    PARTIALLY_PAID = "partially_paid"
-    REFUNDED = "refunded"
-    VOIDED = "voided"
 
 
 class Customer(_Strict):

@@ -29,7 +29,9 @@ from orderwell.domain.errors import (
     NotFound,
     UnknownReference,
 )
+from orderwell.domain.events import EventType
 from orderwell.domain.lifecycle import Bucket
+from orderwell.domain.statuses import PackageStatus, ShipmentStatus
 from orderwell.inventory.stock import dialect_insert
 from orderwell.inventory.warehouses import warehouse_id_for_code
 from orderwell.orders.queries import order_number, parse_order_ref
@@ -149,7 +151,7 @@ def start_packing(db: Database, item: StartPacking, *, actor: str) -> PackingSta
             sa.select(shipments.c.id).where(
                 shipments.c.order_id == order_id,
                 shipments.c.warehouse_id == wid,
-                shipments.c.status == "packing",
+                shipments.c.status == ShipmentStatus.PACKING,
             )
         ).scalar()
         if existing is not None:  # the tote was scanned again: carry on with its shipment
@@ -167,7 +169,7 @@ def start_packing(db: Database, item: StartPacking, *, actor: str) -> PackingSta
             .values(
                 order_id=order_id,
                 warehouse_id=wid,
-                status="packing",
+                status=ShipmentStatus.PACKING,
                 promised_date=order.requested_delivery_date,
                 created_by=actor,
                 created_at=now,
@@ -191,7 +193,7 @@ def start_packing(db: Database, item: StartPacking, *, actor: str) -> PackingSta
         record(
             conn,
             order_id,
-            "order.packing_started",
+            EventType.ORDER_PACKING_STARTED,
             f"shipment {shipment_id}: {units} unit(s) at the pack bench of {item.warehouse}",
             actor=actor,
             at=now,
@@ -350,7 +352,7 @@ def open_package(db: Database, shipment_id: int, item: PackageIn, *, actor: str)
                     length_mm=box.inner_length_mm,
                     width_mm=box.inner_width_mm,
                     height_mm=box.inner_height_mm,
-                    status="open",
+                    status=PackageStatus.OPEN,
                 )
                 .returning(packages.c.id)
             ).scalar_one()
@@ -360,7 +362,7 @@ def open_package(db: Database, shipment_id: int, item: PackageIn, *, actor: str)
 
 
 def _require_packing(ship: Any) -> None:
-    if ship.status != "packing":
+    if ship.status != ShipmentStatus.PACKING:
         raise InvalidTransition(
             f"shipment {ship.id} is {ship.status}; packing is over", field="shipment_id"
         )
@@ -372,7 +374,7 @@ def _open_package(conn: Connection, package_id: int) -> tuple[Any, Any]:
         raise NotFound(f"no package {package_id}")
     ship = lock_shipment(conn, pkg.shipment_id)
     _require_packing(ship)
-    if pkg.status != "open":
+    if pkg.status != PackageStatus.OPEN:
         raise InvalidTransition(f"package {package_id} is already closed", field="package_id")
     return pkg, ship
 
@@ -458,8 +460,8 @@ def close_package(db: Database, package_id: int, item: ClosePackage, *, actor: s
             raise InvalidInput(f"package {package_id} is empty", field="package_id")
         conn.execute(
             sa.update(packages)
-            .where(packages.c.id == package_id, packages.c.status == "open")
-            .values(weight_g=item.weight_g, status="closed")
+            .where(packages.c.id == package_id, packages.c.status == PackageStatus.OPEN)
+            .values(weight_g=item.weight_g, status=PackageStatus.CLOSED)
         )
         return int(pkg.package_no)
 
@@ -480,7 +482,7 @@ def close_shipment(db: Database, shipment_id: int, *, actor: str) -> str:
         ).all()
         if not pkgs:
             raise InvalidInput("scan the units into a package first", field="packages")
-        still_open = [p.package_no for p in pkgs if p.status != "closed"]
+        still_open = [p.package_no for p in pkgs if p.status != PackageStatus.CLOSED]
         if still_open:
             raise Conflict(
                 f"package(s) {still_open} not weighed and closed yet",
@@ -505,15 +507,15 @@ def close_shipment(db: Database, shipment_id: int, *, actor: str) -> str:
             move_line_units(conn, ln.order_line_id, Bucket.PICKED, Bucket.PACKED, ln.quantity)
         conn.execute(
             sa.update(shipments)
-            .where(shipments.c.id == shipment_id, shipments.c.status == "packing")
-            .values(status="packed", packed_at=now)
+            .where(shipments.c.id == shipment_id, shipments.c.status == ShipmentStatus.PACKING)
+            .values(status=ShipmentStatus.PACKED, packed_at=now)
         )
         units = sum(expected.values())
         status = refresh_status(conn, ship.order_id, now)
         record(
             conn,
             ship.order_id,
-            "order.packed",
+            EventType.ORDER_PACKED,
             f"shipment {shipment_id}: {units} unit(s) packed in {len(pkgs)} package(s)",
             actor=actor,
             at=now,

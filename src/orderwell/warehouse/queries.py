@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from orderwell.domain.errors import NotFound
+from orderwell.domain.statuses import PickStatus
 from orderwell.orders.queries import money, order_number
 from orderwell.store.tables import bins, warehouses
 from orderwell.store.tables_fulfilment import (
@@ -127,7 +128,7 @@ def picking_accuracy(conn: Connection, wave: str | None = None) -> dict[str, Any
     A pick is correct when it was confirmed complete with no refused scan; first-scan
     accurate when the first scan made for it was accepted (``ok`` or an honest ``short``).
     """
-    done = sa.select(picks.c.id, picks.c.status).where(picks.c.status != "open")
+    done = sa.select(picks.c.id, picks.c.status).where(picks.c.status != PickStatus.OPEN)
     if wave:
         done = done.join(waves, waves.c.id == picks.c.wave_id).where(waves.c.code == wave)
     confirmed = {r.id: r.status for r in conn.execute(done)}
