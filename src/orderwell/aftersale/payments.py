@@ -29,7 +29,7 @@ from orderwell.aftersale.payment_rules import (
     check_entry,
     derive_payment_status,
 )
-from orderwell.domain.errors import Conflict, InvalidInput, NotFound
+from orderwell.domain.errors import IdempotencyConflict, InvalidInput, NotFound
 from orderwell.domain.money import quantize, to_amount
 from orderwell.orders.rules import AmountIn
 from orderwell.store.db import Database
@@ -157,11 +157,10 @@ def _replayed(
     if row is None:
         return None
     if row.amount != amount:
-        raise Conflict(
+        raise IdempotencyConflict(
             f"a {item.kind.value} entry with reference {item.reference} exists "
             f"for {row.amount} {order.currency}, not {amount}",
             field="reference",
-            code="idempotency_conflict",
         )
     totals = payment_totals(conn, order.id, order.currency)
     return PaymentEntry(int(row.id), item.kind.value, amount, order.currency, False, totals)

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 from orderwell.aftersale.return_rules import Disposition
 from orderwell.aftersale.returns import ReturnRef, lock_return
 from orderwell.aftersale.rma import check_return_action
-from orderwell.domain.errors import InvalidInput
+from orderwell.domain.errors import InvalidInput, ReturnQuantityExceeded
 from orderwell.domain.events import EventType
 from orderwell.domain.lifecycle import Bucket
 from orderwell.domain.statuses import ReturnStatus
@@ -108,11 +108,10 @@ def receive_return(db: Database, return_id: int, item: ReceiveIn, *, actor: str)
                 )
             counted[line.id] += scan.quantity
             if counted[line.id] > line.quantity_requested:
-                raise InvalidInput(
+                raise ReturnQuantityExceeded(
                     f"return {ret.number} names {line.quantity_requested} × {line.sku}; "
                     f"{counted[line.id]} were scanned",
                     field=f"scans.{i}.quantity",
-                    code="return_quantity_exceeded",
                 )
         received: list[dict[str, Any]] = []
         for line in rows:

@@ -63,7 +63,9 @@ def _wait_for_port(port: int, timeout_s: float = 15.0) -> None:
     raise RuntimeError("the bench receiver did not start")
 
 
-def _run_worker(url: str, name: str, ready: ProcessEvent, go: ProcessEvent, stop: ProcessEvent) -> None:
+def _run_worker(
+    url: str, name: str, ready: ProcessEvent, go: ProcessEvent, stop: ProcessEvent
+) -> None:
     from orderwell.outbound.worker import Worker
 
     settings = Settings(

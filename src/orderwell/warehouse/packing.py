@@ -23,11 +23,16 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy.engine import Connection
 
 from orderwell.domain.errors import (
-    Conflict,
+    ExtraUnit,
     InvalidInput,
     InvalidTransition,
     NotFound,
+    NothingToPack,
+    OrderOnHold,
+    PackageOpen,
+    PartialShipmentNotAllowed,
     UnknownReference,
+    WrongProduct,
 )
 from orderwell.domain.events import EventType
 from orderwell.domain.lifecycle import Bucket
@@ -116,10 +121,9 @@ def _lock_order(conn: Connection, order_id: int) -> Any:
 def check_may_ship(conn: Connection, order: Any, field: str = "order") -> None:
     """Held orders never ship; backordered units stop an order that must ship complete."""
     if order.hold_reason is not None:
-        raise Conflict(
+        raise OrderOnHold(
             f"order {order_number(order.id)} is on hold ({order.hold_reason})",
             field=field,
-            code="order_on_hold",
         )
     if order.allow_partial_shipment:
         return
@@ -129,11 +133,10 @@ def check_may_ship(conn: Connection, order: Any, field: str = "order") -> None:
         )
     ).scalar_one()
     if waiting:
-        raise Conflict(
+        raise PartialShipmentNotAllowed(
             f"order {order_number(order.id)} may not ship partially and has {waiting} "
             "unit(s) backordered; it waits for them",
             field=field,
-            code="partial_shipment_not_allowed",
             backordered=int(waiting),
         )
 
@@ -158,11 +161,10 @@ def start_packing(db: Database, item: StartPacking, *, actor: str) -> PackingSta
             return _started(conn, existing, order_id, created=False)
         todo = _units_to_pack(conn, order_id, wid)
         if not todo:
-            raise Conflict(
+            raise NothingToPack(
                 f"nothing of order {order_number(order_id)} picked at {item.warehouse} waits "
                 "to be packed",
                 field="order" if item.order else "tote",
-                code="nothing_to_pack",
             )
         shipment_id = conn.execute(
             sa.insert(shipments)
@@ -403,10 +405,9 @@ def scan_into_package(
             )
         ).first()
         if line is None:
-            raise InvalidInput(
+            raise WrongProduct(
                 f"{scan.product} is not part of shipment {ship.id}",
                 field="product",
-                code="wrong_product",
             )
         packed = conn.execute(
             sa.select(sa.func.coalesce(sa.func.sum(package_items.c.quantity), 0))
@@ -417,11 +418,10 @@ def scan_into_package(
             )
         ).scalar_one()
         if packed + scan.quantity > line.quantity:
-            raise Conflict(
+            raise ExtraUnit(
                 f"{line.sku}: {packed} of {line.quantity} already packed; "
                 f"{scan.quantity} more would be extra",
                 field="quantity",
-                code="extra_unit",
             )
         ins = dialect_insert(conn, package_items).values(
             package_id=package_id,
@@ -484,10 +484,9 @@ def close_shipment(db: Database, shipment_id: int, *, actor: str) -> str:
             raise InvalidInput("scan the units into a package first", field="packages")
         still_open = [p.package_no for p in pkgs if p.status != PackageStatus.CLOSED]
         if still_open:
-            raise Conflict(
+            raise PackageOpen(
                 f"package(s) {still_open} not weighed and closed yet",
                 field="packages",
-                code="package_open",
             )
         lines = conn.execute(
             sa.select(shipment_lines).where(shipment_lines.c.shipment_id == shipment_id)

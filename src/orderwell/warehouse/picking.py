@@ -26,7 +26,16 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Connection
 
-from orderwell.domain.errors import AlreadyDone, Conflict, InvalidInput, InvalidTransition, NotFound
+from orderwell.domain.errors import (
+    AlreadyDone,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    OverPick,
+    WrongBin,
+    WrongPickList,
+    WrongProduct,
+)
 from orderwell.domain.events import EventType
 from orderwell.domain.lifecycle import Bucket
 from orderwell.domain.statuses import PickListStatus, PickScanResult, PickStatus, WaveStatus
@@ -90,11 +99,10 @@ def confirm_pick(
     if pick is None:
         raise NotFound(f"no pick {pick_id}")
     if pick.pick_list_id != pick_list_id:
-        raise Conflict(
+        raise WrongPickList(
             f"pick {pick_id} belongs to pick list {pick.pick_list_id} of wave "
             f"{pick.wave_code}, not to pick list {pick_list_id}",
             field="pick_id",
-            code="wrong_pick_list",
         )
     if pick.status != PickStatus.OPEN:
         raise AlreadyDone(f"pick {pick_id} was already confirmed ({pick.status})", field="pick_id")
@@ -117,22 +125,19 @@ def confirm_pick(
 
 def _check_scan(pick: Any, scan: PickScan) -> tuple[str, InvalidInput] | None:
     if scan.bin.upper() != pick.bin_code.upper():
-        return PickScanResult.WRONG_BIN, InvalidInput(
+        return PickScanResult.WRONG_BIN, WrongBin(
             f"scanned bin {scan.bin}, but this pick is from bin {pick.bin_code}",
             field="bin",
-            code="wrong_bin",
         )
     if scan.product.upper() != pick.sku.upper() and scan.product != (pick.barcode or ""):
-        return PickScanResult.WRONG_PRODUCT, InvalidInput(
+        return PickScanResult.WRONG_PRODUCT, WrongProduct(
             f"scanned {scan.product}, but this pick is {pick.sku}",
             field="product",
-            code="wrong_product",
         )
     if scan.quantity > pick.qty_expected:
-        return PickScanResult.OVER, InvalidInput(
+        return PickScanResult.OVER, OverPick(
             f"{scan.quantity} unit(s) scanned, the pick is for {pick.qty_expected}",
             field="quantity",
-            code="over_pick",
         )
     return None
 

@@ -25,7 +25,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Connection
 
 from orderwell.config import get_settings
-from orderwell.domain.errors import AlreadyDone, Conflict, InvalidInput, InvalidTransition, NotFound
+from orderwell.domain.errors import (
+    AlreadyDone,
+    Conflict,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    NothingToManifest,
+)
 from orderwell.domain.events import EventType
 from orderwell.domain.lifecycle import Bucket
 from orderwell.domain.statuses import LEFT_BUILDING, PackageStatus, ShipmentStatus, TrackingStatus
@@ -378,11 +385,10 @@ def close_manifest(db: Database, item: ManifestIn, *, actor: str) -> int:
             .all()
         )
         if not todo:
-            raise Conflict(
+            raise NothingToManifest(
                 f"no shipped parcel of carrier {item.carrier} at {item.warehouse} waits for a "
                 "manifest",
                 field="carrier",
-                code="nothing_to_manifest",
             )
         weight = conn.execute(
             sa.select(sa.func.coalesce(sa.func.sum(packages.c.weight_g), 0)).where(
