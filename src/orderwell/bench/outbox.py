@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from orderwell.bench.common import Figures, fresh_postgres, postgres_server_url, stderr
 from orderwell.config import Settings
 from orderwell.domain.events import EventType
+from orderwell.domain.statuses import DeliveryStatus
 from orderwell.outbound.webhooks import SubscriptionIn, create_subscription
 from orderwell.store.db import Database
 from orderwell.store.tables_outbound import outbox_deliveries
@@ -111,7 +112,9 @@ def _delivered(db: Database) -> int:
     with db.read() as conn:
         return int(
             conn.execute(
-                sa.select(sa.func.count()).where(outbox_deliveries.c.status == "delivered")
+                sa.select(sa.func.count()).where(
+                    outbox_deliveries.c.status == DeliveryStatus.DELIVERED
+                )
             ).scalar_one()
         )
 

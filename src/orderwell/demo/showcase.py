@@ -40,6 +40,7 @@ from orderwell.demo.customers import make_shopper
 from orderwell.demo.floor import PickTask, WarehouseFloor
 from orderwell.demo.orders import HOLD_NOTES
 from orderwell.demo.simulation import SimClock, group_count
+from orderwell.domain.events import EventType
 from orderwell.domain.lifecycle import HoldReason, OrderStatus
 from orderwell.domain.statuses import PaymentStatus, PickStatus
 from orderwell.inventory.queries import stock_levels
@@ -261,8 +262,8 @@ def partially_cancelled(db: Database) -> int:
                 sa.select(sa.func.count(sa.distinct(order_events.c.order_id)))
                 .join(orders, orders.c.id == order_events.c.order_id)
                 .where(
-                    order_events.c.type == "order.partially_cancelled",
-                    orders.c.status != OrderStatus.CANCELLED.value,
+                    order_events.c.type == EventType.ORDER_PARTIALLY_CANCELLED,
+                    orders.c.status != OrderStatus.CANCELLED,
                 )
             ).scalar_one()
         )
