@@ -25,10 +25,10 @@ from orderwell.aftersale.returns import lock_return
 from orderwell.aftersale.rma import check_return_action
 from orderwell.domain.errors import AlreadyDone, NotFound
 from orderwell.domain.events import EventType
+from orderwell.domain.order_numbers import order_number
 from orderwell.domain.statuses import PaymentStatus
 from orderwell.inventory.stock import dialect_insert
 from orderwell.orders.placing import place_order
-from orderwell.orders.queries import order_number
 from orderwell.orders.rules import PlaceOrder
 from orderwell.store.db import Database
 from orderwell.store.tables import orders

@@ -16,6 +16,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from orderwell.aftersale.cancellation import CancelIn, CancelLine, cancel_order
 from orderwell.aftersale.refunds import RefundIn, issue_refund
 from orderwell.aftersale.return_receipt import (
     InspectIn,
@@ -44,7 +45,7 @@ from orderwell.domain.events import EventType
 from orderwell.domain.lifecycle import HoldReason, OrderStatus
 from orderwell.domain.statuses import PaymentStatus, PickStatus
 from orderwell.inventory.queries import stock_levels
-from orderwell.orders.changes import CancelIn, CancelLine, HoldIn, cancel_order, hold_order
+from orderwell.orders.changes import HoldIn, hold_order
 from orderwell.orders.placing import place_order
 from orderwell.orders.queries import get_order
 from orderwell.orders.rules import PlaceOrder
