@@ -8,8 +8,10 @@ here, where it is cheap to fix, instead of silently never matching in production
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -258,3 +260,77 @@ def test_check_constraints_keep_the_values_the_migration_wrote() -> None:
     for table in (t.outbox_deliveries, t.stream_publications, t.customer_messages):
         (check,) = [c for c in table.constraints if str(c.name).endswith("status_known")]
         assert str(check.sqltext) in migration, table.name
+
+
+MOVES_OF: dict[type[StrEnum], Mapping[Any, str]] = {kind: moves for moves, kind in MOVE_TABLES}
+KINDS = {kind.__name__: kind for kind in MOVES_OF}
+
+
+def _member(node: ast.AST) -> StrEnum | None:
+    """``ShipmentStatus.PACKED`` -> the member, for the kinds that have a move table."""
+    if (
+        isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id in KINDS
+    ):
+        return KINDS[node.value.id][node.attr]
+    return None
+
+
+def _is_status_column(node: ast.AST) -> bool:
+    return isinstance(node, ast.Attribute) and node.attr == "status"
+
+
+def _guarded_moves(tree: ast.AST) -> Iterator[tuple[int, StrEnum, StrEnum]]:
+    """(line, from, to) of each ``update ... WHERE status <guard> ... .values(status=to)``."""
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        if node.func.attr != "values":
+            continue
+        target = next((_member(kw.value) for kw in node.keywords if kw.arg == "status"), None)
+        if target is None:
+            continue
+        kind = type(target)
+        for sub in ast.walk(node.func.value):
+            sources: set[StrEnum] = set()
+            if isinstance(sub, ast.Compare) and _is_status_column(sub.left):
+                member = _member(sub.comparators[0])
+                if member is None or type(member) is not kind:
+                    continue
+                if isinstance(sub.ops[0], ast.Eq):
+                    sources = {member}
+                elif isinstance(sub.ops[0], ast.NotEq | ast.IsNot):
+                    sources = set(kind) - {member}
+            elif (
+                isinstance(sub, ast.Call)
+                and isinstance(sub.func, ast.Attribute)
+                and sub.func.attr == "in_"
+                and _is_status_column(sub.func.value)
+                and isinstance(sub.args[0], ast.Name)
+                and hasattr(st, sub.args[0].id)
+            ):
+                sources = {m for m in getattr(st, sub.args[0].id) if type(m) is kind}
+            for source in sorted(sources):
+                yield node.lineno, source, target
+
+
+def test_every_guarded_status_update_is_a_move_of_its_table() -> None:
+    seen, refused = 0, []
+    for rel, tree in _modules():
+        for line, source, target in _guarded_moves(tree):
+            seen += 1
+            if (source, target) not in MOVES_OF[type(target)]:
+                refused.append(f"{rel}:{line} {type(target).__name__} {source} -> {target}")
+    assert refused == [], "add the move to its table in domain/statuses.py, or fix the code"
+    assert seen >= 7  # label, ship, deliver, return to sender, pack, close a box, end a wave
+
+
+def test_the_move_check_would_catch_a_move_the_table_lacks() -> None:
+    tree = ast.parse(
+        "sa.update(shipments).where(shipments.c.status == ShipmentStatus.DELIVERED)"
+        ".values(status=ShipmentStatus.PACKING)\n"
+        "sa.update(waves).where(waves.c.status != WaveStatus.DONE).values(status=WaveStatus.DONE)\n"
+    )
+    S, W = st.ShipmentStatus, st.WaveStatus
+    assert list(_guarded_moves(tree)) == [(1, S.DELIVERED, S.PACKING), (2, W.RELEASED, W.DONE)]
