@@ -212,16 +212,10 @@ def _save_label(
     ssccs = tuple(sscc_for_package(pid) for pid in ids)
     for pid, sscc in zip(ids, ssccs, strict=True):
         conn.execute(sa.update(packages).where(packages.c.id == pid).values(sscc=sscc))
+    created = TrackingStatus.LABEL_CREATED
     conn.execute(
         sa.insert(tracking_events).values(
-            event_key=event_key(
-                purchase.carrier_code,
-                number,
-                now,
-                TrackingStatus.LABEL_CREATED,
-                None,
-                "Label created",
-            ),
+            event_key=event_key(purchase.carrier_code, number, now, created, None, "Label created"),
             shipment_id=shipment_id,
             tracking_number=number,
             carrier=purchase.carrier_code,
