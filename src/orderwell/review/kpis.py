@@ -21,6 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from orderwell.domain.errors import InvalidInput
 from orderwell.domain.returns import ReturnReason
 from orderwell.store.tables_review import STAGES
 
@@ -142,6 +143,18 @@ class Period(BaseModel):
         return Period(
             start=self.start - timedelta(days=self.days), end=self.start - timedelta(days=1)
         )
+
+
+MAX_PERIOD_DAYS = 3660  # ten years: longer is a typo, and would scan for nothing
+
+
+def make_period(start: date, end: date, *, field: str = "to") -> Period:
+    """A period from its first and last day, refused with the field at fault."""
+    if end < start:
+        raise InvalidInput(f"the period ends ({end}) before it starts ({start})", field=field)
+    if (end - start).days >= MAX_PERIOD_DAYS:
+        raise InvalidInput(f"a period is at most {MAX_PERIOD_DAYS} days", field=field)
+    return Period(start=start, end=end)
 
 
 class Filters(BaseModel):
