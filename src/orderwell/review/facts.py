@@ -37,6 +37,8 @@ from orderwell.store.tables_aftersale import return_lines, returns
 from orderwell.store.tables_fulfilment import pick_scans, picks, shipment_lines, shipments
 
 _ACCEPTED_SCANS = ("ok", "short")
+_COLUMNS = tuple((b, b.column) for b in BUCKETS)
+_LEFT = ("qty_shipped", "qty_delivered", "qty_returned")
 _EVENTS = tuple(e.value for e in OrderEvent)
 
 
@@ -159,7 +161,7 @@ def order_facts(conn: Connection, order_ids: Iterable[int], *, chunk: int = 500)
     for start in range(0, len(ids), chunk):
         rec = _Record(conn, ids[start : start + chunk])
         for o in rec.orders:
-            facts.extend(_one_order(rec, o))
+            facts.extend(facts_of_order(rec, o))
     return facts
 
 
@@ -183,13 +185,13 @@ def _backordered_at_placement(placed: Any, lines: list[Any]) -> dict[int, int]:
     return result
 
 
-def _one_order(rec: _Record, o: Any) -> Facts:
+def facts_of_order(rec: _Record, o: Any) -> Facts:
     lines = rec.lines.get(o.id, [])
     events = rec.events.get(o.id, [])
     pick_rows = rec.picks.get(o.id, [])
     ships = rec.shipments.get(o.id, [])
     ret_rows = rec.returns.get(o.id, [])
-    total = {b: sum(int(getattr(ln, b.column)) for ln in lines) for b in BUCKETS}
+    total = {b: sum(int(getattr(ln, col)) for ln in lines) for b, col in _COLUMNS}
     units = sum(int(ln.quantity) for ln in lines)
     live = units - total[Bucket.CANCELLED]
     placed = next((e for e in events if e.type == OrderEvent.PLACED), None)
@@ -284,10 +286,7 @@ def _one_order(rec: _Record, o: Any) -> Facts:
                 units=int(ln.quantity),
                 units_backordered_at_placement=backordered[ln.id],
                 units_short_picked=short_by_line[ln.id],
-                units_shipped=sum(
-                    int(getattr(ln, b.column))
-                    for b in (Bucket.SHIPPED, Bucket.DELIVERED, Bucket.RETURNED)
-                ),
+                units_shipped=sum(int(getattr(ln, col)) for col in _LEFT),
                 units_returned=int(ln.qty_returned),
                 **common,
             )

@@ -19,7 +19,7 @@ Markers below the cursor are deleted as it moves.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
@@ -188,19 +188,20 @@ def rebuild(db: Database) -> int:
     return db.write(work)
 
 
-def stored_facts(conn: Connection) -> Facts:
-    """The rollups as fact rows, for comparing with ``order_facts`` of the record."""
+def stored_facts(conn: Connection, order_ids: Sequence[int] | None = None) -> Facts:
+    """The rollups (of ``order_ids``, else all) as fact rows, to compare with the record."""
+
+    def rows(table: sa.Table) -> list[dict[str, Any]]:
+        q = sa.select(table).order_by(*table.primary_key.columns)
+        if order_ids is not None:
+            q = q.where(table.c.order_id.in_(order_ids))
+        return [dict(r._mapping) for r in conn.execute(q)]
+
     facts = Facts()
-    for r in conn.execute(sa.select(review_orders).order_by(review_orders.c.order_id)):
-        m = dict(r._mapping)
+    for m in rows(review_orders):
         m.pop("placed_epoch")
         lead = tuple(m.pop(f"lead_{s}_s") for s in STAGES)
         facts.orders.append(OrderFact(**m, lead_s=lead))
-
-    def rows(table: sa.Table) -> list[dict[str, Any]]:
-        key = list(table.primary_key.columns)
-        return [dict(r._mapping) for r in conn.execute(sa.select(table).order_by(*key))]
-
     facts.lines = [LineFact(**m) for m in rows(review_lines)]
     facts.picks = [PickFact(**m) for m in rows(review_picks)]
     facts.shipments = [ShipmentFact(**m) for m in rows(review_shipments)]
