@@ -37,6 +37,7 @@ from orderwell.store.tables_aftersale import return_lines, returns
 from orderwell.store.tables_fulfilment import pick_scans, picks, shipment_lines, shipments
 
 _ACCEPTED_SCANS = ("ok", "short")
+_KINDS = ("orders", "lines", "picks", "shipments", "returns", "tags")
 _COLUMNS = tuple((b, b.column) for b in BUCKETS)
 _LEFT = ("qty_shipped", "qty_delivered", "qty_returned")
 _EVENTS = tuple(e.value for e in OrderEvent)
@@ -53,8 +54,12 @@ class Facts:
     returns: list[ReturnFact] = field(default_factory=list)
     tags: list[Tag] = field(default_factory=list)
 
+    def canonical(self) -> dict[str, list[Any]]:
+        """Every list in one fixed order, to compare two sets of facts."""
+        return {name: sorted(getattr(self, name), key=repr) for name in _KINDS}
+
     def extend(self, other: Facts) -> None:
-        for name in ("orders", "lines", "picks", "shipments", "returns", "tags"):
+        for name in _KINDS:
             getattr(self, name).extend(getattr(other, name))
 
 

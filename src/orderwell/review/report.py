@@ -120,7 +120,7 @@ def raw_summary(db: Database, period: Period, filters: Filters | None = None) ->
 
 def _daily(conn: Connection, period: Period, filters: Filters) -> list[DayPoint]:
     o = review_orders
-    day = (o.c.placed_epoch / 86400).label("day")
+    day = (o.c.placed_epoch // 86400).label("day")
 
     def count_if(cond: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
         return sa.func.sum(sa.case((cond, 1), else_=0))
