@@ -148,8 +148,14 @@ class Period(BaseModel):
 MAX_PERIOD_DAYS = 3660  # ten years: longer is a typo, and would scan for nothing
 
 
+EARLIEST, LATEST = date(1900, 1, 1), date(9998, 12, 31)  # room for the previous period
+
+
 def make_period(start: date, end: date, *, field: str = "to") -> Period:
     """A period from its first and last day, refused with the field at fault."""
+    for name, day in (("from", start), (field, end)):
+        if not EARLIEST <= day <= LATEST:
+            raise InvalidInput(f"{day} is outside {EARLIEST} to {LATEST}", field=name)
     if end < start:
         raise InvalidInput(f"the period ends ({end}) before it starts ({start})", field=field)
     if (end - start).days >= MAX_PERIOD_DAYS:
