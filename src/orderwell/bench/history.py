@@ -18,8 +18,7 @@ picks, 1% refused scans, 8% of delivered orders partly returned, 15% delivered l
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
@@ -65,16 +64,18 @@ class World:
     def __post_init__(self) -> None:
         self.skus = sorted(self.products)
 
+    base: int = 0  # ids of this batch's rows start above it (orders: their number + 1)
+
     def id(self, table: str) -> int:
         self.next_id[table] = self.next_id.get(table, 0) + 1
-        return self.next_id[table]
+        return self.base + self.next_id[table]
 
 
 def _wave(world: World, batch: Batch, wid: int, at: datetime) -> tuple[int, int]:
     key = (wid, at.date())
     if key not in world.waves:
         wave_id, list_id = world.id("waves"), world.id("pick_lists")
-        code = f"H-{world.warehouses[wid]}-{at:%Y%m%d}"
+        code = f"H-{world.warehouses[wid]}-{at:%Y%m%d}-{world.base}"
         batch.add(
             "waves",
             {
@@ -113,7 +114,7 @@ def make_order(world: World, batch: Batch, n: int, total: int, rng: random.Rando
     span = world.days * 86400
     placed = world.as_of - timedelta(seconds=span * (1 - (n + rng.random() * 0.9) / total))
     placed = placed.replace(microsecond=0)
-    oid = world.id("orders")
+    oid = n + 1
     channel = rng.choice(CHANNELS)
     whs = list(world.warehouses)
     home = rng.choice(whs)
@@ -414,11 +415,21 @@ def _order_row(o: SimpleNamespace, status: str, n: int, lines: list[Any]) -> dic
     }
 
 
-def batches(world: World, total: int, *, size: int = 5000, seed: int = 11) -> Iterator[Batch]:
-    """The history, ``size`` orders at a time, in the order rows must be loaded."""
-    rng = random.Random(seed)
-    for start in range(0, total, size):
-        batch = Batch()
-        for n in range(start, min(total, start + size)):
-            make_order(world, batch, n, total, rng)
-        yield batch
+# Ids of one batch's rows (other than orders) stay below this many: 5,000 orders make at
+# most ~30,000 rows of any table, and 1,000,000 orders stay within a 32-bit INTEGER.
+STRIDE = 1_000_000
+
+
+def make_batch(world: World, index: int, size: int, total: int, seed: int = 11) -> Batch:
+    """Batch ``index`` (``size`` orders) of ``total``: the same rows, whichever process
+    makes it and in whatever order the batches are made."""
+    world = replace(world, base=index * STRIDE, waves={}, next_id={})
+    rng = random.Random(seed * 1_000_003 + index)
+    batch = Batch()
+    for n in range(index * size, min(total, (index + 1) * size)):
+        make_order(world, batch, n, total, rng)
+    return batch
+
+
+def batch_count(total: int, size: int) -> int:
+    return -(-total // size)

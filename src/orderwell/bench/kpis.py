@@ -17,6 +17,7 @@ bulk-loaded history (a million orders by default), and what keeping the rollups 
 
 from __future__ import annotations
 
+import multiprocessing
 import random
 import statistics
 import tempfile
@@ -39,7 +40,7 @@ from orderwell.bench.common import (
     postgres_server_url,
     stderr,
 )
-from orderwell.bench.history import World, batches
+from orderwell.bench.history import World, batch_count, make_batch
 from orderwell.review.facts import order_facts
 from orderwell.review.kpis import Filters, Period
 from orderwell.review.report import kpi_summary, raw_summary, review_report
@@ -106,30 +107,43 @@ def _copy(raw: Any, table: sa.Table, rows: list[dict[str, Any]]) -> None:
             )
 
 
-def load(db: Database, world: World, orders: int) -> float:
-    """Bulk-load the history and its rollups; returns seconds taken."""
+def _batch_rows(args: tuple[World, int, int, int]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """One batch's rows, table by table in load order (run in a worker process)."""
+    batch = make_batch(*args)
+    tables = [(t, batch.rows.get(t, [])) for t in LOAD_ORDER]
+    return tables + [(table.name, rows) for table, rows in fact_rows(batch.facts)]
+
+
+def load(db: Database, world: World, orders: int, *, processes: int = 2) -> float:
+    """Bulk-load the history and its rollups; returns seconds taken.
+
+    Worker processes make the rows (Python is the slow part); this one streams them in.
+    """
     tables = schema.metadata.tables
+    size = min(5000, orders)
+    jobs = [(world, i, size, orders) for i in range(batch_count(orders, size))]
     started = time.perf_counter()
     is_pg = not db.is_sqlite
-    with phase(f"load {orders:,} orders", orders) as (bar, task):
-        for batch in batches(world, orders, size=min(5000, orders)):
-            work = [(tables[t], batch.rows.get(t, [])) for t in LOAD_ORDER]
-            work += fact_rows(batch.facts)
+    with (
+        phase(f"load {orders:,} orders", orders) as (bar, task),
+        multiprocessing.get_context("fork").Pool(processes) as pool,
+    ):
+        for work in pool.imap(_batch_rows, jobs):
             if is_pg:
                 raw = db.engine.raw_connection()
                 try:
-                    for table, rows in work:
+                    for name, rows in work:
                         if rows:
-                            _copy(raw.driver_connection, table, rows)
+                            _copy(raw.driver_connection, tables[name], rows)
                     raw.commit()
                 finally:
                     raw.close()
             else:
                 with db.transaction() as conn:
-                    for table, rows in work:
+                    for name, rows in work:
                         if rows:
-                            conn.execute(sa.insert(table), rows)
-            bar.advance(task, len(batch.rows["orders"]))
+                            conn.execute(sa.insert(tables[name]), rows)
+            bar.advance(task, len(dict(work)["orders"]))
     with db.engine.connect() as conn:
         if is_pg:
             for name in LOAD_ORDER:
