@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from orderwell.domain.lifecycle import BUCKETS, Bucket, UnitTotals, derive_status
-from orderwell.domain.orders import PlaceOrder
-from orderwell.services.catalog import ProductIn, upsert_products
-from orderwell.services.inventory import ReceiveIn, receive
-from orderwell.services.warehouses import BinIn, WarehouseIn, upsert_bins, upsert_warehouse
+from orderwell.inventory.catalog import ProductIn, upsert_products
+from orderwell.inventory.movements import ReceiveIn, receive
+from orderwell.inventory.warehouses import BinIn, WarehouseIn, upsert_bins, upsert_warehouse
+from orderwell.orders.rules import PlaceOrder
 from orderwell.store import tables, tables_fulfilment
 from orderwell.store.db import Database
 from orderwell.store.schema import metadata
+
+# Real payloads written by others (licences in tests/fixtures/SOURCES.md), kept in the
+# repository so that a clone alone runs every test.
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 def seed(

@@ -24,25 +24,25 @@ from datetime import date, timedelta
 
 import pytest
 
-from orderwell.domain.errors import InvalidInput
-from orderwell.domain.returns import ReturnReason
-from orderwell.queries.orders import order_number
-from orderwell.review.kpis import Period
-from orderwell.services.inventory import ReceiveIn, receive
-from orderwell.services.order_changes import CancelIn, cancel_order
-from orderwell.services.ordering import place_order
-from orderwell.services.picking import PickScan, ShortReason, confirm_pick
-from orderwell.services.return_receipt import ReceiveIn as ReturnReceiveIn
-from orderwell.services.return_receipt import ScanIn, receive_return
-from orderwell.services.returns import (
+from orderwell.aftersale.cancellation import CancelIn, cancel_order
+from orderwell.aftersale.return_receipt import ReceiveIn as ReturnReceiveIn
+from orderwell.aftersale.return_receipt import ScanIn, receive_return
+from orderwell.aftersale.return_rules import ReturnReason
+from orderwell.aftersale.returns import (
     AuthorizeIn,
     ReturnLineIn,
     ReturnRequestIn,
     authorize_return,
     request_return,
 )
-from orderwell.services.waves import WaveRelease, release_waves
+from orderwell.domain.errors import InvalidInput
+from orderwell.inventory.movements import ReceiveIn, receive
+from orderwell.orders.placing import place_order
+from orderwell.orders.queries import order_number
+from orderwell.review.kpis import Period
 from orderwell.store.db import Database
+from orderwell.warehouse.picking import PickScan, ShortReason, confirm_pick
+from orderwell.warehouse.waves import WaveRelease, release_waves
 from tests.helpers import order
 from tests.integration.fulfilment_helpers import (
     NOW,

@@ -27,8 +27,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from orderwell.aftersale.cancellation import CancelIn, CancelLine, cancel_order
 from orderwell.domain.lifecycle import BUCKETS, HoldReason
-from orderwell.domain.sourcing import (
+from orderwell.inventory.movements import AdjustIn, ReceiveIn, adjust, receive
+from orderwell.inventory.sourcing import (
     DEFAULT_STRATEGY,
     STRATEGIES,
     Demand,
@@ -36,16 +38,8 @@ from orderwell.domain.sourcing import (
     Stock,
     Warehouse,
 )
-from orderwell.services.inventory import AdjustIn, ReceiveIn, adjust, receive
-from orderwell.services.order_changes import (
-    CancelIn,
-    CancelLine,
-    HoldIn,
-    cancel_order,
-    hold_order,
-    release_order,
-)
-from orderwell.services.ordering import Placed, place_order
+from orderwell.orders.changes import HoldIn, hold_order, release_order
+from orderwell.orders.placing import Placed, place_order
 from orderwell.store.db import Database
 from orderwell.store.tables import order_lines, orders, stock, stock_ledger
 from tests.helpers import invariant_breaches, order, seed, truncate_all

@@ -9,14 +9,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from orderwell.queries.fulfilment import picking_accuracy
+from orderwell.aftersale.cancellation import CancelIn, cancel_order
 from orderwell.review import Filters, Period, kpi_summary, raw_summary, review_report
 from orderwell.review.facts import all_order_ids, order_facts
 from orderwell.review.kpis import KpiSummary
 from orderwell.review.rollups import apply_events, catch_up, rebuild, stored_facts
-from orderwell.services.order_changes import CancelIn, cancel_order
 from orderwell.store.db import Database
 from orderwell.store.tables_fulfilment import shipments
+from orderwell.warehouse.queries import picking_accuracy
 from tests.integration.review_history import WEEK, build_week
 
 LEAD = {  # stage: (orders, median hours, p90 hours), worked out in review_history.py

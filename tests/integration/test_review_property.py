@@ -21,27 +21,27 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from orderwell.domain.errors import OrderwellError
-from orderwell.domain.returns import ReturnReason
-from orderwell.queries.orders import get_order, order_number
-from orderwell.review import Filters, Period, kpi_summary, raw_summary
-from orderwell.review.facts import all_order_ids, order_facts
-from orderwell.review.rollups import catch_up, stored_facts
-from orderwell.services.inventory import ReceiveIn, receive
-from orderwell.services.order_changes import CancelIn, cancel_order
-from orderwell.services.ordering import place_order
-from orderwell.services.picking import PickScan, ShortReason, confirm_pick
-from orderwell.services.return_receipt import ReceiveIn as ReturnReceiveIn
-from orderwell.services.return_receipt import ScanIn, receive_return
-from orderwell.services.returns import (
+from orderwell.aftersale.cancellation import CancelIn, cancel_order
+from orderwell.aftersale.return_receipt import ReceiveIn as ReturnReceiveIn
+from orderwell.aftersale.return_receipt import ScanIn, receive_return
+from orderwell.aftersale.return_rules import ReturnReason
+from orderwell.aftersale.returns import (
     AuthorizeIn,
     ReturnLineIn,
     ReturnRequestIn,
     authorize_return,
     request_return,
 )
-from orderwell.services.waves import WaveRelease, release_waves
+from orderwell.domain.errors import OrderwellError
+from orderwell.inventory.movements import ReceiveIn, receive
+from orderwell.orders.placing import place_order
+from orderwell.orders.queries import get_order, order_number
+from orderwell.review import Filters, Period, kpi_summary, raw_summary
+from orderwell.review.facts import all_order_ids, order_facts
+from orderwell.review.rollups import catch_up, stored_facts
 from orderwell.store.db import Database
+from orderwell.warehouse.picking import PickScan, ShortReason, confirm_pick
+from orderwell.warehouse.waves import WaveRelease, release_waves
 from tests.helpers import order, truncate_all
 from tests.integration.fulfilment_helpers import (
     NOW,

@@ -30,6 +30,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from orderwell.aftersale.cancellation import CancelIn, CancelLine, cancel_order
 from orderwell.domain.errors import (
     InsufficientStock,
     InvalidInput,
@@ -37,7 +38,7 @@ from orderwell.domain.errors import (
     OrderwellError,
 )
 from orderwell.domain.lifecycle import ORDER_ACTIONS, HoldReason, OrderStatus
-from orderwell.services.inventory import (
+from orderwell.inventory.movements import (
     AdjustIn,
     AdjustReason,
     ReceiveIn,
@@ -46,15 +47,8 @@ from orderwell.services.inventory import (
     receive,
     transfer,
 )
-from orderwell.services.order_changes import (
-    CancelIn,
-    CancelLine,
-    HoldIn,
-    cancel_order,
-    hold_order,
-    release_order,
-)
-from orderwell.services.ordering import place_order
+from orderwell.orders.changes import HoldIn, hold_order, release_order
+from orderwell.orders.placing import place_order
 from orderwell.store.db import Database
 from orderwell.store.tables import order_lines, orders, products, stock, warehouses
 from tests.helpers import invariant_breaches, order, seed, state_snapshot, truncate_all

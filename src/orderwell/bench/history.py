@@ -24,8 +24,8 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
+from orderwell.aftersale.return_rules import ReturnReason
 from orderwell.domain.lifecycle import BUCKETS, Bucket, UnitTotals, derive_status
-from orderwell.domain.returns import ReturnReason
 from orderwell.review.facts import Facts, facts_of_order
 from orderwell.review.kpis import OrderEvent
 

@@ -41,12 +41,12 @@ from orderwell.bench.common import (
     stderr,
 )
 from orderwell.bench.history import World, batch_count, make_batch
+from orderwell.inventory.catalog import ProductIn, upsert_products
+from orderwell.inventory.warehouses import BinIn, WarehouseIn, upsert_bins, upsert_warehouse
 from orderwell.review.facts import order_facts
 from orderwell.review.kpis import Filters, Period
 from orderwell.review.report import kpi_summary, raw_summary, review_report
 from orderwell.review.rollups import catch_up, fact_rows, stored_facts
-from orderwell.services.catalog import ProductIn, upsert_products
-from orderwell.services.warehouses import BinIn, WarehouseIn, upsert_bins, upsert_warehouse
 from orderwell.store import schema
 from orderwell.store.db import Database, make_engine, normalise_url
 from orderwell.store.tables import bins, outbox, products, warehouses
@@ -123,7 +123,7 @@ def load(db: Database, world: World, orders: int, *, processes: int = 2) -> floa
     size = min(5000, orders)
     jobs = [(world, i, size, orders) for i in range(batch_count(orders, size))]
     started = time.perf_counter()
-    is_pg = not db.is_sqlite
+    is_pg = db.dialect == "postgresql"
     with (
         phase(f"load {orders:,} orders", orders) as (bar, task),
         multiprocessing.get_context("fork").Pool(processes) as pool,

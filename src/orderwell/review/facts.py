@@ -19,9 +19,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from orderwell.aftersale.return_rules import ReturnReason
+from orderwell.aftersale.rma import ReturnStatus
 from orderwell.domain.lifecycle import BUCKETS, Bucket
-from orderwell.domain.returns import ReturnReason
-from orderwell.domain.rma import ReturnStatus
 from orderwell.review.kpis import (
     BAD_RETURN_REASONS,
     LineFact,

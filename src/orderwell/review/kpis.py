@@ -21,8 +21,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from orderwell.aftersale.return_rules import ReturnReason
 from orderwell.domain.errors import InvalidInput
-from orderwell.domain.returns import ReturnReason
 from orderwell.store.tables_review import STAGES
 
 

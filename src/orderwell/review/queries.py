@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from orderwell.domain.returns import ReturnReason
+from orderwell.aftersale.return_rules import ReturnReason
 from orderwell.review.kpis import (
     TOP,
     Cancellations,

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlalchemy.engine import Connection
 
-from orderwell.queries.orders import order_number
+from orderwell.orders.queries import order_number
 from orderwell.review import issues
 from orderwell.review.facts import order_facts
 from orderwell.review.kpis import Filters, KpiSummary, Period, summarise

@@ -20,9 +20,18 @@ from reportlab.lib.units import inch
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
 
-from orderwell.documents.printing import BIG, BODY, GRID, SHADE, SMALL, TITLE, escape, letter_pdf
 from orderwell.review.export import summary_rows
 from orderwell.review.report import ReviewReport
+from orderwell.warehouse.documents.printing import (
+    BIG,
+    BODY,
+    GRID,
+    SHADE,
+    SMALL,
+    TITLE,
+    escape,
+    letter_pdf,
+)
 
 WIDTH = 7.5 * inch
 SERIES = (

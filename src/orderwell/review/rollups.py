@@ -27,6 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from orderwell.inventory.stock import dialect_insert
 from orderwell.review.facts import Facts, all_order_ids, order_facts
 from orderwell.review.kpis import (
     LineFact,
@@ -37,7 +38,6 @@ from orderwell.review.kpis import (
     Tag,
     epoch,
 )
-from orderwell.services.stock import dialect_insert
 from orderwell.store.db import Database
 from orderwell.store.tables import outbox
 from orderwell.store.tables_outbound import worker_cursors

@@ -12,13 +12,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from orderwell.api.deps import get_db, require
-from orderwell.api.responses import JSON
+from orderwell.http.deps import get_db, require
+from orderwell.http.responses import JSON
+from orderwell.http.tokens import Principal
 from orderwell.review import export
 from orderwell.review.kpis import SECTIONS, Filters, Period, make_period
 from orderwell.review.report import kpi_summary, review_report
 from orderwell.review.report_pdf import review_pdf
-from orderwell.services.tokens import Principal
 from orderwell.store.db import Database
 
 router = APIRouter(prefix="/review", tags=["review"])

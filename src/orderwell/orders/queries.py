@@ -1,0 +1,177 @@
+"""Read models for orders: one order with its lines and allocations, lists, the timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from orderwell.domain.errors import NotFound
+from orderwell.domain.lifecycle import BUCKETS
+from orderwell.domain.money import quantize
+from orderwell.domain.order_numbers import (  # noqa: F401  (re-exported for this area's routes)
+    MAX_ROW_ID,
+    decode_cursor,
+    encode_cursor,
+    order_number,
+    parse_order_ref,
+)
+from orderwell.store.tables import allocations, order_events, order_lines, orders, warehouses
+
+
+def money(amount: Any, currency: str) -> str:
+    """Amounts leave the API as strings with the currency's decimals: exact, never floats."""
+    return str(quantize(amount, currency))
+
+
+def _order_dict(m: Mapping[Any, Any]) -> dict[str, Any]:
+    return {
+        "id": m["id"],
+        "number": order_number(m["id"]),
+        "channel": m["channel"],
+        "external_id": m["external_id"],
+        "status": m["status"],
+        "hold": {"reason": m["hold_reason"], "note": m["hold_note"]} if m["hold_reason"] else None,
+        "customer": {
+            "email": m["customer_email"],
+            "name": m["customer_name"],
+            "phone": m["customer_phone"],
+        },
+        "shipping_address": {
+            "name": m["ship_name"],
+            "company": m["ship_company"],
+            "line1": m["ship_line1"],
+            "line2": m["ship_line2"],
+            "city": m["ship_city"],
+            "region": m["ship_region"],
+            "postal_code": m["ship_postal_code"],
+            "country": m["ship_country"],
+        },
+        "currency": m["currency"],
+        "totals": {
+            "subtotal": money(m["subtotal"], m["currency"]),
+            "discount": money(m["discount_total"], m["currency"]),
+            "tax": money(m["tax_total"], m["currency"]),
+            "shipping": money(m["shipping_total"], m["currency"]),
+            "total": money(m["grand_total"], m["currency"]),
+        },
+        "shipping_method": m["shipping_method"],
+        "requested_delivery_date": m["requested_delivery_date"],
+        "payment_status": m["payment_status"],
+        "allow_partial_shipment": m["allow_partial_shipment"],
+        "notes": m["notes"],
+        "sourcing_reason": m["sourcing_reason"],
+        "placed_at": m["placed_at"],
+        "updated_at": m["updated_at"],
+    }
+
+
+def get_order(conn: Connection, order_id: int) -> dict[str, Any]:
+    row = conn.execute(sa.select(orders).where(orders.c.id == order_id)).first()
+    if row is None:
+        raise NotFound(f"no order {order_number(order_id)}")
+    lines = conn.execute(
+        sa.select(order_lines)
+        .where(order_lines.c.order_id == order_id)
+        .order_by(order_lines.c.line_no)
+    ).all()
+    allocs = conn.execute(
+        sa.select(allocations.c.order_line_id, warehouses.c.code, allocations.c.quantity)
+        .join(warehouses, warehouses.c.id == allocations.c.warehouse_id)
+        .where(allocations.c.order_id == order_id, allocations.c.quantity > 0)
+    ).all()
+    return order_detail(
+        row._mapping, [ln._mapping for ln in lines], [(a[0], a[1], a[2]) for a in allocs]
+    )
+
+
+def order_detail(
+    order: Mapping[Any, Any],
+    lines: Iterable[Mapping[Any, Any]],
+    reserved_at: Iterable[tuple[int, str, int]],
+) -> dict[str, Any]:
+    """The API's view of one order, from its row, its lines' rows and its allocations.
+
+    ``reserved_at`` holds (order line id, warehouse code, units). Both ``get_order`` and
+    order placement (which has every value in hand and need not read them back) use this.
+    """
+    result = _order_dict(order)
+    by_line: dict[int, dict[str, int]] = {}
+    for line_id, code, qty in reserved_at:
+        per_wh = by_line.setdefault(line_id, {})
+        per_wh[code] = per_wh.get(code, 0) + qty
+    cur = result["currency"]
+    result["lines"] = [
+        {
+            "line_no": ln["line_no"],
+            "sku": ln["sku"],
+            "name": ln["name"],
+            "quantity": ln["quantity"],
+            "unit_price": money(ln["unit_price"], cur),
+            "discount": money(ln["discount"], cur),
+            "tax": money(ln["tax"], cur),
+            "line_total": money(ln["line_total"], cur),
+            "units": {b.value: ln.get(b.column, 0) for b in BUCKETS},
+            "reserved_at": [
+                {"warehouse": code, "quantity": qty}
+                for code, qty in sorted(by_line.get(ln["id"], {}).items())
+            ],
+        }
+        for ln in sorted(lines, key=lambda ln: ln["line_no"])
+    ]
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class OrderFilter:
+    status: str | None = None
+    channel: str | None = None
+    placed_from: datetime | None = None
+    placed_to: datetime | None = None
+    sku: str | None = None
+    customer_email: str | None = None
+
+
+def list_orders(
+    conn: Connection, f: OrderFilter, *, limit: int = 50, cursor: str | None = None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Newest first, keyset-paginated on id (stable under concurrent inserts)."""
+    q = sa.select(orders)
+    if f.status:
+        q = q.where(orders.c.status == f.status)
+    if f.channel:
+        q = q.where(orders.c.channel == f.channel)
+    if f.placed_from:
+        q = q.where(orders.c.placed_at >= f.placed_from)
+    if f.placed_to:
+        q = q.where(orders.c.placed_at < f.placed_to)
+    if f.customer_email:
+        q = q.where(sa.func.lower(orders.c.customer_email) == f.customer_email.lower())
+    if f.sku:
+        q = q.where(
+            sa.exists().where(order_lines.c.order_id == orders.c.id, order_lines.c.sku == f.sku)
+        )
+    if cursor:
+        q = q.where(orders.c.id < decode_cursor(cursor))
+    rows = conn.execute(q.order_by(orders.c.id.desc()).limit(limit + 1)).all()
+    page = [_order_dict(r._mapping) for r in rows[:limit]]
+    next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
+    return page, next_cursor
+
+
+def timeline(conn: Connection, order_id: int) -> list[dict[str, Any]]:
+    if conn.execute(sa.select(orders.c.id).where(orders.c.id == order_id)).first() is None:
+        raise NotFound(f"no order {order_number(order_id)}")
+    rows = conn.execute(
+        sa.select(order_events)
+        .where(order_events.c.order_id == order_id)
+        .order_by(order_events.c.id)
+    ).all()
+    return [
+        {"at": r.at, "actor": r.actor, "type": r.type, "summary": r.summary, "data": r.data}
+        for r in rows
+    ]
