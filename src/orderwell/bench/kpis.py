@@ -40,7 +40,8 @@ from orderwell.bench.common import (
     postgres_server_url,
     stderr,
 )
-from orderwell.bench.history import World, batch_count, make_batch
+from orderwell.bench.history import batch_count, make_batch
+from orderwell.bench.history_rows import World
 from orderwell.inventory.catalog import ProductIn, upsert_products
 from orderwell.inventory.warehouses import BinIn, WarehouseIn, upsert_bins, upsert_warehouse
 from orderwell.review.facts import order_facts

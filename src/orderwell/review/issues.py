@@ -123,7 +123,12 @@ def _verdict(value: float, previous: float | None, higher_is_worse: bool) -> str
 
 
 def _grouped(
-    conn: Connection, kind: Kind, period: Period, filters: Filters, limit: int | None
+    conn: Connection,
+    kind: Kind,
+    period: Period,
+    filters: Filters,
+    limit: int | None,
+    only: list[str] | None = None,
 ) -> list[tuple[str, float, int]]:
     t = kind.table
     key = t.c[kind.key]
@@ -137,22 +142,36 @@ def _grouped(
     )
     if limit is not None:
         q = q.limit(limit)
+    if only is not None:
+        q = q.where(key.in_(only))
     return [(str(k), float(v), int(a)) for k, v, a in conn.execute(q)]
 
 
 def _orders_behind(
-    conn: Connection, kind: Kind, period: Period, filters: Filters, subject: str
-) -> list[int]:
+    conn: Connection, kind: Kind, period: Period, filters: Filters, subjects: list[str]
+) -> dict[str, list[int]]:
+    """The first ``ORDERS_SHOWN`` orders behind each subject, in one query."""
     t = kind.table
-    return list(
-        conn.execute(
-            sa.select(t.c.order_id)
-            .distinct()
-            .where(*where(t, period, filters), kind.cond(t), t.c[kind.key] == subject)
-            .order_by(t.c.order_id)
-            .limit(ORDERS_SHOWN)
-        ).scalars()
+    key = t.c[kind.key]
+    hits = (
+        sa.select(key.label("subject"), t.c.order_id)
+        .distinct()
+        .where(*where(t, period, filters), kind.cond(t), key.in_(subjects))
+        .subquery()
     )
+    ranked = sa.select(
+        hits.c.subject,
+        hits.c.order_id,
+        sa.func.row_number().over(partition_by=hits.c.subject, order_by=hits.c.order_id).label("n"),
+    ).subquery()
+    behind: dict[str, list[int]] = {s: [] for s in subjects}
+    for subject, order_id in conn.execute(
+        sa.select(ranked.c.subject, ranked.c.order_id)
+        .where(ranked.c.n <= ORDERS_SHOWN)
+        .order_by(ranked.c.subject, ranked.c.order_id)
+    ):
+        behind[str(subject)].append(int(order_id))
+    return behind
 
 
 def _slowest_stage(
@@ -208,7 +227,9 @@ def find_issues(
         rows = _grouped(conn, kind, period, filters, PER_KIND)
         if not rows:
             continue
-        prev = {k: v for k, v, _ in _grouped(conn, kind, before, filters, None)}
+        subjects = [subject for subject, _, _ in rows]
+        prev = {k: v for k, v, _ in _grouped(conn, kind, before, filters, None, subjects)}
+        behind = _orders_behind(conn, kind, period, filters, subjects)
         for subject, value, affected in rows:
             found.append(
                 (
@@ -222,9 +243,7 @@ def find_issues(
                         "previous": prev.get(subject, 0.0),
                         "verdict": _verdict(value, prev.get(subject, 0.0), kind.higher_is_worse),
                         "orders_affected": affected,
-                        "order_numbers": [
-                            number(o) for o in _orders_behind(conn, kind, period, filters, subject)
-                        ],
+                        "order_numbers": [number(o) for o in behind[subject]],
                     },
                 )
             )

@@ -10,6 +10,7 @@ SQLite has no such aggregate, so there the sorted values are read and ranked in 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -84,6 +85,26 @@ def text_order(conn: Connection, col: sa.ColumnElement[Any]) -> sa.ColumnElement
     return sa.collate(col, "C") if conn.dialect.name == "postgresql" else col
 
 
+def one_row(conn: Connection, parts: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Run single-row aggregate queries as one statement (one round trip), each part's
+    values back as its own tuple."""
+    subs = [
+        q.with_only_columns(*(c.label(f"v{j}") for j, c in enumerate(q.selected_columns))).subquery(
+            f"part{i}"
+        )
+        for i, q in enumerate(parts)
+    ]
+    joined: Any = subs[0]
+    for sub in subs[1:]:
+        joined = joined.join(sub, sa.true())
+    row = conn.execute(sa.select(*(c for sub in subs for c in sub.c)).select_from(joined)).one()
+    out, at = [], 0
+    for sub in subs:
+        out.append(tuple(row[at : at + len(sub.c)]))
+        at += len(sub.c)
+    return out
+
+
 def _lead_times(conn: Connection, conds: list[sa.ColumnElement[bool]]) -> list[StageLeadTime]:
     o = review_orders
     cols = [o.c[f"lead_{s}_s"] for s in STAGES]
@@ -132,23 +153,54 @@ def kpi_summary_sql(
     oc = where(o, period, filters)
     backordered = o.c.units_backordered_at_placement > 0
     waiting = sa.and_(backordered, o.c.backorder_wait_s.is_(None))
-    orow = conn.execute(
-        sa.select(
-            sa.func.count(),
-            count_if(backordered),
-            count_if(waiting),
-            total(o.c.backorder_wait_s),
-            sa.func.max(o.c.backorder_wait_s),
-            total(sa.case((waiting, o.c.placed_epoch), else_=0)),
-            sa.func.min(sa.case((waiting, o.c.placed_epoch))),
-            count_if(o.c.cancelled),
-            total(o.c.units_cancelled),
-            count_if(o.c.settled),
-            count_if(sa.and_(o.c.settled, o.c.perfect)),
-            count_if(o.c.units_shipped > 0),
-            count_if(sa.and_(o.c.units_shipped > 0, o.c.units_returned > 0)),
-        ).where(*oc)
-    ).one()
+    q_orders = sa.select(
+        sa.func.count(),
+        count_if(backordered),
+        count_if(waiting),
+        total(o.c.backorder_wait_s),
+        sa.func.max(o.c.backorder_wait_s),
+        total(sa.case((waiting, o.c.placed_epoch), else_=0)),
+        sa.func.min(sa.case((waiting, o.c.placed_epoch))),
+        count_if(o.c.cancelled),
+        total(o.c.units_cancelled),
+        count_if(o.c.settled),
+        count_if(sa.and_(o.c.settled, o.c.perfect)),
+        count_if(o.c.units_shipped > 0),
+        count_if(sa.and_(o.c.units_shipped > 0, o.c.units_returned > 0)),
+    ).where(*oc)
+    prev = sa.func.lag(o.c.placed_epoch).over(
+        partition_by=o.c.customer_email, order_by=(o.c.placed_epoch, o.c.order_id)
+    )
+    seq = sa.select(o.c.customer_email, o.c.placed_epoch, prev.label("prev")).where(*oc).subquery()
+    q_frequency = sa.select(
+        sa.func.count(sa.distinct(seq.c.customer_email)),
+        sa.func.count(sa.distinct(sa.case((seq.c.prev.is_not(None), seq.c.customer_email)))),
+        total(seq.c.placed_epoch - seq.c.prev),
+        sa.func.count(seq.c.prev),
+    )
+    ln = review_lines
+    q_lines = sa.select(
+        total(ln.c.units),
+        total(ln.c.units_backordered_at_placement),
+        total(ln.c.units_shipped),
+        total(ln.c.units_returned),
+    ).where(*where(ln, period, filters))
+    s = review_shipments
+    q_shipments = sa.select(
+        count_if(s.c.packed),
+        count_if(sa.and_(s.c.packed, ~s.c.wrong_item)),
+        sa.func.count(s.c.shipped_on_time),
+        count_if(s.c.shipped_on_time),
+        sa.func.count(s.c.delivered_on_time),
+        count_if(s.c.delivered_on_time),
+    ).where(*where(s, period, filters))
+    p = review_picks
+    q_picks = sa.select(sa.func.count(), count_if(p.c.correct), count_if(p.c.short)).where(
+        *where(p, period, filters)
+    )
+    orow, frow, lrow, srow, prow = one_row(
+        conn, [q_orders, q_frequency, q_lines, q_shipments, q_picks]
+    )
     (
         n,
         bo,
@@ -165,28 +217,7 @@ def kpi_summary_sql(
         returned_orders,
     ) = (int(v) if v is not None else None for v in orow)
     assert n is not None
-    prev = sa.func.lag(o.c.placed_epoch).over(
-        partition_by=o.c.customer_email, order_by=(o.c.placed_epoch, o.c.order_id)
-    )
-    seq = sa.select(o.c.customer_email, o.c.placed_epoch, prev.label("prev")).where(*oc).subquery()
-    frow = conn.execute(
-        sa.select(
-            sa.func.count(sa.distinct(seq.c.customer_email)),
-            sa.func.count(sa.distinct(sa.case((seq.c.prev.is_not(None), seq.c.customer_email)))),
-            total(seq.c.placed_epoch - seq.c.prev),
-            sa.func.count(seq.c.prev),
-        )
-    ).one()
     customers, repeat, gap_sum, gaps = (int(v) for v in frow)
-    ln = review_lines
-    lrow = conn.execute(
-        sa.select(
-            total(ln.c.units),
-            total(ln.c.units_backordered_at_placement),
-            total(ln.c.units_shipped),
-            total(ln.c.units_returned),
-        ).where(*where(ln, period, filters))
-    ).one()
     units, units_bo, shipped_units, returned_units = (int(v) for v in lrow)
     r = review_returns
     rc = where(r, period, filters)
@@ -209,24 +240,7 @@ def kpi_summary_sql(
             .limit(TOP)
         )
     ]
-    s = review_shipments
-    srow = conn.execute(
-        sa.select(
-            count_if(s.c.packed),
-            count_if(sa.and_(s.c.packed, ~s.c.wrong_item)),
-            sa.func.count(s.c.shipped_on_time),
-            count_if(s.c.shipped_on_time),
-            sa.func.count(s.c.delivered_on_time),
-            count_if(s.c.delivered_on_time),
-        ).where(*where(s, period, filters))
-    ).one()
     packed, accurate, sp, sp_ok, dp, dp_ok = (int(v) for v in srow)
-    p = review_picks
-    prow = conn.execute(
-        sa.select(sa.func.count(), count_if(p.c.correct), count_if(p.c.short)).where(
-            *where(p, period, filters)
-        )
-    ).one()
     picks, correct, shorts = (int(v) for v in prow)
     now = epoch(as_of)
     ages_sum = (waited or 0) + (open_bo or 0) * now - (open_epochs or 0)

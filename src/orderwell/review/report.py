@@ -19,8 +19,9 @@ from sqlalchemy.engine import Connection
 from orderwell.orders.queries import order_number
 from orderwell.review import issues
 from orderwell.review.facts import order_facts
-from orderwell.review.kpis import Filters, KpiSummary, Period, summarise
+from orderwell.review.kpis import Filters, KpiSummary, Period
 from orderwell.review.queries import kpi_summary_sql, where
+from orderwell.review.reference import summarise
 from orderwell.review.rollups import catch_up
 from orderwell.store.db import Database
 from orderwell.store.tables import orders

@@ -145,8 +145,33 @@ def apply_events(db: Database, *, batch: int = 2000) -> int:
     return db.write(work)
 
 
+def pending(db: Database) -> bool:
+    """Whether any outbox event waits to be applied: one read, no lock, no commit.
+
+    Readers call this before ``catch_up`` so that, when the worker keeps up, a dashboard
+    read costs no write transaction.
+    """
+    with db.read() as conn:
+        cursor = conn.execute(
+            sa.select(worker_cursors.c.last_seq).where(worker_cursors.c.name == CURSOR)
+        ).scalar()
+        return (
+            conn.execute(
+                sa.select(outbox.c.seq)
+                .where(
+                    outbox.c.seq > (cursor or 0),
+                    ~sa.exists().where(review_applied.c.seq == outbox.c.seq),
+                )
+                .limit(1)
+            ).first()
+            is not None
+        )
+
+
 def catch_up(db: Database, *, batch: int = 2000) -> int:
     """Apply every pending event (what readers call first); returns how many."""
+    if not pending(db):
+        return 0
     total = 0
     while done := apply_events(db, batch=batch):
         total += done
