@@ -21,15 +21,16 @@ from pydantic import BaseModel, ConfigDict
 
 from orderwell.aftersale.return_rules import ReturnReason
 from orderwell.domain.errors import InvalidInput
+from orderwell.domain.events import EventType
 
 
 class OrderEvent(StrEnum):
-    """The timeline events the review reads (their names are the services')."""
+    """The timeline events the review reads: a subset of the domain's ``EventType``."""
 
-    PLACED = "order.placed"
-    BACKORDER_RESERVED = "order.backorder_reserved"
-    CANCELLED = "order.cancelled"
-    PARTIALLY_CANCELLED = "order.partially_cancelled"
+    PLACED = EventType.ORDER_PLACED.value
+    BACKORDER_RESERVED = EventType.ORDER_BACKORDER_RESERVED.value
+    CANCELLED = EventType.ORDER_CANCELLED.value
+    PARTIALLY_CANCELLED = EventType.ORDER_PARTIALLY_CANCELLED.value
 
 
 # Returns that mean the order was not perfect: the shop, not the customer, got it wrong.
