@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from orderwell.commands import review as review_commands
 from orderwell.commands.docs import app as docs_app
 from orderwell.config import get_settings
 from orderwell.store.db import Database
@@ -25,6 +26,7 @@ app.add_typer(token_app, name="token")
 app.add_typer(import_app, name="import")
 app.add_typer(bench_app, name="bench")
 app.add_typer(docs_app, name="docs")
+app.add_typer(review_commands.app, name="report")
 
 console = Console()
 err = Console(stderr=True)
@@ -157,7 +159,10 @@ def worker(
     logging.basicConfig(
         level=s.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    w = Worker(_db(), s)
+    from orderwell.review.rollups import apply_events
+
+    db = _db()
+    w = Worker(db, s, followers=[lambda: apply_events(db)])
     try:
         if once:
             totals = w.run_until_idle()
@@ -169,6 +174,18 @@ def worker(
         w.run(stop)
     finally:
         w.close()
+
+
+@bench_app.command("kpis")
+def bench_kpis(
+    orders: Annotated[int, typer.Option(help="Orders in the bulk-loaded history.")] = 1_000_000,
+    days: Annotated[int, typer.Option(help="Days of the dashboard's period.")] = 30,
+    requests: Annotated[int, typer.Option(help="Timed calls of each read.")] = 50,
+) -> None:
+    """KPI dashboard and review report over a bulk-loaded history (PostgreSQL), rollup cost."""
+    from orderwell.bench.kpis import run
+
+    run(orders=orders, days=days, requests=requests)
 
 
 @bench_app.command("outbox")
