@@ -21,6 +21,7 @@ from orderwell.api.routers import (
     warehouses,
 )
 from orderwell.api.routers import tracking as carrier_tracking
+from orderwell.channels import routes as channel_routes
 from orderwell.config import Settings, get_settings
 from orderwell.services.tokens import TokenVerifier
 from orderwell.store.db import Database
@@ -36,6 +37,7 @@ ROUTERS = [
     tracking.router,
     fulfilment.router,
     carrier_tracking.router,
+    channel_routes.router,
 ]
 
 # Routes anyone may call: liveness, the API's own documentation, and the customer's
@@ -50,6 +52,8 @@ PUBLIC_PATHS = frozenset(
         "/track/{token}",
         "/track/{token}/return",
         "/track/{token}/returns/{rma}/label.pdf",
+        # Signed by the channel's shared secret instead of a bearer token.
+        "/channels/{name}/webhooks",
     }
 )
 
@@ -93,6 +97,7 @@ def create_app(
         lifespan=_lifespan(db, settings) if run_worker else None,
     )
     app.state.db = db
+    app.state.settings = settings
     app.state.tokens = TokenVerifier(db, ttl=settings.token_cache_seconds)
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

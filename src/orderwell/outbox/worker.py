@@ -18,10 +18,14 @@ import secrets
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import httpx
 
+from orderwell.channels.secrets import secret_box
+from orderwell.channels.sync import ChannelSync
 from orderwell.config import Settings, get_settings
 from orderwell.notify.smtp import SmtpSender
 from orderwell.outbox.delivery import RetryPolicy
@@ -41,10 +45,13 @@ class TickReport:
     delivered: int = 0
     messages: int = 0
     disruptions: int = 0
+    channel_work: int = 0
 
     @property
     def busy(self) -> bool:
-        return any((self.fanned_out, self.published, self.delivered, self.messages))
+        return any(
+            (self.fanned_out, self.published, self.delivered, self.messages, self.channel_work)
+        )
 
 
 def worker_name() -> str:
@@ -62,6 +69,8 @@ class Worker:
         smtp: SmtpSender | None = None,
         transport: httpx.BaseTransport | None = None,
         concurrency: int = 16,
+        channel_transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         s = settings or get_settings()
         self.db, self.settings = db, s
@@ -96,6 +105,18 @@ class Worker:
                 starttls=s.smtp_starttls,
             )
         self.messages = MessageJobs(db, lease, smtp) if smtp is not None else None
+        self.channels = ChannelSync(
+            db,
+            secret_box(db, s.secret_key),
+            worker=self.name,
+            lease_s=s.worker_lease_seconds,
+            batch=s.worker_batch_size,
+            reconcile_every_s=s.channel_reconcile_seconds,
+            reconcile_lookback=timedelta(hours=s.channel_reconcile_lookback_hours),
+            stock_window_s=s.channel_stock_window_seconds,
+            transport=channel_transport,
+            sleep=sleep,
+        )
         self._next_watch = 0.0
         self._base_url = s.public_url.rstrip("/")
         self._link_key: bytes | None = None
@@ -121,7 +142,8 @@ class Worker:
         published = self.stream.run() if self.stream is not None else 0
         delivered = self.webhooks.run()
         sent = self.messages.run() if self.messages is not None else 0
-        return TickReport(fanned, published, delivered, sent, disruptions)
+        channel_work = self.channels.run()
+        return TickReport(fanned, published, delivered, sent, disruptions, channel_work)
 
     def run_until_idle(self, *, max_ticks: int = 10_000) -> TickReport:
         """Work until nothing is due (``--once`` and tests); returns the totals."""
@@ -134,6 +156,7 @@ class Worker:
                 totals.delivered + r.delivered,
                 totals.messages + r.messages,
                 totals.disruptions + r.disruptions,
+                totals.channel_work + r.channel_work,
             )
             if not r.busy and not r.disruptions:
                 break

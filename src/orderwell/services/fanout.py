@@ -23,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from orderwell.channels.pushes import plan_pushes
 from orderwell.services.channel_settings import ChannelConfig
 from orderwell.services.messages import plan_messages
 from orderwell.services.stock import dialect_insert
@@ -134,6 +135,8 @@ def _fan_out_events(
                 tracking_page=tracking_page,
                 channel_cache=channels,
             )
+    # Storefront channels hear of shipments, cancellations and refunds (channels/pushes.py).
+    plan_pushes(conn, events, now)
     conn.execute(sa.insert(outbox_fanout), [{"seq": ev.seq, "at": now} for ev in events])
     # ON CONFLICT DO NOTHING: a manual redelivery may have made the row already.
     for table, rows in (

@@ -10,6 +10,7 @@ lose here), its lines (1), the allocations (1), the ledger rows (1), the timelin
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -115,7 +116,11 @@ def place_order(
     actor: str,
     idempotency_key: str | None = None,
     strategy: SourcingStrategy | None = None,
+    within: Callable[[Connection, int], None] | None = None,
 ) -> Placed:
+    """Place one order in one transaction. ``within(conn, order_id)`` runs in that same
+    transaction after the order is written (a channel records where the order came from
+    and what the shop said about its payment), so both commit or neither does."""
     priced = price_order(request)  # pure checks first: a bad request never opens a transaction
     if idempotency_key is not None and not (1 <= len(idempotency_key) <= 200):
         raise InvalidInput("Idempotency-Key must be 1 to 200 characters", field="Idempotency-Key")
@@ -204,6 +209,8 @@ def place_order(
                 "currency": request.currency,
             },
         )
+        if within is not None:
+            within(conn, order_id)
         for lr in line_rows:
             lr["id"] = line_ids[lr["product_id"]]
         reserved_at = [
