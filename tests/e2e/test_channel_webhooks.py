@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from starlette.testclient import TestClient
 
-from orderwell.services.catalog import ProductIn, upsert_products
+from orderwell.inventory.catalog import ProductIn, upsert_products
 from orderwell.store.db import Database
 from orderwell.store.tables import order_events, order_lines, orders
 from orderwell.store.tables_aftersale import payments
@@ -96,7 +96,7 @@ def test_every_shopify_fixture_order_goes_in_and_comes_out_right(
     ]
     assert sum(ln.tax for ln in lines) == Decimal("11.94")
     # financial_status "authorized": the shop's total is authorized in our ledger
-    assert [(p.kind, p.amount) for p in ledger][0] == ("authorized", Decimal("409.94"))
+    assert (ledger[0].kind, ledger[0].amount) == ("authorized", Decimal("409.94"))
     # the fixture refund (refunds/create) lands in the ledger of the same order; its
     # 209.00 exceeds what was captured (nothing), so it is kept on the timeline instead
     refund = fixture("shopify/refund.json")["refund"]

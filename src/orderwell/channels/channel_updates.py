@@ -17,6 +17,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from orderwell.aftersale.late_cancel import cancel_everything_unshipped, cancel_in
+from orderwell.aftersale.payment_rules import PaymentSource
+from orderwell.aftersale.payments import insert_entry, lock_order
 from orderwell.channels.config import Channel
 from orderwell.channels.inbound import MappedOrder, PaymentReport
 from orderwell.domain.channels import (
@@ -27,13 +30,10 @@ from orderwell.domain.channels import (
 )
 from orderwell.domain.errors import Conflict, InvalidTransition
 from orderwell.domain.lifecycle import OrderStatus
-from orderwell.domain.payments import PaymentSource
-from orderwell.services.late_cancel import cancel_everything_unshipped, cancel_in
-from orderwell.services.payments import insert_entry, lock_order
-from orderwell.services.timeline import record
 from orderwell.store.tables import order_lines, orders
 from orderwell.store.tables_aftersale import payments
 from orderwell.store.tables_channels import channel_pushes
+from orderwell.store.timeline import record
 
 _CONTACT = {
     "customer_email": ("customer", "email"),

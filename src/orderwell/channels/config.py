@@ -19,12 +19,12 @@ from sqlalchemy.engine import Connection
 from orderwell.channels.secrets import seal, unseal
 from orderwell.domain.channels import ChannelKind
 from orderwell.domain.errors import Conflict, InvalidInput, NotFound
-from orderwell.services.channel_settings import (
+from orderwell.orders.channel_settings import (
     ChannelSettingsIn,
     load_channel,
     put_channel_settings,
 )
-from orderwell.services.channel_settings import channel_view as settings_view
+from orderwell.orders.channel_settings import channel_view as settings_view
 from orderwell.store.db import Database
 from orderwell.store.tables import warehouses
 from orderwell.store.tables_channels import channels

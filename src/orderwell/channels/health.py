@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from orderwell.domain.channels import ChannelOrderState, PushStatus, SyncDirection
-from orderwell.services.stock import dialect_insert
+from orderwell.inventory.stock import dialect_insert
 from orderwell.store.tables_channels import channel_health, channel_orders, channel_pushes
 
 

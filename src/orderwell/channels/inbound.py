@@ -15,8 +15,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from orderwell.domain.orders import PlaceOrder
-from orderwell.domain.payments import PaymentKind
+from orderwell.aftersale.payment_rules import PaymentKind
+from orderwell.orders.rules import PlaceOrder
 
 
 @dataclass(frozen=True, slots=True)

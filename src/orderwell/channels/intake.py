@@ -27,8 +27,8 @@ from orderwell.channels.health import mark_ok
 from orderwell.channels.inbound import MappedOrder
 from orderwell.domain.channels import ChannelOrderState, SyncDirection
 from orderwell.domain.errors import IdempotencyConflict, InvalidInput, UnknownReference
-from orderwell.services.ordering import Placed, place_order
-from orderwell.services.stock import dialect_insert
+from orderwell.inventory.stock import dialect_insert
+from orderwell.orders.placing import Placed, place_order
 from orderwell.store.db import Database
 from orderwell.store.tables_channels import channel_listings, channel_orders, channel_receipts
 

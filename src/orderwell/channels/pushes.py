@@ -37,11 +37,11 @@ from orderwell.domain.channels import (
     SyncDirection,
 )
 from orderwell.domain.errors import OrderwellError
-from orderwell.services.stock import dialect_insert
-from orderwell.services.timeline import record
+from orderwell.inventory.stock import dialect_insert
 from orderwell.store.db import Database
 from orderwell.store.tables import orders, outbox
 from orderwell.store.tables_channels import channel_orders, channel_pushes, channels
+from orderwell.store.timeline import record
 
 log = logging.getLogger(__name__)
 BACKOFF_BASE_S = 30.0

@@ -16,10 +16,6 @@ from cryptography.fernet import Fernet
 from fastapi import APIRouter, Depends, Path, Request
 from starlette.concurrency import run_in_threadpool
 
-from orderwell.api.bodies import JsonBodyRoute
-from orderwell.api.deps import get_db, require
-from orderwell.api.errors import MalformedJson
-from orderwell.api.responses import JSON
 from orderwell.channels import config
 from orderwell.channels.health import health_view
 from orderwell.channels.secrets import secret_box
@@ -29,7 +25,11 @@ from orderwell.channels.sync import retry_channel
 from orderwell.channels.woocommerce import webhooks as woo_hooks
 from orderwell.domain.channels import ChannelKind
 from orderwell.domain.errors import Conflict, NotFound, Unauthorized
-from orderwell.services.tokens import Principal
+from orderwell.http.bodies import JsonBodyRoute
+from orderwell.http.deps import get_db, require
+from orderwell.http.errors import MalformedJson
+from orderwell.http.responses import JSON
+from orderwell.http.tokens import Principal
 from orderwell.store.db import Database
 
 router = APIRouter(tags=["channels"], route_class=JsonBodyRoute)

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken
 
 from orderwell.domain.errors import Conflict
-from orderwell.services.stock import dialect_insert
+from orderwell.inventory.stock import dialect_insert
 from orderwell.store.db import Database
 from orderwell.store.tables_outbound import instance_keys
 

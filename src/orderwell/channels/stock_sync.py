@@ -30,7 +30,7 @@ from orderwell.channels.pushes import backoff
 from orderwell.channels.storefronts import Storefront
 from orderwell.domain.channels import PUSHING_KINDS, SyncDirection
 from orderwell.domain.errors import OrderwellError
-from orderwell.services.stock import dialect_insert
+from orderwell.inventory.stock import dialect_insert
 from orderwell.store.db import Database
 from orderwell.store.tables import products, stock, stock_ledger, warehouses
 from orderwell.store.tables_channels import channel_listings, channel_stock, channels

@@ -16,6 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from orderwell.aftersale.payment_rules import PaymentKind
 from orderwell.channels.inbound import (
     Listing,
     MappedOrder,
@@ -27,7 +28,6 @@ from orderwell.channels.inbound import (
     merge_lines,
     spread,
 )
-from orderwell.domain.payments import PaymentKind
 
 _PHONE = re.compile(r"^[0-9 +().\-/]{1,40}$")
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
+from orderwell.aftersale.payment_rules import PaymentKind
 from orderwell.channels.inbound import (
     Listing,
     MappedOrder,
@@ -24,7 +25,6 @@ from orderwell.channels.inbound import (
     clip,
     merge_lines,
 )
-from orderwell.domain.payments import PaymentKind
 
 PAID_STATUSES = frozenset({"processing", "completed", "refunded"})
 CANCELLED_STATUSES = frozenset({"cancelled", "trash"})
