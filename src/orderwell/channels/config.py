@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from cryptography.fernet import Fernet
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Connection
 
-from orderwell.channels.secrets import seal, unseal
+from orderwell.channels.secrets import SecretBox, seal, unseal
 from orderwell.domain.channels import ChannelKind
 from orderwell.domain.errors import Conflict, InvalidInput, NotFound
 from orderwell.orders.channel_settings import (
@@ -127,7 +126,7 @@ def _row(conn: Connection, name: str, *, lock: bool = False) -> Any:
     return row
 
 
-def as_channel(row: Any, box: Fernet) -> Channel:
+def as_channel(row: Any, box: SecretBox) -> Channel:
     return Channel(
         id=row.id,
         name=row.name,
@@ -140,11 +139,11 @@ def as_channel(row: Any, box: Fernet) -> Channel:
     )
 
 
-def get_channel(conn: Connection, name: str, box: Fernet) -> Channel:
+def get_channel(conn: Connection, name: str, box: SecretBox) -> Channel:
     return as_channel(_row(conn, name), box)
 
 
-def channel_view(conn: Connection, row: Any, box: Fernet) -> dict[str, Any]:
+def channel_view(conn: Connection, row: Any, box: SecretBox) -> dict[str, Any]:
     """What the API and CLI show: everything but the secrets' values."""
     settings = settings_view(load_channel(conn, row.name))
     return {
@@ -180,9 +179,13 @@ def _set_return_window(db: Database, name: str, days: int | None) -> None:
     put_channel_settings(db, name, ChannelSettingsIn(**kept, return_window_days=days))
 
 
-def add_channel(db: Database, item: ChannelIn, box: Fernet) -> dict[str, Any]:
-    def work(conn: Connection) -> dict[str, Any]:
+def add_channel(db: Database, item: ChannelIn, box: SecretBox) -> dict[str, Any]:
+    with db.read() as conn:  # all checks before the key is made or anything written
         _check(conn, item.kind, item.secrets, item.locations)
+    if item.secrets:
+        box.fernet()  # outside the write transaction: making the key is a write of its own
+
+    def work(conn: Connection) -> dict[str, Any]:
         now = db.clock()
         exists = conn.execute(sa.select(channels.c.id).where(channels.c.name == item.name))
         if exists.first() is not None:
@@ -207,12 +210,15 @@ def add_channel(db: Database, item: ChannelIn, box: Fernet) -> dict[str, Any]:
     return show_channel(db, item.name, box)
 
 
-def change_channel(db: Database, name: str, patch: ChannelPatch, box: Fernet) -> dict[str, Any]:
+def change_channel(db: Database, name: str, patch: ChannelPatch, box: SecretBox) -> dict[str, Any]:
+    with db.read() as conn:
+        _check(conn, ChannelKind(_row(conn, name).kind), patch.secrets or {}, patch.locations or {})
+    if patch.secrets:
+        box.fernet()
+
     def work(conn: Connection) -> None:
         row = _row(conn, name, lock=True)
-        kind = ChannelKind(row.kind)
         merged = {**unseal(box, row.secrets), **(patch.secrets or {})}
-        _check(conn, kind, patch.secrets or {}, patch.locations or {})
         values: dict[str, Any] = {"secrets": seal(box, merged), "updated_at": db.clock()}
         for field in ("base_url", "locations", "partial_shipment", "active"):
             if getattr(patch, field) is not None:
@@ -224,12 +230,12 @@ def change_channel(db: Database, name: str, patch: ChannelPatch, box: Fernet) ->
     return show_channel(db, name, box)
 
 
-def show_channel(db: Database, name: str, box: Fernet) -> dict[str, Any]:
+def show_channel(db: Database, name: str, box: SecretBox) -> dict[str, Any]:
     with db.read() as conn:
         return channel_view(conn, _row(conn, name), box)
 
 
-def list_channels(db: Database, box: Fernet) -> list[dict[str, Any]]:
+def list_channels(db: Database, box: SecretBox) -> list[dict[str, Any]]:
     with db.read() as conn:
         rows = conn.execute(sa.select(channels).order_by(channels.c.name)).all()
         return [channel_view(conn, r, box) for r in rows]

@@ -21,12 +21,12 @@ from typing import Any
 
 import httpx
 import sqlalchemy as sa
-from cryptography.fernet import Fernet
 from sqlalchemy.engine import Connection
 
 from orderwell.channels.config import Channel, as_channel
 from orderwell.channels.health import mark_failure, mark_ok
 from orderwell.channels.platform_http import PlatformError
+from orderwell.channels.secrets import SecretBox
 from orderwell.channels.storefronts import Storefront, open_storefront
 from orderwell.domain.channels import (
     PUSH_FOR_EVENT,
@@ -100,7 +100,7 @@ class PushJobs:
     def __init__(
         self,
         db: Database,
-        box: Fernet,
+        box: SecretBox,
         *,
         worker: str,
         lease_s: float = 60.0,

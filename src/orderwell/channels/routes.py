@@ -12,13 +12,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import orjson
-from cryptography.fernet import Fernet
 from fastapi import APIRouter, Depends, Path, Request
 from starlette.concurrency import run_in_threadpool
 
 from orderwell.channels import config
 from orderwell.channels.health import health_view
-from orderwell.channels.secrets import secret_box
+from orderwell.channels.secrets import SecretBox, secret_box
 from orderwell.channels.shopify import webhooks as shopify_hooks
 from orderwell.channels.signatures import signature_ok
 from orderwell.channels.sync import retry_channel
@@ -36,7 +35,7 @@ router = APIRouter(tags=["channels"], route_class=JsonBodyRoute)
 ChannelName = Annotated[str, Path(pattern=r"^[a-z0-9_\-]{1,40}$")]
 
 
-def _box(request: Request, db: Database) -> Fernet:
+def _box(request: Request, db: Database) -> SecretBox:
     settings = getattr(request.app.state, "settings", None)
     return secret_box(db, getattr(settings, "secret_key", None))
 

@@ -49,8 +49,25 @@ def _stored_key(db: Database) -> str:
     return str(value) if value is not None else db.write(work)
 
 
-def secret_box(db: Database, configured_key: str | None) -> Fernet:
-    """The Fernet box channel secrets are sealed with (see the module docstring)."""
+class SecretBox:
+    """The Fernet box channel secrets are sealed with, made on first use: a request that
+    is refused before it seals or opens a secret must not create the stored key."""
+
+    def __init__(self, db: Database, configured_key: str | None) -> None:
+        self._db, self._key = db, configured_key
+        self._box: Fernet | None = None
+
+    def fernet(self) -> Fernet:
+        if self._box is None:
+            self._box = _fernet(self._db, self._key)
+        return self._box
+
+
+def secret_box(db: Database, configured_key: str | None) -> SecretBox:
+    return SecretBox(db, configured_key)
+
+
+def _fernet(db: Database, configured_key: str | None) -> Fernet:
     cache_key = f"{db.engine.url}|{configured_key or ''}"
     with _lock:
         box = _boxes.get(cache_key)
@@ -65,15 +82,15 @@ def secret_box(db: Database, configured_key: str | None) -> Fernet:
     return box
 
 
-def seal(box: Fernet, values: dict[str, str]) -> str | None:
-    return box.encrypt(orjson.dumps(values)).decode() if values else None
+def seal(box: SecretBox, values: dict[str, str]) -> str | None:
+    return box.fernet().encrypt(orjson.dumps(values)).decode() if values else None
 
 
-def unseal(box: Fernet, token: str | None) -> dict[str, Any]:
+def unseal(box: SecretBox, token: str | None) -> dict[str, Any]:
     if not token:
         return {}
     try:
-        return dict(orjson.loads(box.decrypt(token.encode())))
+        return dict(orjson.loads(box.fernet().decrypt(token.encode())))
     except InvalidToken:
         raise Conflict(
             "the channel's secrets cannot be read with this secret key "

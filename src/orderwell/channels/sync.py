@@ -17,7 +17,6 @@ from typing import Any
 
 import httpx
 import sqlalchemy as sa
-from cryptography.fernet import Fernet
 from sqlalchemy.engine import Connection
 
 from orderwell.channels.config import Channel, as_channel, get_channel
@@ -26,6 +25,7 @@ from orderwell.channels.inbound import MappingProblem
 from orderwell.channels.intake import take_order
 from orderwell.channels.platform_http import PlatformError
 from orderwell.channels.pushes import PushJobs, retry_pushes
+from orderwell.channels.secrets import SecretBox
 from orderwell.channels.stock_sync import StockSync
 from orderwell.channels.storefronts import MAPPERS, Storefront, open_storefront
 from orderwell.domain.channels import PUSHING_KINDS, ChannelOrderState, SyncDirection
@@ -69,7 +69,7 @@ def _take_all(
 def backfill(
     db: Database,
     name: str,
-    box: Fernet,
+    box: SecretBox,
     *,
     since: str,
     transport: httpx.BaseTransport | None = None,
@@ -88,7 +88,7 @@ def backfill(
 def retry_channel(
     db: Database,
     name: str,
-    box: Fernet,
+    box: SecretBox,
 ) -> dict[str, Any]:
     """Failed pushes due now; held orders tried again with the channel's mapping."""
     with db.read() as conn:
@@ -119,7 +119,7 @@ class ChannelSync:
     def __init__(
         self,
         db: Database,
-        box: Fernet,
+        box: SecretBox,
         *,
         worker: str,
         lease_s: float = 60.0,
