@@ -11,6 +11,7 @@ from typing import Any
 from orderwell.channels.config import ChannelIn, add_channel
 from orderwell.channels.secrets import secret_box
 from orderwell.channels.signatures import body_signature
+from orderwell.domain.channels import ChannelKind
 from orderwell.store.db import Database
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -90,7 +91,7 @@ def add_shop(
         db,
         ChannelIn(
             name=name,
-            kind=kind,
+            kind=ChannelKind(kind),
             base_url=base_url or "https://kite.example",
             secrets=secrets,
             locations=locations or {},

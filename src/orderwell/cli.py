@@ -324,6 +324,20 @@ def bench_waves(
     run(orders=orders, bins=bins, db_orders=db_orders)
 
 
+@bench_app.command("shopify-webhooks")
+def bench_shopify_webhooks(
+    orders: Annotated[
+        int, typer.Option(help="Webhooks to send (and API orders for the baseline)")
+    ] = 100_000,
+    connections: Annotated[int, typer.Option(help="Concurrent HTTP connections")] = 16,
+    time_limit: Annotated[float, typer.Option(help="Seconds per phase at most")] = 900.0,
+) -> None:
+    """Shopify orders/create webhooks over HTTP into SQLite, durably (docs/benchmarks.md)."""
+    from orderwell.bench.shopify_webhooks import WebhookBenchConfig, run
+
+    run(WebhookBenchConfig(orders=orders, connections=connections, time_limit=time_limit))
+
+
 @bench_app.command("ship")
 def bench_ship(
     shipments: Annotated[int, typer.Option(help="Shipments per engine.")] = 300,
