@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from orderwell.aftersale.cancellation import CancelIn, cancel_order
 from orderwell.channels.config import get_channel
 from orderwell.channels.secrets import secret_box
 from orderwell.channels.shopify.webhooks import take_webhook as take_shopify
@@ -21,7 +22,6 @@ from orderwell.channels.sync import ChannelSync, backfill
 from orderwell.channels.woocommerce.webhooks import take_webhook as take_woo
 from orderwell.config import Settings
 from orderwell.inventory.movements import AdjustIn, AdjustReason, adjust
-from orderwell.orders.changes import CancelIn, cancel_order
 from orderwell.outbound.worker import Worker
 from orderwell.store.db import Database
 from orderwell.store.tables import order_events, orders
