@@ -26,12 +26,12 @@ def mark_ok(
     now: datetime,
     remote_at: datetime | None = None,
 ) -> None:
-    values: dict[str, Any] = {"last_ok_at": now}
+    values: dict[str, Any] = {"last_ok_at": now, "failures": 0}
     if remote_at is not None:
         values["last_remote_at"] = remote_at
     conn.execute(
         dialect_insert(conn, channel_health)
-        .values(channel_id=channel_id, direction=direction.value, failures=0, **values)
+        .values(channel_id=channel_id, direction=direction.value, **values)
         .on_conflict_do_update(index_elements=["channel_id", "direction"], set_=values)
     )
 
