@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from orderwell.commands.channels import channel_app
+from orderwell.commands.docs import app as docs_app
 from orderwell.config import get_settings
 from orderwell.store.db import Database
 
@@ -25,6 +26,7 @@ app.add_typer(token_app, name="token")
 app.add_typer(import_app, name="import")
 app.add_typer(bench_app, name="bench")
 app.add_typer(channel_app, name="channel")
+app.add_typer(docs_app, name="docs")
 
 console = Console()
 err = Console(stderr=True)

@@ -29,6 +29,7 @@ from orderwell.domain.channels import (
     update_allowed,
 )
 from orderwell.domain.errors import Conflict, InvalidTransition
+from orderwell.domain.events import EventType
 from orderwell.domain.lifecycle import OrderStatus
 from orderwell.store.tables import order_lines, orders
 from orderwell.store.tables_aftersale import payments
@@ -94,7 +95,7 @@ def record_payments(
             record(
                 conn,
                 order_id,
-                ChannelEvent.UPDATE_NOT_APPLIED.value,
+                ChannelEvent.UPDATE_NOT_APPLIED,
                 f"payment {report.kind.value} of {report.amount} {order.currency} from the "
                 f"channel not recorded: {exc.message}",
                 actor=actor,
@@ -106,7 +107,7 @@ def record_payments(
         record(
             conn,
             order_id,
-            f"payment.{report.kind.value}",
+            EventType(f"payment.{report.kind.value}"),
             f"{report.amount} {order.currency} {report.kind.value} ({report.reference}), "
             "reported via channel",
             actor=actor,
@@ -183,7 +184,7 @@ def apply_update(
             record(
                 conn,
                 order_id,
-                ChannelEvent.UPDATE_APPLIED.value,
+                ChannelEvent.UPDATE_APPLIED,
                 "the channel changed " + ", ".join(sorted(changed)),
                 actor=actor,
                 at=now,
@@ -216,7 +217,7 @@ def apply_update(
             record(
                 conn,
                 order_id,
-                ChannelEvent.UPDATE_NOT_APPLIED.value,
+                ChannelEvent.UPDATE_NOT_APPLIED,
                 f"channel update not applied ({why}): review {', '.join(sorted(refused))}",
                 actor=actor,
                 at=now,
@@ -234,7 +235,7 @@ def _cancel(conn: Connection, order: Any, units: UnitsSoFar, actor: str, now: da
         record(
             conn,
             order.id,
-            ChannelEvent.CANCEL_AFTER_SHIPPING.value,
+            ChannelEvent.CANCEL_AFTER_SHIPPING,
             f"the channel cancelled the order after {units.shipped} unit(s) shipped: "
             "nothing cancelled here; a return is the way back",
             actor=actor,

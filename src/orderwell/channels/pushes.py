@@ -263,7 +263,7 @@ class PushJobs:
                     record(
                         conn,
                         job.push.order_id,
-                        ChannelEvent.PUSH_FAILED.value,
+                        ChannelEvent.PUSH_FAILED,
                         f"{what} failed: {failed[:300]}",
                         actor="system:channels",
                         at=now,
@@ -282,7 +282,7 @@ class PushJobs:
                 record(
                     conn,
                     job.push.order_id,
-                    ChannelEvent.PUSHED.value,
+                    ChannelEvent.PUSHED,
                     summary,
                     actor="system:channels",
                     at=now,

@@ -23,10 +23,9 @@ from orderwell.channels.signatures import signature_ok
 from orderwell.channels.sync import retry_channel
 from orderwell.channels.woocommerce import webhooks as woo_hooks
 from orderwell.domain.channels import ChannelKind
-from orderwell.domain.errors import Conflict, NotFound, Unauthorized
+from orderwell.domain.errors import Conflict, MalformedJson, NotFound, Unauthorized
 from orderwell.http.bodies import JsonBodyRoute
 from orderwell.http.deps import get_db, require
-from orderwell.http.errors import MalformedJson
 from orderwell.http.responses import JSON
 from orderwell.http.tokens import Principal
 from orderwell.store.db import Database

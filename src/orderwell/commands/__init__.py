@@ -1,1 +1,1 @@
-"""CLI command groups, one module per area, registered in ``orderwell.cli``."""
+"""Sub-commands of ``orderwell``, one module per area, each a ``typer.Typer`` app."""

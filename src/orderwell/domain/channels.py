@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from orderwell.domain.events import EventType
+
 
 class ChannelKind(StrEnum):
     SHOPIFY = "shopify"
@@ -51,14 +53,14 @@ class SyncDirection(StrEnum):
     OUTBOUND = "outbound"  # fulfilments, cancellations, refunds, stock to the channel
 
 
-class ChannelEvent(StrEnum):
-    """Timeline event types written by channel sync."""
+class ChannelEvent:
+    """Timeline event types written by channel sync (members of ``EventType``)."""
 
-    UPDATE_APPLIED = "channel.update_applied"
-    UPDATE_NOT_APPLIED = "channel.update_not_applied"
-    CANCEL_AFTER_SHIPPING = "channel.cancel_after_shipping"
-    PUSHED = "channel.pushed"
-    PUSH_FAILED = "channel.push_failed"
+    UPDATE_APPLIED = EventType.CHANNEL_UPDATE_APPLIED
+    UPDATE_NOT_APPLIED = EventType.CHANNEL_UPDATE_NOT_APPLIED
+    CANCEL_AFTER_SHIPPING = EventType.CHANNEL_CANCEL_AFTER_SHIPPING
+    PUSHED = EventType.CHANNEL_PUSHED
+    PUSH_FAILED = EventType.CHANNEL_PUSH_FAILED
 
 
 # The outbox events that become pushes, and which push.

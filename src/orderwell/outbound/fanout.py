@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from orderwell.channels.pushes import plan_pushes
+from orderwell.domain.statuses import DeliveryStatus, PublicationStatus
 from orderwell.inventory.stock import dialect_insert
 from orderwell.orders.channel_settings import ChannelConfig
 from orderwell.outbound.messages import plan_messages
@@ -113,7 +114,7 @@ def _fan_out_events(
                     {
                         "event_id": ev.id,
                         "subscription_id": sub.id,
-                        "status": "pending",
+                        "status": DeliveryStatus.PENDING,
                         "attempts": 0,
                         "next_attempt_at": now,
                         "created_at": now,
@@ -121,7 +122,12 @@ def _fan_out_events(
                 )
         if stream:
             publications.append(
-                {"event_id": ev.id, "status": "pending", "attempts": 0, "next_attempt_at": now}
+                {
+                    "event_id": ev.id,
+                    "status": PublicationStatus.PENDING,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                }
             )
         if ev.order_id is not None:
             messages += plan_messages(
