@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from orderwell import __version__
 from orderwell.aftersale import routes as aftersale_routes
+from orderwell.channels import routes as channel_routes
 from orderwell.config import Settings, get_settings
 from orderwell.http import errors
 from orderwell.http.limits import BodySizeLimit, RefuseNulInUrl
@@ -36,6 +37,7 @@ ROUTERS = [
     floor_routes.router,
     carrier_scan_routes.router,
     review_routes.router,
+    channel_routes.router,
 ]
 
 # Routes anyone may call: liveness, the API's own documentation, and the customer's
@@ -50,6 +52,8 @@ PUBLIC_PATHS = frozenset(
         "/track/{token}",
         "/track/{token}/return",
         "/track/{token}/returns/{rma}/label.pdf",
+        # Signed by the channel's shared secret instead of a bearer token.
+        "/channels/{name}/webhooks",
     }
 )
 
@@ -99,6 +103,7 @@ def create_app(
         max_wait=settings.group_commit_wait_us / 1_000_000,
         writers=settings.group_commit_writers,
     )
+    app.state.settings = settings
     app.state.tokens = TokenVerifier(db, ttl=settings.token_cache_seconds)
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

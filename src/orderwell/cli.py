@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from orderwell.commands import review as review_commands
+from orderwell.commands.channels import channel_app
 from orderwell.commands.docs import app as docs_app
 from orderwell.config import get_settings
 from orderwell.store.db import Database
@@ -25,6 +26,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
 app.add_typer(import_app, name="import")
 app.add_typer(bench_app, name="bench")
+app.add_typer(channel_app, name="channel")
 app.add_typer(docs_app, name="docs")
 app.add_typer(review_commands.app, name="report")
 
@@ -340,6 +342,20 @@ def bench_waves(
     from orderwell.bench.waves import run
 
     run(orders=orders, bins=bins, db_orders=db_orders)
+
+
+@bench_app.command("shopify-webhooks")
+def bench_shopify_webhooks(
+    orders: Annotated[
+        int, typer.Option(help="Webhooks to send (and API orders for the baseline)")
+    ] = 100_000,
+    connections: Annotated[int, typer.Option(help="Concurrent HTTP connections")] = 16,
+    time_limit: Annotated[float, typer.Option(help="Seconds per phase at most")] = 900.0,
+) -> None:
+    """Shopify orders/create webhooks over HTTP into SQLite, durably (docs/benchmarks.md)."""
+    from orderwell.bench.shopify_webhooks import WebhookBenchConfig, run
+
+    run(WebhookBenchConfig(orders=orders, connections=connections, time_limit=time_limit))
 
 
 @bench_app.command("ship")

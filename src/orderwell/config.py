@@ -68,8 +68,16 @@ class Settings(BaseSettings):
     shop_name: str = "Orderwell"
     # Base of the links in messages (the customer tracking page).
     public_url: str = "http://127.0.0.1:8000"
-    # Key of the customer tracking links; unset, the database keeps one it made itself.
+    # Key of the customer tracking links and of channel secrets at rest; unset, the
+    # database keeps one it made itself.
     secret_key: str | None = None
+    # --- Channels (docs/channels.md)
+    # How often the worker compares each storefront's recently changed orders with ours,
+    # and how far back it looks (webhooks are not guaranteed to arrive).
+    channel_reconcile_seconds: float = 900.0
+    channel_reconcile_lookback_hours: float = 48.0
+    # Stock changes to one SKU within this window go to the channels as one update.
+    channel_stock_window_seconds: float = 1.0
 
 
 @lru_cache(maxsize=1)

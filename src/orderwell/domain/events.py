@@ -60,6 +60,12 @@ class EventType(StrEnum):
     RETURN_CLOSED = "return.closed"
     ORDER_EXCHANGE_FOR = "order.exchange_for"
     REFUND_ISSUED = "refund.issued"
+    # channels
+    CHANNEL_UPDATE_APPLIED = "channel.update_applied"
+    CHANNEL_UPDATE_NOT_APPLIED = "channel.update_not_applied"
+    CHANNEL_CANCEL_AFTER_SHIPPING = "channel.cancel_after_shipping"
+    CHANNEL_PUSHED = "channel.pushed"
+    CHANNEL_PUSH_FAILED = "channel.push_failed"
     # bench
     BENCH_PING = "bench.ping"
 
@@ -131,6 +137,27 @@ CATALOGUE: dict[EventType, EventInfo] = {
         "aftersale", "this order replaces units of another order's return", published=False
     ),
     E.REFUND_ISSUED: EventInfo("aftersale", "money was refunded for a return or cancellation"),
+    E.CHANNEL_UPDATE_APPLIED: EventInfo(
+        "channels", "the sales channel changed the address, contact or note (applied)"
+    ),
+    E.CHANNEL_UPDATE_NOT_APPLIED: EventInfo(
+        "channels",
+        "a change from the sales channel was not applied (docs/channels.md)",
+        published=False,
+    ),
+    E.CHANNEL_CANCEL_AFTER_SHIPPING: EventInfo(
+        "channels", "the sales channel cancelled after shipping: a note, nothing cancelled"
+    ),
+    E.CHANNEL_PUSHED: EventInfo(
+        "channels",
+        "a fulfilment, cancellation or refund reached the sales channel",
+        published=False,
+    ),
+    E.CHANNEL_PUSH_FAILED: EventInfo(
+        "channels",
+        "telling the sales channel failed (retried, or waits for retry)",
+        published=False,
+    ),
     E.BENCH_PING: EventInfo("bench", "load for `orderwell bench outbox`; never in production"),
 }
 

@@ -48,6 +48,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "messages:read": frozenset({Role.ADMIN, Role.MANAGER, Role.SUPPORT, Role.VIEWER}),
     "settings:read": frozenset({Role.ADMIN, Role.MANAGER, Role.SUPPORT, Role.VIEWER}),
     "settings:write": frozenset({Role.ADMIN, Role.MANAGER}),
+    # Sales channels: the registry (secrets are write-only), sync health, retry.
+    "channels:read": frozenset({Role.ADMIN, Role.MANAGER, Role.SUPPORT, Role.VIEWER}),
+    "channels:write": frozenset({Role.ADMIN, Role.MANAGER}),
+    "channels:retry": frozenset({Role.ADMIN, Role.MANAGER, Role.SUPPORT}),
 }
 
 

@@ -12,6 +12,7 @@ savepoint of its own, against one ``Shelf`` read (and locked) for the whole grou
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -177,13 +178,22 @@ def place_order(
     actor: str,
     idempotency_key: str | None = None,
     strategy: SourcingStrategy | None = None,
+    within: Callable[[Connection, int], None] | None = None,
 ) -> Placed:
-    """One order in one transaction of its own (the group path is orders.group_commit)."""
+    """One order in one transaction of its own (the group path is orders.group_commit).
+
+    ``within(conn, order_id)`` runs in that same transaction after a new order is written (a
+    channel records where the order came from and what the shop said about its payment), so
+    both commit or neither does. A replay does not run it: the first placement did.
+    """
     pending = prepare(request, actor=actor, idempotency_key=idempotency_key, strategy=strategy)
 
     def work(conn: Connection) -> Placed:
         shelf = Shelf.read(conn, [ln.sku for ln in pending.priced.lines])
-        return write_order(conn, pending, shelf, db.clock())
+        placed = write_order(conn, pending, shelf, db.clock())
+        if within is not None:
+            within(conn, placed.order_id)
+        return placed
 
     try:
         return db.write(work)

@@ -23,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from orderwell.channels.pushes import plan_pushes
 from orderwell.domain.statuses import DeliveryStatus, PublicationStatus
 from orderwell.inventory.stock import dialect_insert
 from orderwell.orders.channel_settings import ChannelConfig
@@ -140,6 +141,8 @@ def _fan_out_events(
                 tracking_page=tracking_page,
                 channel_cache=channels,
             )
+    # Storefront channels hear of shipments, cancellations and refunds (channels/pushes.py).
+    plan_pushes(conn, events, now)
     conn.execute(sa.insert(outbox_fanout), [{"seq": ev.seq, "at": now} for ev in events])
     # ON CONFLICT DO NOTHING: a manual redelivery may have made the row already.
     for table, rows in (

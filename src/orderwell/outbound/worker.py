@@ -20,9 +20,12 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 import httpx
 
+from orderwell.channels.secrets import secret_box
+from orderwell.channels.sync import ChannelSync
 from orderwell.config import Settings, get_settings
 from orderwell.outbound.delivery import RetryPolicy
 from orderwell.outbound.fanout import fan_out
@@ -43,10 +46,20 @@ class TickReport:
     messages: int = 0
     disruptions: int = 0
     followed: int = 0  # events the followers (e.g. the review's rollups) applied
+    channel_work: int = 0  # pushes to and reconciliations with the shops
 
     @property
     def busy(self) -> bool:
-        return any((self.fanned_out, self.published, self.delivered, self.messages, self.followed))
+        return any(
+            (
+                self.fanned_out,
+                self.published,
+                self.delivered,
+                self.messages,
+                self.followed,
+                self.channel_work,
+            )
+        )
 
 
 def worker_name() -> str:
@@ -65,6 +78,8 @@ class Worker:
         transport: httpx.BaseTransport | None = None,
         concurrency: int = 16,
         followers: Sequence[Callable[[], int]] = (),
+        channel_transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         s = settings or get_settings()
         self.db, self.settings = db, s
@@ -99,6 +114,18 @@ class Worker:
                 starttls=s.smtp_starttls,
             )
         self.messages = MessageJobs(db, lease, smtp) if smtp is not None else None
+        self.channels = ChannelSync(
+            db,
+            secret_box(db, s.secret_key),
+            worker=self.name,
+            lease_s=s.worker_lease_seconds,
+            batch=s.worker_batch_size,
+            reconcile_every_s=s.channel_reconcile_seconds,
+            reconcile_lookback=timedelta(hours=s.channel_reconcile_lookback_hours),
+            stock_window_s=s.channel_stock_window_seconds,
+            transport=channel_transport,
+            sleep=sleep,
+        )
         self._next_watch = 0.0
         self._base_url = s.public_url.rstrip("/")
         self._link_key: bytes | None = None
@@ -128,7 +155,8 @@ class Worker:
         delivered = self.webhooks.run()
         sent = self.messages.run() if self.messages is not None else 0
         followed = sum(follow() for follow in self.followers)
-        return TickReport(fanned, published, delivered, sent, disruptions, followed)
+        channel_work = self.channels.run()
+        return TickReport(fanned, published, delivered, sent, disruptions, followed, channel_work)
 
     def run_until_idle(self, *, max_ticks: int = 10_000) -> TickReport:
         """Work until nothing is due (``--once`` and tests); returns the totals."""
@@ -142,6 +170,7 @@ class Worker:
                 totals.messages + r.messages,
                 totals.disruptions + r.disruptions,
                 totals.followed + r.followed,
+                totals.channel_work + r.channel_work,
             )
             if not r.busy and not r.disruptions:
                 break

@@ -7,6 +7,7 @@ new table module to the imports below.
 from orderwell.store import (
     tables,
     tables_aftersale,
+    tables_channels,
     tables_fulfilment,
     tables_outbound,
     tables_review,
@@ -17,6 +18,7 @@ __all__ = [
     "metadata",
     "tables",
     "tables_aftersale",
+    "tables_channels",
     "tables_fulfilment",
     "tables_outbound",
     "tables_review",

@@ -1,0 +1,253 @@
+"""Orders from a storefront channel into Orderwell, whatever the platform.
+
+``take_order`` is the one use case behind webhooks, backfill and reconciliation:
+
+- a delivery id seen before changes nothing (platforms deliver at least once);
+- a new order goes through the same ``place_order`` as the API, in one transaction with
+  the channel's record of it, its payments and the delivery receipt; the same shop order
+  twice is one order (``orders`` is unique by channel and external id);
+- an order that cannot be placed (unknown SKU, no address...) is *held*: kept with the
+  reason and the payload, shown in the channel's health, placed by ``retry``;
+- a known order's update is applied as far as ``domain.channels.update_allowed`` says
+  (``channel_updates.apply_update``); an update older than the one we have is ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from orderwell.channels.channel_updates import apply_update, record_payments
+from orderwell.channels.config import Channel
+from orderwell.channels.health import mark_ok
+from orderwell.channels.inbound import MappedOrder
+from orderwell.domain.channels import ChannelOrderState, SyncDirection
+from orderwell.domain.errors import IdempotencyConflict, InvalidInput, UnknownReference
+from orderwell.inventory.stock import dialect_insert
+from orderwell.orders.placing import Placed, place_order
+from orderwell.store.db import Database
+from orderwell.store.tables_channels import channel_listings, channel_orders, channel_receipts
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One webhook delivery: the platform's id for it and its topic."""
+
+    delivery_id: str
+    topic: str
+
+
+@dataclass(frozen=True, slots=True)
+class Intake:
+    outcome: str  # placed, replayed, held, updated, stale, duplicate
+    order_id: int | None = None
+    detail: str | None = None
+
+
+def actor_of(channel: Channel) -> str:
+    return f"channel:{channel.name}"
+
+
+def seen(db: Database, channel: Channel, delivery: Delivery | None) -> bool:
+    if delivery is None:
+        return False
+    with db.read() as conn:
+        row = conn.execute(
+            sa.select(channel_receipts.c.delivery_id).where(
+                channel_receipts.c.channel_id == channel.id,
+                channel_receipts.c.delivery_id == delivery.delivery_id,
+            )
+        ).first()
+    return row is not None
+
+
+def note_receipt(conn: Connection, channel: Channel, delivery: Delivery | None, now: Any) -> None:
+    if delivery is None:
+        return
+    conn.execute(
+        dialect_insert(conn, channel_receipts)
+        .values(
+            channel_id=channel.id,
+            delivery_id=delivery.delivery_id[:100],
+            topic=delivery.topic[:60],
+            received_at=now,
+        )
+        .on_conflict_do_nothing()
+    )
+
+
+def _save_channel_order(
+    conn: Connection,
+    channel: Channel,
+    mapped: MappedOrder,
+    payload: dict[str, Any],
+    *,
+    state: ChannelOrderState,
+    order_id: int | None,
+    reason: str | None,
+    now: datetime,
+) -> None:
+    values = {
+        "remote_name": mapped.remote_name,
+        "order_id": order_id,
+        "state": state.value,
+        "hold_reason": reason[:500] if reason else None,
+        "payload": payload,
+        "remote_updated_at": mapped.remote_updated_at,
+        "updated_at": now,
+    }
+    conn.execute(
+        dialect_insert(conn, channel_orders)
+        .values(channel_id=channel.id, remote_id=mapped.remote_id, received_at=now, **values)
+        .on_conflict_do_update(index_elements=["channel_id", "remote_id"], set_=values)
+    )
+    if mapped.listings:
+        rows = [
+            {
+                "channel_id": channel.id,
+                "sku": li.sku[:64],
+                "product_ref": li.product_ref,
+                "variant_ref": li.variant_ref,
+            }
+            for li in {li.sku: li for li in mapped.listings}.values()
+        ]
+        conn.execute(dialect_insert(conn, channel_listings).on_conflict_do_nothing(), rows)
+
+
+def _existing(db: Database, channel: Channel, remote_id: str) -> Any:
+    with db.read() as conn:
+        return conn.execute(
+            sa.select(channel_orders).where(
+                channel_orders.c.channel_id == channel.id,
+                channel_orders.c.remote_id == remote_id,
+            )
+        ).first()
+
+
+def take_order(
+    db: Database,
+    channel: Channel,
+    mapped: MappedOrder,
+    payload: dict[str, Any],
+    *,
+    delivery: Delivery | None = None,
+) -> Intake:
+    """Take one order the channel sent (see the module docstring)."""
+    if seen(db, channel, delivery):
+        return Intake("duplicate")
+    known = _existing(db, channel, mapped.remote_id)
+    if known is not None and known.order_id is not None:
+        if (
+            known.remote_updated_at is not None
+            and mapped.remote_updated_at is not None
+            and mapped.remote_updated_at < known.remote_updated_at
+        ):
+            db.write(lambda conn: note_receipt(conn, channel, delivery, db.clock()))
+            return Intake("stale", int(known.order_id), "an older version than the one we have")
+
+        def update(conn: Connection) -> str:
+            now = db.clock()
+            detail = apply_update(conn, channel, int(known.order_id), known.payload, mapped, now)
+            _save_channel_order(
+                conn,
+                channel,
+                mapped,
+                # A deletion's body is only the id: keep the order we had.
+                payload if mapped.order is not None else dict(known.payload),
+                state=ChannelOrderState.PLACED,
+                order_id=int(known.order_id),
+                reason=None,
+                now=now,
+            )
+            note_receipt(conn, channel, delivery, now)
+            mark_ok(conn, channel.id, SyncDirection.INBOUND, now, mapped.remote_updated_at)
+            return detail
+
+        return Intake("updated", int(known.order_id), db.write(update))
+    if mapped.order is None:
+        state = ChannelOrderState.DELETED if mapped.cancelled else ChannelOrderState.HELD
+        why = mapped.problem or "cannot be mapped"
+        return _hold(db, channel, mapped, payload, delivery, why, state=state)
+
+    def within(conn: Connection, order_id: int) -> None:
+        now = db.clock()
+        _save_channel_order(
+            conn,
+            channel,
+            mapped,
+            payload,
+            state=ChannelOrderState.PLACED,
+            order_id=order_id,
+            reason=None,
+            now=now,
+        )
+        record_payments(conn, order_id, mapped.payments, actor=actor_of(channel), now=now)
+        note_receipt(conn, channel, delivery, now)
+        mark_ok(conn, channel.id, SyncDirection.INBOUND, now, mapped.remote_updated_at)
+
+    adopted = False
+    try:
+        placed = place_order(db, mapped.order, actor=actor_of(channel), within=within)
+    except (UnknownReference, InvalidInput) as exc:
+        return _hold(db, channel, mapped, payload, delivery, exc.message)
+    except IdempotencyConflict as exc:
+        # The order exists with other content (placed by a CSV import, or its channel
+        # record was lost): adopt it, then treat this payload as an update of it.
+        placed, adopted = Placed(int(exc.data["order_id"]), created=False), True
+    if not placed.created:  # placed before (a racing delivery, or a lost channel record)
+
+        def remember(conn: Connection) -> None:
+            now = db.clock()
+            _save_channel_order(
+                conn,
+                channel,
+                mapped,
+                payload,
+                state=ChannelOrderState.PLACED,
+                order_id=placed.order_id,
+                reason=None,
+                now=now,
+            )
+            note_receipt(conn, channel, delivery, now)
+
+        db.write(remember)
+        if adopted or mapped.cancelled:
+            return take_order(db, channel, mapped, payload)
+        return Intake("replayed", placed.order_id)
+    if mapped.cancelled:  # cancelled in the shop before it reached us
+        return take_order(db, channel, mapped, payload)
+    return Intake("placed", placed.order_id)
+
+
+def _hold(
+    db: Database,
+    channel: Channel,
+    mapped: MappedOrder,
+    payload: dict[str, Any],
+    delivery: Delivery | None,
+    reason: str,
+    *,
+    state: ChannelOrderState = ChannelOrderState.HELD,
+) -> Intake:
+    def work(conn: Connection) -> None:
+        now = db.clock()
+        _save_channel_order(
+            conn,
+            channel,
+            mapped,
+            payload,
+            state=state,
+            order_id=None,
+            reason=reason,
+            now=now,
+        )
+        note_receipt(conn, channel, delivery, now)
+        # Taken and kept: the sync works; the order waits for a person (health shows it).
+        mark_ok(conn, channel.id, SyncDirection.INBOUND, now, mapped.remote_updated_at)
+
+    db.write(work)
+    return Intake(state.value, None, reason)

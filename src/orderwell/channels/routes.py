@@ -1,0 +1,174 @@
+"""Channels over HTTP: the registry (add, list, show, change, disable), sync health and
+retry, and the storefronts' webhook endpoint.
+
+``POST /channels/{name}/webhooks`` is public (the platforms cannot send our bearer
+tokens): its key is the channel's shared secret, checked as an HMAC of the raw body
+before anything is parsed or stored. A forged or unsigned request gets 401 and leaves
+no trace.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Depends, Path, Request
+from starlette.concurrency import run_in_threadpool
+
+from orderwell.channels import config
+from orderwell.channels.health import health_view
+from orderwell.channels.secrets import SecretBox, secret_box
+from orderwell.channels.shopify import webhooks as shopify_hooks
+from orderwell.channels.signatures import signature_ok
+from orderwell.channels.sync import retry_channel
+from orderwell.channels.woocommerce import webhooks as woo_hooks
+from orderwell.domain.channels import ChannelKind
+from orderwell.domain.errors import Conflict, MalformedJson, NotFound, Unauthorized
+from orderwell.http.bodies import JsonBodyRoute
+from orderwell.http.deps import get_db, require
+from orderwell.http.responses import JSON
+from orderwell.http.tokens import Principal
+from orderwell.store.db import Database
+
+router = APIRouter(tags=["channels"], route_class=JsonBodyRoute)
+ChannelName = Annotated[str, Path(pattern=r"^[a-z0-9_\-]{1,40}$")]
+
+
+def _box(request: Request, db: Database) -> SecretBox:
+    settings = getattr(request.app.state, "settings", None)
+    return secret_box(db, getattr(settings, "secret_key", None))
+
+
+@router.post("/channels", status_code=201)
+def add_channel(
+    item: config.ChannelIn,
+    request: Request,
+    db: Database = Depends(get_db),
+    _: Principal = Depends(require("channels:write")),
+) -> JSON:
+    """Add a channel. Its secrets are stored encrypted and never shown again."""
+    return JSON(config.add_channel(db, item, _box(request, db)), status_code=201)
+
+
+@router.get("/channels")
+def list_channels(
+    request: Request,
+    db: Database = Depends(get_db),
+    _: Principal = Depends(require("channels:read")),
+) -> JSON:
+    return JSON({"items": config.list_channels(db, _box(request, db))})
+
+
+@router.get("/channels/{name}")
+def show_channel(
+    name: ChannelName,
+    request: Request,
+    db: Database = Depends(get_db),
+    _: Principal = Depends(require("channels:read")),
+) -> JSON:
+    box = _box(request, db)
+    view = config.show_channel(db, name, box)
+    with db.read() as conn:
+        channel = config.get_channel(conn, name, box)
+        view["health"] = health_view(conn, channel.id, db.clock())
+    return JSON(view)
+
+
+@router.patch("/channels/{name}")
+def change_channel(
+    name: ChannelName,
+    patch: config.ChannelPatch,
+    request: Request,
+    db: Database = Depends(get_db),
+    _: Principal = Depends(require("channels:write")),
+) -> JSON:
+    """Change a channel; ``secrets`` given are replaced by name, the others kept."""
+    return JSON(config.change_channel(db, name, patch, _box(request, db)))
+
+
+@router.post("/channels/{name}/disable")
+def disable_channel(
+    name: ChannelName,
+    request: Request,
+    db: Database = Depends(get_db),
+    _: Principal = Depends(require("channels:write")),
+) -> JSON:
+    """Stop taking webhooks and pushing; pushes wait, nothing is lost."""
+    box = _box(request, db)
+    return JSON(config.change_channel(db, name, config.ChannelPatch(active=False), box))
+
+
+@router.get("/channels/{name}/health")
+def channel_health(
+    name: ChannelName,
+    request: Request,
+    db: Database = Depends(get_db),
+    _: Principal = Depends(require("channels:read")),
+) -> JSON:
+    with db.read() as conn:
+        channel = config.get_channel(conn, name, _box(request, db))
+        return JSON({"name": name, **health_view(conn, channel.id, db.clock())})
+
+
+@router.post("/channels/{name}/retry")
+def retry(
+    name: ChannelName,
+    request: Request,
+    db: Database = Depends(get_db),
+    _: Principal = Depends(require("channels:retry")),
+) -> JSON:
+    """Failed pushes become due now; held orders are tried again."""
+    return JSON(retry_channel(db, name, _box(request, db)))
+
+
+def _verified(request: Request, db: Database, name: str, body: bytes) -> config.Channel:
+    with db.read() as conn:
+        try:
+            channel = config.get_channel(conn, name, _box(request, db))
+        except NotFound:
+            raise Unauthorized("no channel takes webhooks at this address") from None
+    if channel.kind is ChannelKind.SHOPIFY:
+        given = request.headers.get("X-Shopify-Hmac-Sha256")
+    elif channel.kind is ChannelKind.WOOCOMMERCE:
+        given = request.headers.get("X-WC-Webhook-Signature")
+    else:
+        raise Unauthorized(f"a {channel.kind.value} channel takes no webhooks")
+    if not signature_ok(channel.secrets.get("webhook_secret", ""), body, given):
+        raise Unauthorized("the webhook signature is missing or does not match its body")
+    if not channel.active:
+        raise Conflict(f"channel {name} is disabled", code="channel_disabled")
+    return channel
+
+
+def _take(request: Request, db: Database, name: str, body: bytes) -> dict[str, Any]:
+    channel = _verified(request, db, name, body)
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise MalformedJson("the webhook body is not JSON") from None
+    h = request.headers
+    if channel.kind is ChannelKind.SHOPIFY:
+        result = shopify_hooks.take_webhook(
+            db, channel, h.get("X-Shopify-Topic", ""), h.get("X-Shopify-Webhook-Id"), payload
+        )
+    else:
+        result = woo_hooks.take_webhook(
+            db,
+            channel,
+            h.get("X-WC-Webhook-Topic", ""),
+            h.get("X-WC-Webhook-Delivery-ID"),
+            payload,
+        )
+    return {"outcome": result.outcome, "order_id": result.order_id, "detail": result.detail}
+
+
+@router.post("/channels/{name}/webhooks", include_in_schema=True)
+async def take_webhook(name: ChannelName, request: Request) -> JSON:
+    """A storefront's webhook (Shopify ``orders/*``, ``refunds/create``; WooCommerce
+    ``order.*``), signed with the channel's ``webhook_secret``."""
+    db: Database = request.app.state.db
+    body = await request.body()
+    # WooCommerce's ping when a webhook is created is a form post, not an order.
+    if body.startswith(b"webhook_id="):
+        return JSON({"outcome": "ping"})
+    return JSON(await run_in_threadpool(_take, request, db, name, body))

@@ -1,0 +1,1 @@
+"""Shopify: webhooks in, the Admin REST API out, backfill and reconciliation."""

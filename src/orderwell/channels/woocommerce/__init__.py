@@ -1,0 +1,1 @@
+"""WooCommerce (REST API v3): webhooks in, order status, notes, refunds and stock out."""

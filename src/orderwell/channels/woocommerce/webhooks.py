@@ -1,0 +1,53 @@
+"""WooCommerce's order webhooks into Orderwell (``order.created``, ``order.updated``,
+``order.deleted``), de-duplicated by ``X-WC-Webhook-Delivery-ID``; the route has checked
+``X-WC-Webhook-Signature`` against the raw body.
+
+A deleted order we placed is cancelled (or noted, after shipping), like a cancellation;
+one we never placed is marked deleted, so a late ``order.created`` does not revive it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orderwell.channels.config import Channel
+from orderwell.channels.inbound import MappedOrder, MappingProblem
+from orderwell.channels.intake import Delivery, Intake, seen, take_order
+from orderwell.channels.woocommerce.mapping import map_order
+from orderwell.domain.errors import InvalidInput
+from orderwell.store.db import Database
+
+TOPICS = frozenset({"order.created", "order.updated", "order.deleted", "order.restored"})
+
+
+def take_woo_order(
+    db: Database, channel: Channel, order: dict[str, Any], delivery: Delivery | None
+) -> Intake:
+    try:
+        mapped = map_order(order, channel=channel.name, partial_shipment=channel.partial_shipment)
+    except MappingProblem as exc:
+        raise InvalidInput(f"not a WooCommerce order: {exc}", field="id") from None
+    return take_order(db, channel, mapped, order, delivery=delivery)
+
+
+def take_webhook(
+    db: Database, channel: Channel, topic: str, delivery_id: str | None, body: Any
+) -> Intake:
+    if topic not in TOPICS:
+        raise InvalidInput(f"Orderwell does not take the topic {topic}", field="X-WC-Webhook-Topic")
+    if not isinstance(body, dict) or not body.get("id"):
+        raise InvalidInput("a WooCommerce order webhook body is an order with an id", field="id")
+    delivery = Delivery(delivery_id, topic) if delivery_id else None
+    if seen(db, channel, delivery):
+        return Intake("duplicate")
+    if topic == "order.deleted":
+        deleted = MappedOrder(
+            remote_id=str(body["id"]),
+            remote_name=None,
+            remote_updated_at=None,
+            order=None,
+            problem="deleted on the channel",
+            cancelled=True,
+        )
+        return take_order(db, channel, deleted, body, delivery=delivery)
+    return take_woo_order(db, channel, body, delivery)
