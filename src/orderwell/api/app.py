@@ -22,6 +22,7 @@ from orderwell.api.routers import (
 )
 from orderwell.api.routers import tracking as carrier_tracking
 from orderwell.config import Settings, get_settings
+from orderwell.http import token_routes
 from orderwell.services.tokens import TokenVerifier
 from orderwell.store.db import Database
 from orderwell.web import tracking
@@ -36,6 +37,7 @@ ROUTERS = [
     tracking.router,
     fulfilment.router,
     carrier_tracking.router,
+    token_routes.router,
 ]
 
 # Routes anyone may call: liveness, the API's own documentation, and the customer's

@@ -48,6 +48,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "messages:read": frozenset({Role.ADMIN, Role.MANAGER, Role.SUPPORT, Role.VIEWER}),
     "settings:read": frozenset({Role.ADMIN, Role.MANAGER, Role.SUPPORT, Role.VIEWER}),
     "settings:write": frozenset({Role.ADMIN, Role.MANAGER}),
+    # API tokens: whoever holds this can make any role's token, so admins only.
+    "tokens:manage": frozenset({Role.ADMIN}),
 }
 
 

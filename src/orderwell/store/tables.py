@@ -43,6 +43,7 @@ api_tokens = sa.Table(
     sa.Column("prefix", sa.String(12), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("revoked_at", UTCDateTime),
+    sa.Column("last_used_at", UTCDateTime),  # migration 0010
 )
 
 products = sa.Table(

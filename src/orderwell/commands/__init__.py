@@ -1,0 +1,1 @@
+"""``orderwell`` sub-commands, one module per area, registered in ``cli.py``."""
