@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from orderwell.cli import app as cli_app
 from orderwell.config import get_settings
 from orderwell.domain.roles import Role
-from orderwell.services.tokens import TokenVerifier, issue_token, list_tokens
+from orderwell.http.tokens import TokenVerifier, issue_token, list_tokens
 from orderwell.store.db import Database
 from tests.e2e.support import assert_problem, bearer
 

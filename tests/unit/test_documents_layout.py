@@ -16,9 +16,9 @@ from typing import Any
 import pdfplumber
 import pytest
 
-from orderwell.documents import manifest, packing_slip, pick_list
-from orderwell.documents.label import render_label_pdf
-from orderwell.documents.models import (
+from orderwell.warehouse.documents import manifest, packing_slip, pick_list
+from orderwell.warehouse.documents.label import render_label_pdf
+from orderwell.warehouse.documents.models import (
     ManifestDoc,
     ManifestLine,
     PackingSlipDoc,

@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from orderwell.carriers.gs1 import sscc18
-from orderwell.documents.label import render_label_pdf
-from orderwell.documents.manifest import render_manifest_pdf
-from orderwell.documents.models import (
+from orderwell.warehouse.carriers.gs1 import sscc18
+from orderwell.warehouse.documents.label import render_label_pdf
+from orderwell.warehouse.documents.manifest import render_manifest_pdf
+from orderwell.warehouse.documents.models import (
     LabelDoc,
     ManifestDoc,
     ManifestLine,
@@ -27,8 +27,8 @@ from orderwell.documents.models import (
     PickListRow,
     PostalAddress,
 )
-from orderwell.documents.packing_slip import render_packing_slip
-from orderwell.documents.pick_list import render_pick_list
+from orderwell.warehouse.documents.packing_slip import render_packing_slip
+from orderwell.warehouse.documents.pick_list import render_pick_list
 from tests.unit.documents_samples import SHIP_DATE, WAREHOUSE, pdf_text
 
 # (script, name, street, city): what real customers of a European shop are called.

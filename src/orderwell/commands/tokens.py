@@ -29,7 +29,7 @@ def token_list(
     all_: Annotated[bool, typer.Option("--all", help="Include revoked tokens.")] = False,
 ) -> None:
     """List tokens: id, name, role, created, last used (never the secret)."""
-    from orderwell.services.tokens import list_tokens
+    from orderwell.http.tokens import list_tokens
 
     table = Table("id", "name", "role", "prefix", "created", "last used", "revoked")
     for row in list_tokens(_db(), include_revoked=all_):
@@ -49,7 +49,7 @@ def token_revoke(
     token_id: Annotated[int, typer.Argument(help="The token's id (token list).")],
 ) -> None:
     """Revoke a token: it stops working at once here, within the token cache time elsewhere."""
-    from orderwell.services.tokens import revoke_token
+    from orderwell.http.tokens import revoke_token
 
     revoked_at = revoke_token(_db(), token_id)
     typer.echo(f"token {token_id} revoked at {revoked_at:%Y-%m-%d %H:%M:%S} UTC")
@@ -61,7 +61,7 @@ def token_ensure(
     name: Annotated[str, typer.Option(help="Name of a newly made token.")] = "make-run",
 ) -> None:
     """Print the token kept in FILE if it still works; else make one, keep it there, print it."""
-    from orderwell.services.tokens import create_token, token_is_live
+    from orderwell.http.tokens import create_token, token_is_live
 
     db = _db()
     kept = file.read_text().strip() if file.exists() else ""

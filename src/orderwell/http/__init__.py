@@ -1,1 +1,1 @@
-"""HTTP plumbing shared by every area's routes: auth, errors, bodies, responses, tokens."""
+"""The HTTP kernel every area's routes stand on: auth, errors as problem+json, body vetting."""

@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from orderwell.api.bodies import JsonBodyRoute
-from orderwell.api.deps import get_db, require
-from orderwell.api.responses import JSON
-from orderwell.services.tokens import (
+from orderwell.http.bodies import JsonBodyRoute
+from orderwell.http.deps import get_db, require
+from orderwell.http.responses import JSON
+from orderwell.http.tokens import (
     Principal,
     TokenVerifier,
     issue_token,
