@@ -10,8 +10,10 @@ from fastapi import FastAPI
 from orderwell import __version__
 from orderwell.aftersale import routes as aftersale_routes
 from orderwell.config import Settings, get_settings
-from orderwell.http import errors, token_routes
+from orderwell.http import errors, ops_routes, token_routes
 from orderwell.http.limits import BodySizeLimit, RefuseNulInUrl
+from orderwell.http.metrics import Metrics
+from orderwell.http.request_ids import RequestObserver
 from orderwell.http.responses import JSON
 from orderwell.http.tokens import TokenVerifier
 from orderwell.inventory import catalog_routes, warehouse_routes
@@ -34,13 +36,14 @@ ROUTERS = [
     floor_routes.router,
     carrier_scan_routes.router,
     token_routes.router,
+    ops_routes.router,
 ]
 
 # Routes anyone may call: liveness, the API's own documentation, and the customer's
 # tracking page (its unguessable token is the key).
 PUBLIC_PATHS = frozenset(
     {
-        "/health",
+        *ops_routes.PATHS,
         "/docs",
         "/docs/oauth2-redirect",
         "/openapi.json",
@@ -79,6 +82,11 @@ def create_app(
     from orderwell.outbound.worker import wants_inprocess_worker
 
     settings = settings or get_settings()
+    if db is None and settings.log_format == "json":
+        # The served app (every worker process of ``orderwell serve``); tests bring a db.
+        from orderwell.http import logs
+
+        logs.configure(settings.log_level)
     run_worker = worker if worker is not None else db is None and wants_inprocess_worker(settings)
     db = db or Database.from_url(
         settings.database_url, sqlite_synchronous=settings.sqlite_synchronous
@@ -91,15 +99,14 @@ def create_app(
         lifespan=_lifespan(db, settings) if run_worker else None,
     )
     app.state.db = db
+    app.state.settings = settings
     app.state.tokens = TokenVerifier(db, ttl=settings.token_cache_seconds)
+    app.state.metrics = Metrics(db)
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RefuseNulInUrl)
+    # Added last, so outermost: even a refused oversized body is counted and logged.
+    app.add_middleware(RequestObserver, metrics=app.state.metrics)
     for router in ROUTERS:
         app.include_router(router)
-
-    @app.get("/health", tags=["meta"])
-    def health() -> JSON:
-        return JSON({"status": "ok", "version": __version__})
-
     return app

@@ -54,6 +54,8 @@ def serve(
         port=port or s.port,
         workers=workers or s.workers,
         log_level=s.log_level,
+        # JSON logs are set up by the app in each worker process (http/logs.py).
+        log_config=None if s.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from orderwell.store.request_context import REQUEST_ID
 from orderwell.store.tables import order_events, outbox
 
 _INSERT_EVENT = sa.insert(order_events)
@@ -40,6 +41,7 @@ def record(
             "type": event_type,
             "summary": summary,
             "data": payload,
+            "request_id": REQUEST_ID.get(),
         },
     )
     if not publish:
