@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
@@ -21,6 +22,7 @@ from orderwell.inventory import routes as inventory_routes
 from orderwell.orders import routes as order_routes
 from orderwell.outbound import routes as outbound_routes
 from orderwell.outbound import tracking_page
+from orderwell.outbound.tracking_links import tracking_url
 from orderwell.store.db import Database
 from orderwell.warehouse import carrier_scan_routes
 from orderwell.warehouse import routes as floor_routes
@@ -102,6 +104,7 @@ def create_app(
     app.state.settings = settings
     app.state.tokens = TokenVerifier(db, ttl=settings.token_cache_seconds)
     app.state.metrics = Metrics(db)
+    app.state.tracking_page_url = functools.partial(tracking_url, db)
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RefuseNulInUrl)

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from orderwell.commands import orders as order_commands
 from orderwell.commands import tokens as token_commands
 from orderwell.config import get_settings
 from orderwell.store.db import Database
@@ -25,6 +26,7 @@ app.add_typer(token_app, name="token")
 app.add_typer(import_app, name="import")
 app.add_typer(bench_app, name="bench")
 token_commands.register(token_app)
+app.add_typer(order_commands.app, name="order")
 
 console = Console()
 err = Console(stderr=True)
