@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from orderwell import __version__
 from orderwell.aftersale import routes as aftersale_routes
 from orderwell.config import Settings, get_settings
-from orderwell.http import errors, ops_routes, token_routes
+from orderwell.http import api_docs, errors, ops_routes, token_routes
 from orderwell.http.limits import BodySizeLimit, RefuseNulInUrl
 from orderwell.http.metrics import Metrics
 from orderwell.http.request_ids import RequestObserver
@@ -46,10 +46,8 @@ ROUTERS = [
 PUBLIC_PATHS = frozenset(
     {
         *ops_routes.PATHS,
-        "/docs",
-        "/docs/oauth2-redirect",
+        *api_docs.PATHS,
         "/openapi.json",
-        "/redoc",
         "/track/{token}",
         "/track/{token}/return",
         "/track/{token}/returns/{rma}/label.pdf",
@@ -98,6 +96,8 @@ def create_app(
         version=__version__,
         description="Order management: orders from every channel, stock you can trust.",
         default_response_class=JSON,
+        docs_url=None,  # served from the package instead: api_docs.install
+        redoc_url=None,
         lifespan=_lifespan(db, settings) if run_worker else None,
     )
     app.state.db = db
@@ -112,4 +112,5 @@ def create_app(
     app.add_middleware(RequestObserver, metrics=app.state.metrics)
     for router in ROUTERS:
         app.include_router(router)
+    api_docs.install(app)
     return app
