@@ -22,4 +22,3 @@ def test_redoc_lists_operations_offline(live_server: str, offline_page: Any) -> 
     # ReDoc's "API docs by Redocly" badge image is the one outside request; the page
     # works without it.
     assert all(url.endswith(".svg") for url in offline_page.blocked), offline_page.blocked
-
