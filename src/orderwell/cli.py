@@ -11,6 +11,7 @@ from rich.table import Table
 
 from orderwell.commands import orders as order_commands
 from orderwell.commands import tokens as token_commands
+from orderwell.commands.docs import app as docs_app
 from orderwell.config import get_settings
 from orderwell.store.db import Database
 
@@ -27,6 +28,7 @@ app.add_typer(import_app, name="import")
 app.add_typer(bench_app, name="bench")
 token_commands.register(token_app)
 app.add_typer(order_commands.app, name="order")
+app.add_typer(docs_app, name="docs")
 
 console = Console()
 err = Console(stderr=True)

@@ -1,1 +1,1 @@
-"""``orderwell`` sub-commands, one module per area, registered in ``cli.py``."""
+"""Sub-commands of ``orderwell``, one module per area, each a ``typer.Typer`` app."""
