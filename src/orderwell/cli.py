@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from orderwell.commands import orders as order_commands
+from orderwell.commands import review as review_commands
 from orderwell.commands import tokens as token_commands
 from orderwell.commands.docs import app as docs_app
 from orderwell.config import get_settings
@@ -29,6 +30,7 @@ app.add_typer(bench_app, name="bench")
 token_commands.register(token_app)
 app.add_typer(order_commands.app, name="order")
 app.add_typer(docs_app, name="docs")
+app.add_typer(review_commands.app, name="report")
 
 console = Console()
 err = Console(stderr=True)
@@ -162,7 +164,10 @@ def worker(
     logging.basicConfig(
         level=s.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    w = Worker(_db(), s)
+    from orderwell.review.rollups import apply_events
+
+    db = _db()
+    w = Worker(db, s, followers=[lambda: apply_events(db)])
     try:
         if once:
             totals = w.run_until_idle()
@@ -174,6 +179,18 @@ def worker(
         w.run(stop)
     finally:
         w.close()
+
+
+@bench_app.command("kpis")
+def bench_kpis(
+    orders: Annotated[int, typer.Option(help="Orders in the bulk-loaded history.")] = 1_000_000,
+    days: Annotated[int, typer.Option(help="Days of the dashboard's period.")] = 30,
+    requests: Annotated[int, typer.Option(help="Timed calls of each read.")] = 50,
+) -> None:
+    """KPI dashboard and review report over a bulk-loaded history (PostgreSQL), rollup cost."""
+    from orderwell.bench.kpis import run
+
+    run(orders=orders, days=days, requests=requests)
 
 
 @bench_app.command("outbox")
