@@ -17,8 +17,8 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed
 	$(BIN)/orderwell db upgrade
 	$(BIN)/orderwell demo --if-empty
-	@echo "Admin API token (use as 'Authorization: Bearer <token>'):"
-	@$(BIN)/orderwell token create --role admin --name make-run
+	@echo "Admin API token (use as 'Authorization: Bearer <token>'; kept in .orderwell-token):"
+	@$(BIN)/orderwell token ensure --file .orderwell-token --role admin --name make-run
 	@echo "API on http://127.0.0.1:8000  -  docs on http://127.0.0.1:8000/docs"
 	$(BIN)/orderwell serve
 
@@ -39,4 +39,4 @@ bench: $(VENV)/.installed
 	$(BIN)/orderwell bench outbox
 
 clean:
-	rm -rf $(VENV) orderwell.db orderwell.db-wal orderwell.db-shm
+	rm -rf $(VENV) orderwell.db orderwell.db-wal orderwell.db-shm .orderwell-token

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
@@ -11,8 +12,10 @@ from orderwell import __version__
 from orderwell.aftersale import routes as aftersale_routes
 from orderwell.channels import routes as channel_routes
 from orderwell.config import Settings, get_settings
-from orderwell.http import errors
+from orderwell.http import api_docs, errors, ops_routes, token_routes
 from orderwell.http.limits import BodySizeLimit, RefuseNulInUrl
+from orderwell.http.metrics import Metrics
+from orderwell.http.request_ids import RequestObserver
 from orderwell.http.responses import JSON
 from orderwell.http.tokens import TokenVerifier
 from orderwell.inventory import catalog_routes, warehouse_routes
@@ -21,6 +24,7 @@ from orderwell.orders import routes as order_routes
 from orderwell.orders.group_commit import configure as configure_group_commit
 from orderwell.outbound import routes as outbound_routes
 from orderwell.outbound import tracking_page
+from orderwell.outbound.tracking_links import tracking_url
 from orderwell.review import routes as review_routes
 from orderwell.store.db import Database
 from orderwell.warehouse import carrier_scan_routes
@@ -36,6 +40,8 @@ ROUTERS = [
     tracking_page.router,
     floor_routes.router,
     carrier_scan_routes.router,
+    token_routes.router,
+    ops_routes.router,
     review_routes.router,
     channel_routes.router,
 ]
@@ -44,11 +50,9 @@ ROUTERS = [
 # tracking page (its unguessable token is the key).
 PUBLIC_PATHS = frozenset(
     {
-        "/health",
-        "/docs",
-        "/docs/oauth2-redirect",
+        *ops_routes.PATHS,
+        *api_docs.PATHS,
         "/openapi.json",
-        "/redoc",
         "/track/{token}",
         "/track/{token}/return",
         "/track/{token}/returns/{rma}/label.pdf",
@@ -85,6 +89,11 @@ def create_app(
     from orderwell.outbound.worker import wants_inprocess_worker
 
     settings = settings or get_settings()
+    if db is None and settings.log_format == "json":
+        # The served app (every worker process of ``orderwell serve``); tests bring a db.
+        from orderwell.http import logs
+
+        logs.configure(settings.log_level)
     run_worker = worker if worker is not None else db is None and wants_inprocess_worker(settings)
     db = db or Database.from_url(
         settings.database_url, sqlite_synchronous=settings.sqlite_synchronous
@@ -94,6 +103,8 @@ def create_app(
         version=__version__,
         description="Order management: orders from every channel, stock you can trust.",
         default_response_class=JSON,
+        docs_url=None,  # served from the package instead: api_docs.install
+        redoc_url=None,
         lifespan=_lifespan(db, settings) if run_worker else None,
     )
     app.state.db = db
@@ -105,14 +116,14 @@ def create_app(
     )
     app.state.settings = settings
     app.state.tokens = TokenVerifier(db, ttl=settings.token_cache_seconds)
+    app.state.metrics = Metrics(db)
+    app.state.tracking_page_url = functools.partial(tracking_url, db)
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RefuseNulInUrl)
+    # Added last, so outermost: even a refused oversized body is counted and logged.
+    app.add_middleware(RequestObserver, metrics=app.state.metrics)
     for router in ROUTERS:
         app.include_router(router)
-
-    @app.get("/health", tags=["meta"])
-    def health() -> JSON:
-        return JSON({"status": "ok", "version": __version__})
-
+    api_docs.install(app)
     return app

@@ -9,7 +9,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from orderwell.commands import orders as order_commands
 from orderwell.commands import review as review_commands
+from orderwell.commands import tokens as token_commands
 from orderwell.commands.channels import channel_app
 from orderwell.commands.docs import app as docs_app
 from orderwell.config import get_settings
@@ -27,6 +29,8 @@ app.add_typer(token_app, name="token")
 app.add_typer(import_app, name="import")
 app.add_typer(bench_app, name="bench")
 app.add_typer(channel_app, name="channel")
+token_commands.register(token_app)
+app.add_typer(order_commands.app, name="order")
 app.add_typer(docs_app, name="docs")
 app.add_typer(review_commands.app, name="report")
 
@@ -58,6 +62,8 @@ def serve(
         port=port or s.port,
         workers=workers or s.workers,
         log_level=s.log_level,
+        # JSON logs are set up by the app in each worker process (http/logs.py).
+        log_config=None if s.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
     )
 
 

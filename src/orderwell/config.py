@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     # product upsert of 5,000 items is about 1.5 MB.
     max_body_bytes: int = 4 * 1024 * 1024
     log_level: str = "info"
+    # "json": one JSON object per line with the request id (for log shippers);
+    # "text": uvicorn's own lines, for reading in a terminal.
+    log_format: str = "json"
     # Days a customer has to open a return, from delivery (or shipment when delivery was
     # never reported), for channels without their own window in channel_settings.
     return_window_days: int = 30

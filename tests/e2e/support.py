@@ -16,7 +16,8 @@ from orderwell.store.schema import metadata
 
 PROBLEM_JSON = "application/problem+json"
 
-# Everything a rejected request could have touched; tokens change only through the CLI.
+# Everything a rejected request could have touched; tokens are left out because looking
+# one up may write its "last used" time, which a refused request may rightly do.
 _WATCHED_TABLES = [t for t in metadata.sorted_tables if t.name != "api_tokens"]
 
 

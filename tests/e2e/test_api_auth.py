@@ -30,7 +30,8 @@ from tests.helpers import order_payload, seed
 # A value for each path parameter, naming something the seed creates.
 # Any other parameter (ids of pick lists, shipments, subscriptions...) gets "1": whether
 # it names a real row or answers 404 does not matter to authentication.
-SAMPLE_PATH_VALUES = {"sku": "SKU-1", "code": "WH1", "ref": "1"}
+# token_id names no token: revoking the caller's own token would end the walk.
+SAMPLE_PATH_VALUES = {"sku": "SKU-1", "code": "WH1", "ref": "1", "token_id": "999999"}
 
 
 def _permissions_of(dependant: Dependant | None) -> list[str]:

@@ -198,7 +198,7 @@ def test_return_path_restock_and_scrap_then_refund(db: Database, clock: Clock) -
         "refunded": 2,
         "units": None,
     }
-    assert o["status"] == "delivered" and o["payment_status"] == "paid"
+    assert o["status"] == "delivered" and o["payment_status"] == "partially_refunded"
     after_sale = [
         "return.requested",
         "return.authorized",

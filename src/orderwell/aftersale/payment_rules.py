@@ -131,6 +131,8 @@ def derive_payment_status(totals: PaymentTotals, order_total: Decimal) -> Paymen
     if totals.captured > 0:
         if totals.refunded >= totals.captured:
             return PaymentStatus.REFUNDED
+        if totals.refunded > 0:
+            return PaymentStatus.PARTIALLY_REFUNDED
         if totals.captured >= order_total:
             return PaymentStatus.PAID
         return PaymentStatus.PARTIALLY_PAID

@@ -52,6 +52,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "channels:read": frozenset({Role.ADMIN, Role.MANAGER, Role.SUPPORT, Role.VIEWER}),
     "channels:write": frozenset({Role.ADMIN, Role.MANAGER}),
     "channels:retry": frozenset({Role.ADMIN, Role.MANAGER, Role.SUPPORT}),
+    # API tokens: whoever holds this can make any role's token, so admins only.
+    "tokens:manage": frozenset({Role.ADMIN}),
 }
 
 

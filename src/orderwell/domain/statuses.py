@@ -117,6 +117,7 @@ class PaymentStatus(StrEnum):
     AUTHORIZED = "authorized"
     PAID = "paid"
     PARTIALLY_PAID = "partially_paid"
+    PARTIALLY_REFUNDED = "partially_refunded"  # some of what was captured went back
     REFUNDED = "refunded"
     VOIDED = "voided"
 

@@ -12,6 +12,7 @@ from starlette.routing import Match
 
 from orderwell.domain import errors as e
 from orderwell.http.responses import JSON
+from orderwell.store.request_context import REQUEST_ID
 
 # The one mapping from error class to HTTP status; subclasses inherit their parent's.
 STATUS_BY_ERROR: dict[type[e.OrderwellError], int] = {
@@ -38,7 +39,9 @@ def status_for(exc: e.OrderwellError) -> int:
 
 
 # Members RFC 9457 and this API define; an error's own data may not overwrite them.
-_RESERVED = frozenset({"type", "title", "status", "detail", "code", "field", "instance", "errors"})
+_RESERVED = frozenset(
+    {"type", "title", "status", "detail", "code", "field", "instance", "errors", "request_id"}
+)
 
 
 def problem(
@@ -65,6 +68,10 @@ def problem(
     }
     if field is not None:
         body["field"] = field
+    request_id = REQUEST_ID.get()
+    if request_id:
+        # What a caller quotes to support; the same id is in the log line and timeline.
+        body["request_id"] = request_id
     for key, value in (extra or {}).items():
         body[f"current_{key}" if key in _RESERVED and key != "errors" else key] = value
     all_headers = dict(headers or {})

@@ -2,6 +2,10 @@
 
 Tokens are 256-bit random, so a fast hash is enough (no password stretching needed):
 guessing is hopeless and a leaked table reveals no usable token.
+
+"Last used" is written when a process looks a token up in the database, at most once a
+minute per token: a write on every request would cost the hot path a transaction for a
+figure people read to the day ("is this integration still alive?").
 """
 
 from __future__ import annotations
@@ -10,16 +14,19 @@ import hashlib
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from orderwell.domain.errors import InvalidInput, Unauthorized
+from orderwell.domain.errors import InvalidInput, NotFound, Unauthorized
 from orderwell.domain.roles import Role
 from orderwell.store.db import Database
 from orderwell.store.tables import api_tokens
 
 TOKEN_PREFIX = "ow_"
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,39 +44,104 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(db: Database, name: str, role: str) -> str:
-    """Make a token and return it in clear text: the only time it is ever seen."""
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    id: int
+    name: str
+    role: Role
+    created_at: datetime
+    token: str  # the secret itself: shown to its owner once, never stored
+
+
+def issue_token(db: Database, name: str, role: str) -> IssuedToken:
+    """Make a token; the answer holds it in clear text, the only time it is ever seen."""
     try:
         role = Role(role)
     except ValueError:
         raise InvalidInput(
             f"unknown role {role}; one of {', '.join(r.value for r in Role)}", field="role"
         ) from None
-    if not 1 <= len(name) <= 100:
-        raise InvalidInput("name must be 1 to 100 characters", field="name")
+    if not 1 <= len(name) <= 100 or not name.isprintable():
+        raise InvalidInput("name must be 1 to 100 printable characters", field="name")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    created_at = db.clock()
 
-    def work(conn: Connection) -> None:
+    def work(conn: Connection) -> int:
+        return int(
+            conn.execute(
+                sa.insert(api_tokens)
+                .values(
+                    name=name,
+                    role=role.value,
+                    token_hash=_hash(token),
+                    prefix=token[:10],
+                    created_at=created_at,
+                )
+                .returning(api_tokens.c.id)
+            ).scalar_one()
+        )
+
+    token_id = db.write(work)
+    return IssuedToken(token_id, name, role, created_at, token)
+
+
+def create_token(db: Database, name: str, role: str) -> str:
+    """Make a token and return it in clear text: the only time it is ever seen."""
+    return issue_token(db, name, role).token
+
+
+def list_tokens(db: Database, *, include_revoked: bool = False) -> list[dict[str, Any]]:
+    """Every token's name, role, prefix and dates (never the secret or its hash), oldest first."""
+    query = sa.select(
+        api_tokens.c.id,
+        api_tokens.c.name,
+        api_tokens.c.role,
+        api_tokens.c.prefix,
+        api_tokens.c.created_at,
+        api_tokens.c.last_used_at,
+        api_tokens.c.revoked_at,
+    ).order_by(api_tokens.c.id)
+    if not include_revoked:
+        query = query.where(api_tokens.c.revoked_at.is_(None))
+    with db.read() as conn:
+        return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def revoke_token(db: Database, token_id: int, verifier: TokenVerifier | None = None) -> datetime:
+    """Revoke a token; revoking it again keeps the first time. Returns when it was revoked.
+
+    ``verifier``: the process's verifier forgets the token at once, so it stops working
+    here immediately (other processes stop within their cache time).
+    """
+
+    def work(conn: Connection) -> datetime | None:
         conn.execute(
-            sa.insert(api_tokens).values(
-                name=name,
-                role=role.value,
-                token_hash=_hash(token),
-                prefix=token[:10],
-                created_at=db.clock(),
+            sa.update(api_tokens)
+            .where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=db.clock())
+        )
+        found: datetime | None = conn.execute(
+            sa.select(api_tokens.c.revoked_at).where(api_tokens.c.id == token_id)
+        ).scalar()
+        return found
+
+    revoked_at = db.write(work)
+    if verifier is not None:
+        verifier.forget(token_id)
+    if revoked_at is None:
+        raise NotFound(f"there is no token {token_id}")
+    return revoked_at
+
+
+def token_is_live(db: Database, token: str) -> bool:
+    """Whether ``token`` was issued here and not revoked."""
+    with db.read() as conn:
+        found = conn.execute(
+            sa.select(api_tokens.c.id).where(
+                api_tokens.c.token_hash == _hash(token), api_tokens.c.revoked_at.is_(None)
             )
-        )
-
-    db.write(work)
-    return token
-
-
-def revoke_token(db: Database, token_id: int) -> None:
-    db.write(
-        lambda conn: conn.execute(
-            sa.update(api_tokens).where(api_tokens.c.id == token_id).values(revoked_at=db.clock())
-        )
-    )
+        ).first()
+    return found is not None
 
 
 class TokenVerifier:
@@ -79,6 +151,12 @@ class TokenVerifier:
         self.db = db
         self.ttl = ttl
         self._cache: dict[str, tuple[float, Principal]] = {}
+
+    def forget(self, token_id: int) -> None:
+        """Drop a token from the cache (it was revoked): its next use goes to the database."""
+        for digest, (_, principal) in list(self._cache.items()):
+            if principal.token_id == token_id:
+                self._cache.pop(digest, None)
 
     def cached(self, token: str) -> Principal | None:
         """The remembered principal for ``token``, without touching the database."""
@@ -95,15 +173,35 @@ class TokenVerifier:
             return hit[1]
         with self.db.read() as conn:
             row = conn.execute(
-                sa.select(api_tokens.c.id, api_tokens.c.name, api_tokens.c.role).where(
-                    api_tokens.c.token_hash == digest, api_tokens.c.revoked_at.is_(None)
-                )
+                sa.select(
+                    api_tokens.c.id,
+                    api_tokens.c.name,
+                    api_tokens.c.role,
+                    api_tokens.c.last_used_at,
+                ).where(api_tokens.c.token_hash == digest, api_tokens.c.revoked_at.is_(None))
             ).first()
         if row is None:
             self._cache.pop(digest, None)
             raise Unauthorized("the bearer token is not valid")
         principal = Principal(row.id, row.name, Role(row.role))
+        self._touch(row.id, row.last_used_at)
         if len(self._cache) > 10_000:
             self._cache.clear()
         self._cache[digest] = (now + self.ttl, principal)
         return principal
+
+    def _touch(self, token_id: int, last_used_at: datetime | None) -> None:
+        now = self.db.clock()
+        if last_used_at is not None and now - last_used_at < LAST_USED_RESOLUTION:
+            return
+        # The guard keeps racing processes from writing the figure backwards.
+        self.db.write(
+            lambda conn: conn.execute(
+                sa.update(api_tokens)
+                .where(
+                    api_tokens.c.id == token_id,
+                    sa.or_(api_tokens.c.last_used_at.is_(None), api_tokens.c.last_used_at < now),
+                )
+                .values(last_used_at=now)
+            )
+        )

@@ -2,31 +2,80 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from orderwell.domain.errors import NotFound
+from orderwell.domain.errors import InvalidInput, NotFound
 from orderwell.domain.money import quantize
 from orderwell.store.tables import bin_stock, bins, products, stock, stock_ledger, warehouses
+
+
+def _cursor(kind: str, *values: str | int) -> str:
+    raw = orjson.dumps([kind, *values])
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _uncursor(cursor: str, kind: str, types: tuple[type, ...]) -> list[Any]:
+    """The values a cursor of ``kind`` carries; anything else is the caller's mistake."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        found = orjson.loads(raw)
+        if not isinstance(found, list) or found[0] != kind or len(found) != len(types) + 1:
+            raise ValueError
+        values = found[1:]
+        if not all(type(v) is t for v, t in zip(values, types, strict=True)):
+            raise ValueError
+        return values
+    except (ValueError, TypeError, IndexError, orjson.JSONDecodeError):
+        raise InvalidInput("cursor is not one this API gave out", field="cursor") from None
 
 
 def stock_levels(
     conn: Connection, sku: str | None = None, warehouse: str | None = None
 ) -> list[dict[str, Any]]:
+    """Every level by SKU then warehouse, each with the bins its units lie in."""
+    return stock_levels_page(conn, sku, warehouse, limit=None)[0]
+
+
+def stock_levels_page(
+    conn: Connection,
+    sku: str | None = None,
+    warehouse: str | None = None,
+    *,
+    limit: int | None = 200,
+    cursor: str | None = None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of levels by SKU then warehouse, each with the bins its units lie in
+    (walk order), and the cursor of the next page (None on the last)."""
     q = (
-        sa.select(products.c.sku, warehouses.c.code, stock.c.on_hand, stock.c.reserved)
+        sa.select(
+            stock.c.product_id,
+            stock.c.warehouse_id,
+            products.c.sku,
+            warehouses.c.code,
+            stock.c.on_hand,
+            stock.c.reserved,
+        )
         .join(products, products.c.id == stock.c.product_id)
         .join(warehouses, warehouses.c.id == stock.c.warehouse_id)
         .order_by(products.c.sku, warehouses.c.code)
+        .limit(None if limit is None else limit + 1)
     )
     if sku:
         q = q.where(products.c.sku == sku)
     if warehouse:
         q = q.where(warehouses.c.code == warehouse)
-    levels = [
-        {
+    if cursor:
+        after_sku, after_code = _uncursor(cursor, "levels", (str, str))
+        q = q.where(sa.tuple_(products.c.sku, warehouses.c.code) > sa.tuple_(after_sku, after_code))
+    rows = conn.execute(q).all()
+    page = rows if limit is None else rows[:limit]
+    levels = {
+        (r.product_id, r.warehouse_id): {
             "sku": r.sku,
             "warehouse": r.code,
             "on_hand": r.on_hand,
@@ -34,24 +83,26 @@ def stock_levels(
             "available": r.on_hand - r.reserved,
             "bins": [],
         }
-        for r in conn.execute(q)
-    ]
-    if sku and levels:
-        index = {(lv["sku"], lv["warehouse"]): lv for lv in levels}
+        for r in page
+    }
+    if levels:
         bq = (
-            sa.select(
-                products.c.sku, warehouses.c.code.label("wh"), bins.c.code, bin_stock.c.on_hand
-            )
+            sa.select(bin_stock.c.product_id, bins.c.warehouse_id, bins.c.code, bin_stock.c.on_hand)
             .join(bins, bins.c.id == bin_stock.c.bin_id)
-            .join(warehouses, warehouses.c.id == bins.c.warehouse_id)
-            .join(products, products.c.id == bin_stock.c.product_id)
-            .where(products.c.sku == sku, bin_stock.c.on_hand > 0)
-            .order_by(bins.c.walk_sequence)
+            .where(
+                bin_stock.c.product_id.in_({r.product_id for r in page}),
+                bins.c.warehouse_id.in_({r.warehouse_id for r in page}),
+                bin_stock.c.on_hand > 0,
+            )
+            .order_by(bins.c.walk_sequence, bins.c.code)
         )
         for r in conn.execute(bq):
-            if (r.sku, r.wh) in index:
-                index[(r.sku, r.wh)]["bins"].append({"bin": r.code, "on_hand": r.on_hand})
-    return levels
+            level = levels.get((r.product_id, r.warehouse_id))
+            if level is not None:
+                level["bins"].append({"bin": r.code, "on_hand": r.on_hand})
+    more = limit is not None and len(rows) > limit
+    next_cursor = _cursor("levels", page[-1].sku, page[-1].code) if more else None
+    return list(levels.values()), next_cursor
 
 
 def available_to_promise(conn: Connection, sku: str) -> dict[str, Any]:
@@ -67,6 +118,14 @@ def available_to_promise(conn: Connection, sku: str) -> dict[str, Any]:
     ).all()
     per = {r.code: r.atp for r in rows}
     return {"sku": sku, "available_to_promise": sum(per.values()), "by_warehouse": per}
+
+
+def ledger_cursor(cursor: str) -> list[int]:
+    return _uncursor(cursor, "ledger", (int,))
+
+
+def ledger_next(last_id: int) -> str:
+    return _cursor("ledger", last_id)
 
 
 def ledger(

@@ -23,11 +23,15 @@ router = APIRouter(prefix="/inventory", tags=["inventory"], route_class=JsonBody
 def levels(
     sku: Annotated[str | None, Query(max_length=64)] = None,
     warehouse: Annotated[str | None, Query(max_length=20)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    cursor: Annotated[str | None, Query(max_length=400)] = None,
     db: Database = Depends(get_db),
     _: Principal = Depends(require("inventory:read")),
 ) -> JSON:
+    """Levels by SKU then warehouse, with the bins holding the units; ``next_cursor`` pages."""
     with db.read() as conn:
-        return JSON({"items": q.stock_levels(conn, sku, warehouse)})
+        items, next_cursor = q.stock_levels_page(conn, sku, warehouse, limit=limit, cursor=cursor)
+    return JSON({"items": items, "next_cursor": next_cursor})
 
 
 @router.get("/atp/{sku}")
@@ -44,11 +48,17 @@ def ledger(
     warehouse: Annotated[str | None, Query(max_length=20)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     before_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
+    cursor: Annotated[str | None, Query(max_length=400)] = None,
     db: Database = Depends(get_db),
     _: Principal = Depends(require("inventory:read")),
 ) -> JSON:
+    """Newest first; ``next_cursor`` (or the older ``before_id``) pages back in time."""
+    if cursor:
+        (before_id,) = q.ledger_cursor(cursor)
     with db.read() as conn:
-        return JSON({"items": q.ledger(conn, sku, warehouse, limit, before_id)})
+        items = q.ledger(conn, sku, warehouse, limit + 1, before_id)
+    next_cursor = q.ledger_next(items[limit - 1]["id"]) if len(items) > limit else None
+    return JSON({"items": items[:limit], "next_cursor": next_cursor})
 
 
 @router.post("/receive")

@@ -172,6 +172,13 @@ def timeline(conn: Connection, order_id: int) -> list[dict[str, Any]]:
         .order_by(order_events.c.id)
     ).all()
     return [
-        {"at": r.at, "actor": r.actor, "type": r.type, "summary": r.summary, "data": r.data}
+        {
+            "at": r.at,
+            "actor": r.actor,
+            "type": r.type,
+            "summary": r.summary,
+            "data": r.data,
+            "request_id": r.request_id,
+        }
         for r in rows
     ]

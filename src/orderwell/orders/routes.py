@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Depends, Header, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from orderwell.domain.lifecycle import OrderStatus
@@ -90,9 +90,19 @@ def list_orders(
 
 @router.get("/{ref}")
 def get_order(
-    ref: str, db: Database = Depends(get_db), _: Principal = Depends(require("orders:read"))
+    ref: str,
+    request: Request,
+    db: Database = Depends(get_db),
+    _: Principal = Depends(require("orders:read")),
 ) -> JSON:
-    return _detail(db, q.parse_order_ref(ref))
+    """The order, with ``tracking_page_url``: the customer's page, for an operator to send."""
+    order_id = q.parse_order_ref(ref)
+    with db.read() as conn:
+        body = q.get_order(conn, order_id)
+    # The link is made by the outbound area, above this one: the app hands its maker in.
+    link = getattr(request.app.state, "tracking_page_url", None)
+    body["tracking_page_url"] = link(order_id) if link is not None else None
+    return JSON(body)
 
 
 @router.get("/{ref}/timeline")

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 import orjson
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -84,9 +84,34 @@ class PlaceOrder(_Strict):
     totals: Totals | None = None
 
     def fingerprint(self) -> str:
-        """A hash of the request's content: the same body always gives the same hash."""
-        body = orjson.dumps(self.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)
+        """A hash of what the request means, not how it is spelled.
+
+        A retry that re-serialises its body is the same request: ``21``, ``"21"`` and
+        ``"21.00"`` are one amount, ``Ada@Example.com`` is ``ada@example.com``, and a time
+        is the same instant in any offset. Anything else that differs is a different
+        request (409 on replay).
+        """
+        meaning = _canonical(self.model_dump(mode="python"))
+        body = orjson.dumps(meaning, option=orjson.OPT_SORT_KEYS)
         return hashlib.sha256(body).hexdigest()
+
+
+def _canonical(value: Any, key: str = "") -> Any:
+    """``value`` with one spelling per meaning (see ``PlaceOrder.fingerprint``)."""
+    if isinstance(value, dict):
+        return {k: _canonical(v, k) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_canonical(v) for v in value]
+    if isinstance(value, Decimal):
+        # normalize() turns 21.00 into 21 (and 100 into 1E+2); "f" writes it out plainly.
+        return format(value.normalize(), "f")
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str) and key == "email":
+        return value.casefold()
+    return value
 
 
 @dataclass(frozen=True, slots=True)

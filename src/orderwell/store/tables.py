@@ -43,6 +43,7 @@ api_tokens = sa.Table(
     sa.Column("prefix", sa.String(12), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("revoked_at", UTCDateTime),
+    sa.Column("last_used_at", UTCDateTime),  # migration 0010
 )
 
 products = sa.Table(
@@ -229,6 +230,7 @@ order_events = sa.Table(
     sa.Column("type", sa.String(50), nullable=False),
     sa.Column("summary", sa.String(500), nullable=False),
     sa.Column("data", sa.JSON, nullable=False),
+    sa.Column("request_id", sa.String(64)),  # the HTTP request that made it (migration 0010)
 )
 sa.Index("ix_order_events_order", order_events.c.order_id, order_events.c.id)
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from orderwell.domain.events import CATALOGUE, EventType
+from orderwell.store.request_context import REQUEST_ID
 from orderwell.store.tables import order_events, outbox
 
 _INSERT_EVENT = sa.insert(order_events)
@@ -43,6 +44,7 @@ def record(
             "type": event_type,
             "summary": summary,
             "data": payload,
+            "request_id": REQUEST_ID.get(),
         },
     )
     if publish is None:

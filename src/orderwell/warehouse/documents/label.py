@@ -17,13 +17,14 @@ from io import BytesIO
 
 from reportlab.lib import colors
 from reportlab.lib.units import inch
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from orderwell.domain.errors import InvalidInput
 from orderwell.warehouse.carriers.gs1 import format_sscc_hri, sscc_barcode_data, validate_sscc
+from orderwell.warehouse.documents import fonts
+from orderwell.warehouse.documents.fonts import SANS, SANS_BOLD
 from orderwell.warehouse.documents.models import LabelDoc, PostalAddress
-from orderwell.warehouse.documents.printing import code128, printable
+from orderwell.warehouse.documents.printing import code128
 
 LABEL_SIZE = (4 * inch, 6 * inch)
 _M = 10.0  # margin, points
@@ -40,14 +41,28 @@ def _weight(grams: int) -> str:
     return f"{grams / 1000:.2f} KG"
 
 
-def _text_lines(
-    canvas: Canvas, lines: list[str], x: float, y: float, font: str, size: float, leading: float
-) -> float:
-    for line in lines:
-        canvas.setFont(font, size)
-        canvas.drawString(x, y, printable(line))
-        y -= leading
-    return y
+def _block(
+    canvas: Canvas,
+    lines: list[str],
+    x: float,
+    top: float,
+    bottom: float,
+    width: float,
+    sizes: tuple[float, float],
+    bold_first: bool = False,
+) -> None:
+    """Address lines from baseline ``top`` down, all above ``bottom`` and ``width`` wide:
+    the type shrinks to fit rather than run into the next block."""
+    first, rest = sizes
+    wanted = first * 1.15 + rest * 1.12 * (len(lines) - 1)
+    scale = min(1.0, (top - bottom) / wanted) if lines else 1.0
+    y = top
+    for i, line in enumerate(lines):
+        size = (first if i == 0 else rest) * scale
+        font = SANS_BOLD if bold_first and i == 0 else SANS
+        size = fonts.fit_size(line, size, width, font, smallest=5)
+        fonts.draw(canvas, x, y, line, size, font=font)
+        y -= (first * 1.15 if i == 0 else rest * 1.12) * scale
 
 
 def _centred_barcode(canvas: Canvas, value: str, y: float, bar_height: float) -> None:
@@ -58,90 +73,112 @@ def _centred_barcode(canvas: Canvas, value: str, y: float, bar_height: float) ->
     symbol.drawOn(canvas, (width - symbol.width) / 2, y)
 
 
+def _fitted(
+    canvas: Canvas, x: float, y: float, text: str, size: float, width: float, **kw: str
+) -> None:
+    font = kw.get("font", SANS)
+    fonts.draw(canvas, x, y, text, fonts.fit_size(text, size, width, font), **kw)
+
+
 def render_label_pdf(doc: LabelDoc) -> bytes:
     """One 4 x 6 in label page as PDF bytes."""
     sscc = _check(doc)
     width, height = LABEL_SIZE
     buffer = BytesIO()
-    canvas = Canvas(buffer, pagesize=LABEL_SIZE, invariant=True)
+    canvas = Canvas(buffer, pagesize=LABEL_SIZE, invariant=True, initialFontName=SANS)
     canvas.setTitle(f"Label {doc.tracking_number}")
     canvas.setAuthor("Orderwell")
     inner = width - 2 * _M
 
     # Sender and service badge.
-    canvas.setFont("Helvetica-Bold", 7)
-    canvas.drawString(_M, height - _M - 7, "FROM")
-    _text_lines(canvas, doc.ship_from.lines(), _M, height - _M - 16, "Helvetica", 7.5, 9)
     badge = 58.0
+    fonts.draw(canvas, _M, height - _M - 7, "FROM", 7, font=SANS_BOLD)
+    from_lines = doc.ship_from.lines()
+    _block(canvas, from_lines, _M, height - _M - 16, 330, inner - badge - 6, (7.5, 7.5))
     canvas.rect(width - _M - badge, height - _M - badge, badge, badge, stroke=1, fill=1)
     canvas.setFillColor(colors.white)
-    canvas.setFont("Helvetica-Bold", 40)
-    canvas.drawCentredString(
+    badge_text = (doc.service_badge or doc.service_name[:1]).upper()
+    _fitted(
+        canvas,
         width - _M - badge / 2,
         height - _M - badge + 14,
-        printable(doc.service_badge or doc.service_name[:1]).upper(),
+        badge_text,
+        40,
+        badge - 6,
+        font=SANS_BOLD,
+        anchor="centre",
     )
     canvas.setFillColor(colors.black)
-    canvas.setFont("Helvetica-Bold", 9)
-    canvas.drawRightString(width - _M, height - _M - badge - 11, _weight(doc.weight_g))
-    canvas.setFont("Helvetica", 7.5)
-    canvas.drawRightString(width - _M, height - _M - badge - 21, f"SHIP {doc.ship_date:%Y-%m-%d}")
-    canvas.drawRightString(
-        width - _M, height - _M - badge - 30, printable(f"PKG {doc.package_label}")
+    right = width - _M
+    fonts.draw(
+        canvas,
+        right,
+        height - _M - badge - 11,
+        _weight(doc.weight_g),
+        9,
+        font=SANS_BOLD,
+        anchor="right",
+    )
+    fonts.draw(
+        canvas,
+        right,
+        height - _M - badge - 21,
+        f"SHIP {doc.ship_date:%Y-%m-%d}",
+        7.5,
+        anchor="right",
+    )
+    _fitted(
+        canvas,
+        right,
+        height - _M - badge - 30,
+        f"PKG {doc.package_label}",
+        7.5,
+        badge + 30,
+        anchor="right",
     )
     canvas.setLineWidth(1.5)
     canvas.line(_M, 326, width - _M, 326)
 
-    # Ship-to block, the biggest type on the label.
-    canvas.setFont("Helvetica-Bold", 8)
-    canvas.drawString(_M, 315, "SHIP TO:")
-    to_lines = doc.ship_to.lines()[:6]
-    _text_lines(canvas, to_lines[:1], _M + 14, 299, "Helvetica-Bold", 13, 15)
-    _text_lines(canvas, to_lines[1:], _M + 14, 284, "Helvetica", 12, 13.5)
-    if doc.ship_to.phone:
-        canvas.setFont("Helvetica", 7.5)
-        canvas.drawString(_M + 14, 226, printable(f"TEL {doc.ship_to.phone}"))
-
     # Service band; the carrier's name goes inside it only when both fit.
-    service = printable(doc.service_name.upper())
-    carrier = printable(doc.carrier_name.upper())
-    service_size = 13.0
-    while service_size > 8 and stringWidth(service, "Helvetica-Bold", service_size) > inner - 12:
-        service_size -= 0.5
-    room = inner - 18 - stringWidth(service, "Helvetica-Bold", service_size)
+    service = doc.service_name.upper()
+    carrier = doc.carrier_name.upper()
+    service_size = fonts.fit_size(service, 13, inner - 12, SANS_BOLD, smallest=8)
+    room = inner - 18 - fonts.text_width(service, service_size, SANS_BOLD)
     canvas.rect(_M, 196, inner, 24, stroke=0, fill=1)
     canvas.setFillColor(colors.white)
-    canvas.setFont("Helvetica-Bold", service_size)
-    canvas.drawString(_M + 6, 203, service)
-    if stringWidth(carrier, "Helvetica", 8) <= room:
-        canvas.setFont("Helvetica", 8)
-        canvas.drawRightString(width - _M - 6, 204, carrier)
-        carrier = ""
+    _fitted(canvas, _M + 6, 203, service, service_size, inner - 12, font=SANS_BOLD)
+    carrier_above = fonts.text_width(carrier, 8) > room
+    if not carrier_above:
+        fonts.draw(canvas, width - _M - 6, 204, carrier, 8, anchor="right")
     canvas.setFillColor(colors.black)
-    if carrier:
-        canvas.setFont("Helvetica", 7)
-        canvas.drawRightString(width - _M, 224, carrier)
+    if carrier_above:
+        _fitted(canvas, width - _M, 224, carrier, 7, inner, anchor="right")
+
+    # Ship-to block, the biggest type on the label, clear of the band (and the carrier's
+    # name above it).
+    fonts.draw(canvas, _M, 315, "SHIP TO:", 8, font=SANS_BOLD)
+    to_lines = doc.ship_to.lines()
+    if doc.ship_to.phone:
+        to_lines.append(f"TEL {doc.ship_to.phone}")
+    _block(
+        canvas, to_lines, _M + 14, 299, 234 if carrier_above else 226, inner - 14, (13, 12), True
+    )
 
     # Tracking number: text, then its barcode.
-    canvas.setFont("Helvetica", 7)
-    canvas.drawString(_M, 184, "TRACKING #")
-    canvas.setFont("Helvetica-Bold", 12)
-    canvas.drawString(_M + 48, 183, printable(doc.tracking_number))
+    fonts.draw(canvas, _M, 184, "TRACKING #", 7)
+    _fitted(canvas, _M + 48, 183, doc.tracking_number, 12, inner - 48, font=SANS_BOLD)
     _centred_barcode(canvas, doc.tracking_number, 112, 66)
     canvas.setLineWidth(1.5)
     canvas.line(_M, 104, width - _M, 104)
 
     # SSCC, GS1-128.
-    canvas.setFont("Helvetica", 7)
-    canvas.drawString(_M, 94, "SSCC")
+    fonts.draw(canvas, _M, 94, "SSCC", 7)
     data = sscc_barcode_data(sscc)
     _centred_barcode(canvas, data, 40, 50)
-    canvas.setFont("Helvetica-Bold", 10)
-    canvas.drawCentredString(width / 2, 28, format_sscc_hri(sscc))
+    fonts.draw(canvas, width / 2, 28, format_sscc_hri(sscc), 10, font=SANS_BOLD, anchor="centre")
 
-    canvas.setFont("Helvetica", 7.5)
     footer = f"ORDER {doc.order_number}" + (f"   REF {doc.reference}" if doc.reference else "")
-    canvas.drawString(_M, _M, printable(footer))
+    _fitted(canvas, _M, _M, footer, 7.5, inner)
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()

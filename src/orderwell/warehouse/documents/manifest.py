@@ -19,9 +19,10 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
-from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, TableStyle
 from reportlab.platypus.flowables import Flowable
 
+from orderwell.warehouse.documents.fonts import SANS_BOLD
 from orderwell.warehouse.documents.models import ManifestDoc, ManifestLine, PostalAddress
 from orderwell.warehouse.documents.printing import (
     BODY,
@@ -30,8 +31,10 @@ from orderwell.warehouse.documents.printing import (
     SHADE,
     SMALL,
     TITLE,
+    Table,
     barcode_drawing,
     escape,
+    fitted,
     letter_pdf,
 )
 
@@ -54,6 +57,8 @@ CSV_COLUMNS = (
 _MARGIN = 0.5 * inch
 _WIDTH = LETTER[0] - 2 * _MARGIN
 _RIGHT = ParagraphStyle("right", parent=SMALL, alignment=TA_RIGHT)
+_SMALL_BOLD = ParagraphStyle("small_bold", parent=SMALL, fontName=SANS_BOLD)
+_CELL_PAD = 4
 
 
 def build_manifests(
@@ -158,20 +163,21 @@ def _head(doc: ManifestDoc) -> list[Flowable]:
 def _rows(doc: ManifestDoc) -> Table:
     head = ["#", "Tracking number", "Service", "Order", "Recipient", "Destination", "kg"]
     data: list[list[Any]] = [[Paragraph(f"<b>{h}</b>", SMALL) for h in head]]
+    widths = [_WIDTH * w for w in (0.05, 0.27, 0.13, 0.11, 0.17, 0.19, 0.08)]
+    room = [w - 2 * _CELL_PAD for w in widths]
     for number, line in enumerate(doc.lines, start=1):
         data.append(
             [
                 Paragraph(str(number), SMALL),
-                Paragraph(f"<b>{escape(line.tracking_number)}</b>", SMALL),
-                Paragraph(escape(line.service_name), SMALL),
-                Paragraph(escape(line.order_number), SMALL),
-                Paragraph(escape(line.recipient_name), SMALL),
-                Paragraph(escape(f"{line.city} {line.postal_code} {line.country}"), SMALL),
+                fitted(line.tracking_number, _SMALL_BOLD, room[1]),
+                fitted(line.service_name, SMALL, room[2]),
+                fitted(line.order_number, SMALL, room[3]),
+                fitted(line.recipient_name, SMALL, room[4]),
+                fitted(f"{line.city} {line.postal_code} {line.country}", SMALL, room[5]),
                 Paragraph(f"{line.weight_g / 1000:.2f}", _RIGHT),
             ]
         )
-    widths = [0.05, 0.27, 0.13, 0.11, 0.17, 0.19, 0.08]
-    table = Table(data, colWidths=[_WIDTH * w for w in widths], repeatRows=1)
+    table = Table(data, colWidths=widths, repeatRows=1)
     table.setStyle(
         TableStyle(
             [
@@ -180,6 +186,8 @@ def _rows(doc: ManifestDoc) -> Table:
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                 ("TOPPADDING", (0, 0), (-1, -1), 2),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+                ("LEFTPADDING", (0, 0), (-1, -1), _CELL_PAD),
+                ("RIGHTPADDING", (0, 0), (-1, -1), _CELL_PAD),
             ]
         )
     )

@@ -14,7 +14,7 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
-from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, TableStyle
 from reportlab.platypus.flowables import Flowable
 
 from orderwell.warehouse.documents.models import PackingSlipDoc, PostalAddress
@@ -26,13 +26,16 @@ from orderwell.warehouse.documents.printing import (
     SHADE,
     SMALL,
     TITLE,
+    Table,
     barcode_drawing,
     escape,
+    fitted,
     letter_pdf,
 )
 
 _MARGIN = 0.6 * inch
 _WIDTH = LETTER[0] - 2 * _MARGIN
+_CELL_PAD = 4
 _NUMBER = ParagraphStyle("number", parent=BODY, alignment=TA_RIGHT)
 _NUMBER_BOLD = ParagraphStyle("number_bold", parent=BOLD, alignment=TA_RIGHT)
 
@@ -80,11 +83,12 @@ def _lines(doc: PackingSlipDoc) -> Table:
     data: list[list[Any]] = [
         [Paragraph(f"<b>{h}</b>", _NUMBER if i > 1 else BODY) for i, h in enumerate(head)]
     ]
+    widths = [_WIDTH * w for w in (0.2, 0.44, 0.11, 0.12, 0.13)]
     for line in doc.lines:
         data.append(
             [
-                Paragraph(escape(line.sku), BODY),
-                Paragraph(escape(line.name), BODY),
+                fitted(line.sku, BODY, widths[0] - 2 * _CELL_PAD),
+                fitted(line.name, BODY, widths[1] - 2 * _CELL_PAD),
                 Paragraph(str(line.ordered), _NUMBER),
                 Paragraph(str(line.in_this_package), _NUMBER_BOLD),
                 Paragraph(str(line.still_to_come) if line.still_to_come else "-", _NUMBER),
@@ -100,7 +104,7 @@ def _lines(doc: PackingSlipDoc) -> Table:
             "",
         ]
     )
-    table = Table(data, colWidths=[_WIDTH * w for w in (0.2, 0.44, 0.11, 0.12, 0.13)], repeatRows=1)
+    table = Table(data, colWidths=widths, repeatRows=1)
     table.setStyle(
         TableStyle(
             [
@@ -110,6 +114,8 @@ def _lines(doc: PackingSlipDoc) -> Table:
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                 ("TOPPADDING", (0, 0), (-1, -1), 4),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+                ("LEFTPADDING", (0, 0), (-1, -1), _CELL_PAD),
+                ("RIGHTPADDING", (0, 0), (-1, -1), _CELL_PAD),
             ]
         )
     )

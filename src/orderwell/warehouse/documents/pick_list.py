@@ -15,9 +15,11 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
-from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, TableStyle
 from reportlab.platypus.flowables import Flowable
 
+from orderwell.warehouse.documents import fonts
+from orderwell.warehouse.documents.fonts import SANS_BOLD
 from orderwell.warehouse.documents.models import PickListDoc
 from orderwell.warehouse.documents.printing import (
     BIG,
@@ -27,8 +29,10 @@ from orderwell.warehouse.documents.printing import (
     SHADE,
     SMALL,
     TITLE,
+    Table,
     barcode_drawing,
     escape,
+    fitted,
     letter_pdf,
 )
 
@@ -41,9 +45,10 @@ _QTY = ParagraphStyle("qty", parent=BIG, fontSize=16, leading=18, alignment=TA_C
 
 
 def _coded(value: str, width: float, style: Any = BIG) -> list[Flowable]:
-    """Bold text over its barcode, both fitted to a column."""
+    """Bold text over its barcode, both fitted to a column, a gap between them."""
     return [
-        Paragraph(escape(value), style),
+        fitted(value, style, width - 2 * _PAD),
+        Spacer(1, 2),
         barcode_drawing(value, max_width=width - 2 * _PAD, bar_height=_BAR_HEIGHT),
     ]
 
@@ -121,10 +126,10 @@ def _rows_table(doc: PickListDoc) -> Table:
                 _coded(row.bin_code, _COLUMNS[1]),
                 _coded(row.sku, _COLUMNS[2], BOLD),
                 [
-                    Paragraph(escape(row.name), BODY),
-                    Paragraph(f"order {escape(row.order_number)}", SMALL),
+                    fitted(row.name, BODY, _COLUMNS[3] - 2 * _PAD),
+                    fitted(f"order {row.order_number}", SMALL, _COLUMNS[3] - 2 * _PAD),
                 ],
-                Paragraph(str(row.quantity), _QTY),
+                fitted(str(row.quantity), _QTY, _COLUMNS[4] - 2 * _PAD),
                 _coded(row.tote, _COLUMNS[5]),
                 "",
             ]
@@ -151,11 +156,13 @@ def render_pick_list(doc: PickListDoc) -> bytes:
 
     def later_pages(canvas: Any, _template: Any) -> None:
         canvas.saveState()
-        canvas.setFont("Helvetica-Bold", 9)
-        canvas.drawString(
+        fonts.draw(
+            canvas,
             _MARGIN,
             LETTER[1] - 0.35 * inch,
-            escape(f"PICK LIST {doc.wave_code} - {doc.picker} (continued)"),
+            f"PICK LIST {doc.wave_code} - {doc.picker} (continued)",
+            9,
+            font=SANS_BOLD,
         )
         canvas.restoreState()
 
