@@ -10,7 +10,8 @@ from fastapi import FastAPI
 from orderwell import __version__
 from orderwell.aftersale import routes as aftersale_routes
 from orderwell.config import Settings, get_settings
-from orderwell.http import errors
+from orderwell.http import errors, problems
+from orderwell.http.answers import Health
 from orderwell.http.limits import BodySizeLimit, RefuseNulInUrl
 from orderwell.http.responses import JSON
 from orderwell.http.tokens import TokenVerifier
@@ -97,7 +98,9 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
 
-    @app.get("/health", tags=["meta"])
+    problems.install(app)
+
+    @app.get("/health", tags=["meta"], response_model=Health)
     def health() -> JSON:
         return JSON({"status": "ok", "version": __version__})
 

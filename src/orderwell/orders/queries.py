@@ -6,7 +6,7 @@ import base64
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -15,6 +15,7 @@ from orderwell.config import get_settings
 from orderwell.domain.errors import InvalidInput, NotFound
 from orderwell.domain.lifecycle import BUCKETS
 from orderwell.domain.money import quantize
+from orderwell.orders.schemas import Order, OrderDetail, OrderLine, TimelineEntry, Units
 from orderwell.store.tables import allocations, order_events, order_lines, orders, warehouses
 
 # Row ids are 32-bit INTEGER columns on PostgreSQL: a bigger number can name no row, and
@@ -41,7 +42,7 @@ def parse_order_ref(ref: str) -> int:
     return int(text)
 
 
-def _order_dict(m: Mapping[Any, Any]) -> dict[str, Any]:
+def _order_dict(m: Mapping[Any, Any]) -> Order:
     return {
         "id": m["id"],
         "number": order_number(m["id"]),
@@ -83,7 +84,7 @@ def _order_dict(m: Mapping[Any, Any]) -> dict[str, Any]:
     }
 
 
-def get_order(conn: Connection, order_id: int) -> dict[str, Any]:
+def get_order(conn: Connection, order_id: int) -> OrderDetail:
     row = conn.execute(sa.select(orders).where(orders.c.id == order_id)).first()
     if row is None:
         raise NotFound(f"no order {order_number(order_id)}")
@@ -106,19 +107,19 @@ def order_detail(
     order: Mapping[Any, Any],
     lines: Iterable[Mapping[Any, Any]],
     reserved_at: Iterable[tuple[int, str, int]],
-) -> dict[str, Any]:
+) -> OrderDetail:
     """The API's view of one order, from its row, its lines' rows and its allocations.
 
     ``reserved_at`` holds (order line id, warehouse code, units). Both ``get_order`` and
     order placement (which has every value in hand and need not read them back) use this.
     """
-    result = _order_dict(order)
+    head = _order_dict(order)
     by_line: dict[int, dict[str, int]] = {}
     for line_id, code, qty in reserved_at:
         per_wh = by_line.setdefault(line_id, {})
         per_wh[code] = per_wh.get(code, 0) + qty
-    cur = result["currency"]
-    result["lines"] = [
+    cur = head["currency"]
+    detail_lines: list[OrderLine] = [
         {
             "line_no": ln["line_no"],
             "sku": ln["sku"],
@@ -128,7 +129,8 @@ def order_detail(
             "discount": money(ln["discount"], cur),
             "tax": money(ln["tax"], cur),
             "line_total": money(ln["line_total"], cur),
-            "units": {b.value: ln.get(b.column, 0) for b in BUCKETS},
+            # Units has one member per bucket (a test keeps them equal), in bucket order.
+            "units": cast(Units, {b.value: ln.get(b.column, 0) for b in BUCKETS}),
             "reserved_at": [
                 {"warehouse": code, "quantity": qty}
                 for code, qty in sorted(by_line.get(ln["id"], {}).items())
@@ -136,7 +138,7 @@ def order_detail(
         }
         for ln in sorted(lines, key=lambda ln: ln["line_no"])
     ]
-    return result
+    return {**head, "lines": detail_lines}
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +170,7 @@ def decode_cursor(cursor: str) -> int:
 
 def list_orders(
     conn: Connection, f: OrderFilter, *, limit: int = 50, cursor: str | None = None
-) -> tuple[list[dict[str, Any]], str | None]:
+) -> tuple[list[Order], str | None]:
     """Newest first, keyset-paginated on id (stable under concurrent inserts)."""
     q = sa.select(orders)
     if f.status:
@@ -193,7 +195,7 @@ def list_orders(
     return page, next_cursor
 
 
-def timeline(conn: Connection, order_id: int) -> list[dict[str, Any]]:
+def timeline(conn: Connection, order_id: int) -> list[TimelineEntry]:
     if conn.execute(sa.select(orders.c.id).where(orders.c.id == order_id)).first() is None:
         raise NotFound(f"no order {order_number(order_id)}")
     rows = conn.execute(
