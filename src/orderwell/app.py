@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from orderwell import __version__
 from orderwell.aftersale import routes as aftersale_routes
 from orderwell.config import Settings, get_settings
-from orderwell.http import errors, problems
+from orderwell.http import errors, openapi
 from orderwell.http.answers import Health
 from orderwell.http.limits import BodySizeLimit, RefuseNulInUrl
 from orderwell.http.responses import JSON
@@ -98,7 +98,7 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
 
-    problems.install(app)
+    openapi.install(app)
 
     @app.get("/health", tags=["meta"], response_model=Health)
     def health() -> JSON:

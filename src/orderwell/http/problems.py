@@ -1,20 +1,16 @@
-"""Errors in OpenAPI as what they are: RFC 9457 problem+json, on every route that can fail.
+"""Errors as what they are: RFC 9457 problem+json, described for OpenAPI.
 
-``http/errors.py`` builds the answers; this module describes them. After FastAPI has
-built the document, ``install`` gives every operation the error statuses it can return
-(from what the route has: a permission, a body, parameters, plus what the route itself
-declares in ``responses=``), each with content ``application/problem+json`` and the
-``Problem`` schema, and replaces FastAPI's own 422 ``HTTPValidationError`` (which our
-handler never sends) by the same problem.
+``http/errors.py`` builds the answers; this module holds their schema (``Problem``), what
+each status means here, and which statuses an operation can answer. ``http/openapi.py``
+puts them into the document.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, NotRequired
 
-from fastapi import FastAPI
-from pydantic import ConfigDict, Field, TypeAdapter, with_config
-from typing_extensions import NotRequired, TypedDict
+from pydantic import ConfigDict, Field, with_config
+from typing_extensions import TypedDict
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -57,8 +53,6 @@ ERROR_STATUSES: dict[int, str] = {
     422: "invalid_input: a member of the request is not valid; `field` names it",
 }
 
-_REF = {"$ref": "#/components/schemas/Problem"}
-
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """``responses=`` for the error statuses a route can answer beyond the usual ones."""
@@ -77,41 +71,3 @@ def statuses_of(operation: dict[str, Any]) -> set[int]:
     if operation.get("parameters"):
         found.add(422)
     return found
-
-
-def _problem_schemas() -> dict[str, Any]:
-    schema = TypeAdapter(Problem).json_schema(ref_template="#/components/schemas/{model}")
-    defs = schema.pop("$defs", {})
-    return {**defs, "Problem": schema}
-
-
-def document(openapi: dict[str, Any]) -> None:
-    """Give each operation of ``openapi`` its problem+json error responses, in place."""
-    for operations in openapi.get("paths", {}).values():
-        for operation in operations.values():
-            answers = operation.setdefault("responses", {})
-            for status in sorted(statuses_of(operation)):
-                answers.setdefault(str(status), {"description": ERROR_STATUSES[status]})
-            for status, answer in answers.items():
-                if status.startswith("4"):
-                    if "HTTPValidationError" in str(answer.get("content")):
-                        answer["description"] = ERROR_STATUSES[422]
-                    answer["content"] = {PROBLEM_JSON: {"schema": _REF}}
-            operation["responses"] = dict(sorted(answers.items()))
-    schemas = openapi.setdefault("components", {}).setdefault("schemas", {})
-    for unused in ("HTTPValidationError", "ValidationError"):
-        schemas.pop(unused, None)
-    schemas.update(_problem_schemas())
-
-
-def install(app: FastAPI) -> None:
-    """Make ``app.openapi()`` describe errors as problem+json (FastAPI caches the document
-    and rebuilds it only when the routes change; each build is documented once)."""
-
-    def openapi() -> dict[str, Any]:
-        schema = FastAPI.openapi(app)
-        if "Problem" not in schema.get("components", {}).get("schemas", {}):
-            document(schema)
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]

@@ -9,12 +9,20 @@ from sqlalchemy.engine import Connection
 
 from orderwell.domain.errors import NotFound
 from orderwell.domain.money import quantize
+from orderwell.inventory.schemas import (
+    AvailableToPromise,
+    Bin,
+    LedgerEntry,
+    Product,
+    StockLevel,
+    Warehouse,
+)
 from orderwell.store.tables import bin_stock, bins, products, stock, stock_ledger, warehouses
 
 
 def stock_levels(
     conn: Connection, sku: str | None = None, warehouse: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[StockLevel]:
     q = (
         sa.select(products.c.sku, warehouses.c.code, stock.c.on_hand, stock.c.reserved)
         .join(products, products.c.id == stock.c.product_id)
@@ -25,7 +33,7 @@ def stock_levels(
         q = q.where(products.c.sku == sku)
     if warehouse:
         q = q.where(warehouses.c.code == warehouse)
-    levels = [
+    levels: list[StockLevel] = [
         {
             "sku": r.sku,
             "warehouse": r.code,
@@ -54,7 +62,7 @@ def stock_levels(
     return levels
 
 
-def available_to_promise(conn: Connection, sku: str) -> dict[str, Any]:
+def available_to_promise(conn: Connection, sku: str) -> AvailableToPromise:
     """Units that can still be promised: on hand minus reserved, in active warehouses."""
     if conn.execute(sa.select(products.c.id).where(products.c.sku == sku)).first() is None:
         raise NotFound(f"no product with SKU {sku}")
@@ -75,7 +83,7 @@ def ledger(
     warehouse: str | None = None,
     limit: int = 200,
     before_id: int | None = None,
-) -> list[dict[str, Any]]:
+) -> list[LedgerEntry]:
     q = (
         sa.select(
             stock_ledger,
@@ -118,35 +126,59 @@ def ledger(
 
 def list_products(
     conn: Connection, limit: int = 100, after_sku: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[Product]:
     q = sa.select(products).order_by(products.c.sku).limit(limit)
     if after_sku:
         q = q.where(products.c.sku > after_sku)
     return [_product(r) for r in conn.execute(q)]
 
 
-def get_product(conn: Connection, sku: str) -> dict[str, Any]:
+def get_product(conn: Connection, sku: str) -> Product:
     r = conn.execute(sa.select(products).where(products.c.sku == sku)).first()
     if r is None:
         raise NotFound(f"no product with SKU {sku}")
     return _product(r)
 
 
-def _product(r: Any) -> dict[str, Any]:
-    m = dict(r._mapping)
-    m.pop("id")
-    m["price"] = str(quantize(m["price"], m["currency"]))
-    return m
+def _product(r: Any) -> Product:
+    return {
+        "sku": r.sku,
+        "name": r.name,
+        "barcode": r.barcode,
+        "weight_g": r.weight_g,
+        "length_mm": r.length_mm,
+        "width_mm": r.width_mm,
+        "height_mm": r.height_mm,
+        "price": str(quantize(r.price, r.currency)),
+        "currency": r.currency,
+        "active": r.active,
+        "created_at": r.created_at,
+        "updated_at": r.updated_at,
+    }
 
 
-def list_warehouses(conn: Connection) -> list[dict[str, Any]]:
+def list_warehouses(conn: Connection) -> list[Warehouse]:
     rows = conn.execute(
         sa.select(warehouses).order_by(warehouses.c.priority, warehouses.c.code)
     ).all()
-    return [{k: v for k, v in r._mapping.items() if k != "id"} for r in rows]
+    return [
+        {
+            "code": r.code,
+            "name": r.name,
+            "address_line1": r.address_line1,
+            "city": r.city,
+            "region": r.region,
+            "postal_code": r.postal_code,
+            "country": r.country,
+            "priority": r.priority,
+            "active": r.active,
+            "created_at": r.created_at,
+        }
+        for r in rows
+    ]
 
 
-def list_bins(conn: Connection, warehouse_code: str) -> list[dict[str, Any]]:
+def list_bins(conn: Connection, warehouse_code: str) -> list[Bin]:
     wid = conn.execute(
         sa.select(warehouses.c.id).where(warehouses.c.code == warehouse_code)
     ).scalar()
@@ -157,4 +189,4 @@ def list_bins(conn: Connection, warehouse_code: str) -> list[dict[str, Any]]:
         .where(bins.c.warehouse_id == wid)
         .order_by(bins.c.walk_sequence, bins.c.code)
     )
-    return [dict(r._mapping) for r in rows]
+    return [{"code": r.code, "walk_sequence": r.walk_sequence, "active": r.active} for r in rows]

@@ -9,17 +9,19 @@ from fastapi import APIRouter, Depends, Query
 
 from orderwell.http.bodies import JsonBodyRoute
 from orderwell.http.deps import get_db, require
+from orderwell.http.problems import problems
 from orderwell.http.responses import JSON
 from orderwell.http.tokens import Principal
 from orderwell.inventory import movements as svc
 from orderwell.inventory import queries as q
+from orderwell.inventory.schemas import AvailableToPromise, Ledger, StockLevels
 from orderwell.orders.queries import MAX_ROW_ID
 from orderwell.store.db import Database
 
 router = APIRouter(prefix="/inventory", tags=["inventory"], route_class=JsonBodyRoute)
 
 
-@router.get("/levels")
+@router.get("/levels", response_model=StockLevels)
 def levels(
     sku: Annotated[str | None, Query(max_length=64)] = None,
     warehouse: Annotated[str | None, Query(max_length=20)] = None,
@@ -30,7 +32,7 @@ def levels(
         return JSON({"items": q.stock_levels(conn, sku, warehouse)})
 
 
-@router.get("/atp/{sku}")
+@router.get("/atp/{sku}", response_model=AvailableToPromise, responses=problems(404))
 def atp(
     sku: str, db: Database = Depends(get_db), _: Principal = Depends(require("inventory:read"))
 ) -> JSON:
@@ -38,7 +40,7 @@ def atp(
         return JSON(q.available_to_promise(conn, sku))
 
 
-@router.get("/ledger")
+@router.get("/ledger", response_model=Ledger)
 def ledger(
     sku: Annotated[str | None, Query(max_length=64)] = None,
     warehouse: Annotated[str | None, Query(max_length=20)] = None,
@@ -51,7 +53,7 @@ def ledger(
         return JSON({"items": q.ledger(conn, sku, warehouse, limit, before_id)})
 
 
-@router.post("/receive")
+@router.post("/receive", response_model=svc.StockChange, responses=problems(409))
 def receive(
     item: svc.ReceiveIn,
     db: Database = Depends(get_db),
@@ -60,7 +62,7 @@ def receive(
     return JSON(asdict(svc.receive(db, item, actor=who.actor)))
 
 
-@router.post("/adjust")
+@router.post("/adjust", response_model=svc.StockChange, responses=problems(409))
 def adjust(
     item: svc.AdjustIn,
     db: Database = Depends(get_db),
@@ -69,7 +71,7 @@ def adjust(
     return JSON(asdict(svc.adjust(db, item, actor=who.actor)))
 
 
-@router.post("/transfer")
+@router.post("/transfer", response_model=svc.StockChange, responses=problems(409))
 def transfer(
     item: svc.TransferIn,
     db: Database = Depends(get_db),

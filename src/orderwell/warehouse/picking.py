@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection
 
 from orderwell.domain.errors import AlreadyDone, Conflict, InvalidInput, InvalidTransition, NotFound
 from orderwell.domain.lifecycle import Bucket
+from orderwell.http.answers import closed
 from orderwell.inventory import stock as stock_moves
 from orderwell.inventory.reservations import Reserved, save_allocations
 from orderwell.inventory.stock import Ledger
@@ -56,6 +57,7 @@ class PickScan(BaseModel):
     short_reason: ShortReason | None = None
 
 
+@closed  # its schema in /openapi.json lists every member
 @dataclass(slots=True)
 class PickResult:
     pick_id: int

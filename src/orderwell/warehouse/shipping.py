@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection
 from orderwell.config import get_settings
 from orderwell.domain.errors import AlreadyDone, Conflict, InvalidInput, InvalidTransition, NotFound
 from orderwell.domain.lifecycle import Bucket
+from orderwell.http.answers import closed
 from orderwell.inventory import stock as stock_moves
 from orderwell.inventory.stock import Ledger
 from orderwell.inventory.warehouses import warehouse_id_for_code
@@ -73,6 +74,7 @@ class ManifestIn(_In):
     warehouse: Annotated[str, Field(min_length=1, max_length=20)]
 
 
+@closed  # its schema in /openapi.json lists every member
 @dataclass(frozen=True, slots=True)
 class LabelBought:
     shipment_id: int

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Connection
 
+from orderwell.http.answers import closed
 from orderwell.inventory.warehouses import warehouse_id_for_code
 from orderwell.orders.queries import order_number
 from orderwell.store.db import Database
@@ -70,6 +71,7 @@ class WaveRelease(BaseModel):
         )
 
 
+@closed  # its schema in /openapi.json lists every member
 @dataclass(slots=True)
 class ReleasedWave:
     id: int
