@@ -24,7 +24,6 @@ from sqlalchemy.engine import Connection
 from orderwell.aftersale.returns import lock_return
 from orderwell.aftersale.rma import check_return_action
 from orderwell.domain.errors import AlreadyDone, NotFound
-from orderwell.http.answers import closed
 from orderwell.inventory.stock import dialect_insert
 from orderwell.orders.placing import place_order
 from orderwell.orders.queries import order_number
@@ -48,7 +47,6 @@ class ExchangeIn(BaseModel):
     lines: Annotated[list[ExchangeLineIn], Field(min_length=1, max_length=200)]
 
 
-@closed  # its schema in /openapi.json lists every member
 @dataclass(frozen=True, slots=True)
 class Exchange:
     return_id: int

@@ -140,3 +140,31 @@ class Timeline(TypedDict):
 
 
 BUCKET_NAMES = tuple(b.value for b in BUCKETS)
+
+
+@closed
+class BrandingOut(TypedDict):
+    """How the channel's messages and pages look (outbound/message_render.Branding, without
+    the sender, which is its own member); a test keeps the two equal."""
+
+    shop_name: str
+    colour: Annotated[str, Field(examples=["#1f6feb"])]
+    logo_url: str | None
+    footer: str
+    support_email: str | None
+    website_url: str | None
+    sign_off: str
+    language: str
+
+
+@closed
+class ChannelSettingsOut(TypedDict):
+    channel: str
+    sender: Annotated[str, Field(examples=["Kite <orders@kite.example>"])]
+    branding: BrandingOut
+    messages_enabled: bool
+    opted_out_emails: list[str]
+    return_window_days: int
+    ship_cutoff_hour: int
+    handling_days: int
+    backorder_grace_days: int
