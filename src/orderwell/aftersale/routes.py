@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from orderwell.aftersale import exchanges, late_cancel, payments, refunds, return_receipt, returns
+from orderwell.aftersale import (
+    cancellation,
+    exchanges,
+    late_cancel,
+    payments,
+    refunds,
+    return_receipt,
+    returns,
+)
 from orderwell.aftersale import queries as q
 from orderwell.aftersale.schemas import (
     ExchangeMade,
@@ -83,6 +91,25 @@ def record_payment(
 
 
 # --- cancellation at any stage before shipping -------------------------------------------
+
+
+@router.post(
+    "/orders/{ref}/cancel",
+    tags=["orders"],
+    response_model=OrderDetail,
+    responses=problems(404, 409),
+)
+def cancel(
+    ref: str,
+    item: cancellation.CancelIn,
+    db: Database = Depends(get_db),
+    who: Principal = Depends(require("orders:cancel")),
+) -> JSON:
+    """Cancel the whole order (without ``lines``) or some not-yet-picked units of lines."""
+    order_id = _order_id(ref)
+    cancellation.cancel_order(db, order_id, item, actor=who.actor)
+    with db.read() as conn:
+        return JSON(order_q.get_order(conn, order_id))
 
 
 @router.post("/orders/{ref}/cancel-units", response_model=OrderDetail, responses=problems(404, 409))

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from orderwell.domain.order_numbers import MAX_ROW_ID
 from orderwell.http.bodies import JsonBodyRoute
 from orderwell.http.deps import get_db, require
 from orderwell.http.problems import problems
@@ -15,7 +16,6 @@ from orderwell.http.tokens import Principal
 from orderwell.inventory import movements as svc
 from orderwell.inventory import queries as q
 from orderwell.inventory.schemas import AvailableToPromise, Ledger, StockLevels
-from orderwell.orders.queries import MAX_ROW_ID
 from orderwell.store.db import Database
 
 router = APIRouter(prefix="/inventory", tags=["inventory"], route_class=JsonBodyRoute)

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from orderwell.domain.order_numbers import parse_order_ref
 from orderwell.http.deps import get_db, require
 from orderwell.http.params import RowId, RowIdQuery
 from orderwell.http.problems import problems
@@ -19,7 +20,6 @@ from orderwell.orders.channel_settings import (
     load_channel,
     put_channel_settings,
 )
-from orderwell.orders.queries import parse_order_ref
 from orderwell.orders.schemas import ChannelSettingsOut
 from orderwell.outbound import webhooks as hooks
 from orderwell.outbound.messages import list_messages

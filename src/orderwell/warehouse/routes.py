@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
+from orderwell.domain.order_numbers import parse_order_ref
 from orderwell.http.answers import Upserted
 from orderwell.http.bodies import JsonBodyRoute
 from orderwell.http.deps import get_db, require
@@ -18,7 +19,6 @@ from orderwell.http.params import RowId
 from orderwell.http.problems import problems
 from orderwell.http.responses import JSON
 from orderwell.http.tokens import Principal
-from orderwell.orders.queries import parse_order_ref
 from orderwell.store.db import Database
 from orderwell.warehouse import boxes, packing, picking, shipping, waves
 from orderwell.warehouse import paperwork as docs
