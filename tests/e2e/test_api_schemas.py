@@ -10,9 +10,9 @@ from fastapi import FastAPI
 from starlette.testclient import TestClient
 
 from orderwell.app import create_app
+from orderwell.domain.branding import Branding
 from orderwell.domain.lifecycle import BUCKETS
 from orderwell.orders.schemas import BrandingOut, Units
-from orderwell.domain.branding import Branding
 from orderwell.store.db import Database
 from tests.e2e.answers import AnswerCheck
 from tests.e2e.conftest import answer_check
