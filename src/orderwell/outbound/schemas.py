@@ -17,7 +17,7 @@ from orderwell.store.tables_outbound import DELIVERY_STATUSES, MESSAGE_STATUSES
 class Subscription(TypedDict):
     id: int
     url: str
-    event_types: Annotated[list[str], Field(examples=[["order.*", "return.authorized"]])]
+    event_types: Annotated[list[str], Field(description="event types or families (order.*) or *")]
     description: str
     active: bool
     created_at: datetime
