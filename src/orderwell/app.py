@@ -12,7 +12,7 @@ from orderwell import __version__
 from orderwell.aftersale import routes as aftersale_routes
 from orderwell.channels import routes as channel_routes
 from orderwell.config import Settings, get_settings
-from orderwell.http import api_docs, errors, ops_routes, token_routes
+from orderwell.http import api_docs, errors, openapi, ops_routes, token_routes
 from orderwell.http.limits import BodySizeLimit, RefuseNulInUrl
 from orderwell.http.metrics import Metrics
 from orderwell.http.request_ids import RequestObserver
@@ -126,4 +126,5 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
     api_docs.install(app)
+    openapi.install(app)
     return app

@@ -15,6 +15,7 @@ from orderwell.app import create_app
 from orderwell.domain.roles import Role
 from orderwell.http.tokens import create_token
 from orderwell.store.db import Database
+from tests.e2e.answers import AnswerCheck
 from tests.e2e.support import bearer
 
 
@@ -23,10 +24,23 @@ def app(db: Database) -> FastAPI:
     return create_app(db)
 
 
+_CHECKS: list[AnswerCheck] = []
+
+
+def answer_check(app: FastAPI) -> AnswerCheck:
+    """One checker per test process: every app has the same document."""
+    if not _CHECKS:
+        _CHECKS.append(AnswerCheck(app.openapi()))
+    return _CHECKS[0]
+
+
 @pytest.fixture
 def api(app: FastAPI) -> Iterator[TestClient]:
-    """A client that lets server errors surface as exceptions: a 500 is a failed test."""
+    """A client that lets server errors surface as exceptions: a 500 is a failed test.
+
+    Every answer it receives is checked against its schema in /openapi.json."""
     with TestClient(app) as client:
+        client.event_hooks = {"request": [], "response": [answer_check(app)]}
         yield client
 
 

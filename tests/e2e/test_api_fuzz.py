@@ -1,8 +1,11 @@
-"""OpenAPI fuzzing: whatever schemathesis sends to any route, the answer is never a 5xx.
+"""OpenAPI fuzzing: whatever schemathesis sends to any route, the answer is never a 5xx,
+and it is what the document says it is.
 
 Every operation of the app's own OpenAPI document gets generated requests (valid and
 invalid), with an admin token so they reach the handlers instead of stopping at 401. Bad
-input must come back as a 4xx problem, never as a server error. (Schemathesis' own pytest
+input must come back as a 4xx problem, never as a server error; every answer must have a
+documented status and content type, and a body that matches the declared schema (a
+success's answer model, an error's Problem). (Schemathesis' own pytest
 plugin does not run under this pytest, so the operations are driven with Hypothesis here.)
 """
 
@@ -12,17 +15,29 @@ import pytest
 import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from orderwell.domain.roles import Role
 from orderwell.store.db import Database
 from tests.helpers import seed
 
 EXAMPLES_PER_OPERATION = 40
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
 
 
 # Thousands of generated requests: minutes on a busy shared machine, so more time than
-# the suite's default; a server error still fails at once.
+# the suite's default (each answer is also checked four ways); a server error still fails
+# at once.
 @pytest.mark.timeout(1200)
 def test_no_route_answers_with_a_server_error(
     app: FastAPI, db: Database, tokens: dict[Role, str]
@@ -49,6 +64,6 @@ def _fuzz(operation: schemathesis.APIOperation, headers: dict[str, str]) -> None
     )
     @given(case=operation.as_strategy())
     def fuzz(case: schemathesis.Case) -> None:
-        case.call_and_validate(headers=headers, checks=[not_a_server_error])
+        case.call_and_validate(headers=headers, checks=CHECKS)
 
     fuzz()

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from orderwell.domain.errors import (
     CaptureExceedsTotal,
@@ -26,6 +27,9 @@ from orderwell.domain.errors import (
 from orderwell.domain.events import EventType
 from orderwell.domain.money import quantize
 from orderwell.domain.statuses import PaymentStatus
+
+if TYPE_CHECKING:  # the schema module imports this one for PaymentKind
+    from orderwell.aftersale.schemas import PaymentTotalsOut
 
 ZERO = Decimal(0)
 
@@ -80,17 +84,16 @@ class PaymentTotals:
         """Authorized, not captured and not voided: what a void may release."""
         return max(self.authorized - self.captured - self.voided, ZERO)
 
-    def as_dict(self) -> dict[str, str]:
+    def as_dict(self) -> PaymentTotalsOut:
         """Amounts as strings with the currency's decimals (exact, never floats)."""
-        amounts = {
-            "authorized": self.authorized,
-            "captured": self.captured,
-            "refunded": self.refunded,
-            "voided": self.voided,
-            "refundable": self.refundable,
-        }
-        return {"currency": self.currency} | {
-            name: str(quantize(value, self.currency)) for name, value in amounts.items()
+        cur = self.currency
+        return {
+            "currency": cur,
+            "authorized": str(quantize(self.authorized, cur)),
+            "captured": str(quantize(self.captured, cur)),
+            "refunded": str(quantize(self.refunded, cur)),
+            "voided": str(quantize(self.voided, cur)),
+            "refundable": str(quantize(self.refundable, cur)),
         }
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
@@ -29,6 +29,7 @@ from orderwell.aftersale.payment_rules import (
     check_entry,
     derive_payment_status,
 )
+from orderwell.aftersale.schemas import PaymentLedger
 from orderwell.domain.errors import IdempotencyConflict, InvalidInput, NotFound
 from orderwell.domain.money import quantize, to_amount
 from orderwell.domain.values import AmountIn
@@ -213,7 +214,7 @@ def record_payment(db: Database, order_id: int, item: PaymentIn, *, actor: str) 
     return db.write(work)
 
 
-def payment_ledger(conn: Connection, order_id: int) -> dict[str, Any]:
+def payment_ledger(conn: Connection, order_id: int) -> PaymentLedger:
     """The order's entries, oldest first, with their totals."""
     currency = conn.execute(sa.select(orders.c.currency).where(orders.c.id == order_id)).scalar()
     if currency is None:

@@ -3,12 +3,11 @@ and exchange; an order's returns; the data a return label is printed from."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from orderwell.aftersale.rma import OPEN_STATUSES
+from orderwell.aftersale.schemas import InspectedUnit, Return
 from orderwell.config import get_settings
 from orderwell.domain.errors import NotFound
 from orderwell.domain.order_numbers import order_number
@@ -55,7 +54,7 @@ def parse_return_ref(conn: Connection, ref: str) -> int:
     return int(found)
 
 
-def get_return(conn: Connection, return_id: int) -> dict[str, Any]:
+def get_return(conn: Connection, return_id: int) -> Return:
     r = conn.execute(
         sa.select(returns, orders.c.currency, warehouses.c.code.label("warehouse"))
         .join(orders, orders.c.id == returns.c.order_id)
@@ -76,7 +75,7 @@ def get_return(conn: Connection, return_id: int) -> dict[str, Any]:
         .where(return_inspections.c.return_line_id.in_([ln.id for ln in lines]))
         .order_by(return_inspections.c.return_line_id, return_inspections.c.unit_no)
     ).all()
-    by_line: dict[int, list[dict[str, Any]]] = {}
+    by_line: dict[int, list[InspectedUnit]] = {}
     for u in units:
         by_line.setdefault(u.return_line_id, []).append(
             {"unit_no": u.unit_no, "disposition": u.disposition, "bin": u.bin, "note": u.note}
@@ -144,7 +143,7 @@ def get_return(conn: Connection, return_id: int) -> dict[str, Any]:
     }
 
 
-def order_returns(conn: Connection, order_id: int) -> list[dict[str, Any]]:
+def order_returns(conn: Connection, order_id: int) -> list[Return]:
     if conn.execute(sa.select(orders.c.id).where(orders.c.id == order_id)).first() is None:
         raise NotFound(f"no order {order_number(order_id)}")
     ids = conn.execute(

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from typing import Any
-
 from fastapi import APIRouter, Depends, Request, Response
 
 from orderwell.aftersale import (
@@ -17,11 +14,21 @@ from orderwell.aftersale import (
     returns,
 )
 from orderwell.aftersale import queries as q
+from orderwell.aftersale.schemas import (
+    ExchangeMade,
+    PaymentLedger,
+    PaymentRecorded,
+    Return,
+    ReturnList,
+    ReturnRefunded,
+)
 from orderwell.http.bodies import JsonBodyRoute
 from orderwell.http.deps import authorize_header, get_db, require
+from orderwell.http.problems import problems
 from orderwell.http.responses import JSON
 from orderwell.http.tokens import Principal
 from orderwell.orders import queries as order_q
+from orderwell.orders.schemas import OrderDetail
 from orderwell.store.db import Database
 from orderwell.warehouse.documents.label import render_label_pdf
 
@@ -45,7 +52,7 @@ def _return(db: Database, return_id: int, status_code: int = 200) -> JSON:
 # --- payments ---------------------------------------------------------------------------
 
 
-@router.get("/orders/{ref}/payments")
+@router.get("/orders/{ref}/payments", response_model=PaymentLedger, responses=problems(404))
 def list_payments(
     ref: str, db: Database = Depends(get_db), _: Principal = Depends(require("orders:read"))
 ) -> JSON:
@@ -57,7 +64,14 @@ def list_payments(
 @router.post(
     "/orders/{ref}/payments",
     status_code=201,
-    responses={200: {"description": "replay of an entry with the same reference"}},
+    response_model=PaymentRecorded,
+    responses={
+        200: {
+            "model": PaymentRecorded,
+            "description": "replay of an entry with the same reference",
+        },
+        **problems(404, 409),
+    },
 )
 def record_payment(
     ref: str,
@@ -66,7 +80,7 @@ def record_payment(
     who: Principal = Depends(require("payments:record")),
 ) -> JSON:
     entry = payments.record_payment(db, _order_id(ref), item, actor=who.actor)
-    body: dict[str, Any] = {
+    body: PaymentRecorded = {
         "id": entry.id,
         "kind": entry.kind,
         "amount": str(entry.amount),
@@ -79,7 +93,12 @@ def record_payment(
 # --- cancellation at any stage before shipping -------------------------------------------
 
 
-@router.post("/orders/{ref}/cancel", tags=["orders"])
+@router.post(
+    "/orders/{ref}/cancel",
+    tags=["orders"],
+    response_model=OrderDetail,
+    responses=problems(404, 409),
+)
 def cancel(
     ref: str,
     item: cancellation.CancelIn,
@@ -93,7 +112,7 @@ def cancel(
         return JSON(order_q.get_order(conn, order_id))
 
 
-@router.post("/orders/{ref}/cancel-units")
+@router.post("/orders/{ref}/cancel-units", response_model=OrderDetail, responses=problems(404, 409))
 def cancel_units(
     ref: str,
     item: late_cancel.CancelUnitsIn,
@@ -109,7 +128,7 @@ def cancel_units(
 # --- returns ----------------------------------------------------------------------------
 
 
-@router.get("/orders/{ref}/returns")
+@router.get("/orders/{ref}/returns", response_model=ReturnList, responses=problems(404))
 def list_returns(
     ref: str, db: Database = Depends(get_db), _: Principal = Depends(require("orders:read"))
 ) -> JSON:
@@ -117,7 +136,9 @@ def list_returns(
         return JSON({"items": q.order_returns(conn, _order_id(ref))})
 
 
-@router.post("/orders/{ref}/returns", status_code=201)
+@router.post(
+    "/orders/{ref}/returns", status_code=201, response_model=Return, responses=problems(404, 409)
+)
 def request_return(
     ref: str,
     item: returns.ReturnRequestIn,
@@ -133,7 +154,7 @@ def request_return(
     return response
 
 
-@router.get("/returns/{ref}")
+@router.get("/returns/{ref}", response_model=Return, responses=problems(404))
 def get_return(
     ref: str, db: Database = Depends(get_db), _: Principal = Depends(require("orders:read"))
 ) -> JSON:
@@ -143,7 +164,13 @@ def get_return(
 @router.get(
     "/returns/{ref}/label.pdf",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}, "description": "4x6 return label"}},
+    responses={
+        200: {
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            "description": "4x6 return label",
+        },
+        **problems(404),
+    },
 )
 def return_label(
     ref: str, db: Database = Depends(get_db), _: Principal = Depends(require("orders:read"))
@@ -157,7 +184,7 @@ def return_label(
     )
 
 
-@router.post("/returns/{ref}/authorize")
+@router.post("/returns/{ref}/authorize", response_model=Return, responses=problems(404, 409))
 def authorize_return(
     ref: str,
     item: returns.AuthorizeIn,
@@ -169,7 +196,7 @@ def authorize_return(
     return _return(db, return_id)
 
 
-@router.post("/returns/{ref}/reject")
+@router.post("/returns/{ref}/reject", response_model=Return, responses=problems(404, 409))
 def reject_return(
     ref: str,
     item: returns.RejectIn,
@@ -181,7 +208,7 @@ def reject_return(
     return _return(db, return_id)
 
 
-@router.post("/returns/{ref}/close")
+@router.post("/returns/{ref}/close", response_model=Return, responses=problems(404, 409))
 def close_return(
     ref: str, db: Database = Depends(get_db), who: Principal = Depends(require("returns:manage"))
 ) -> JSON:
@@ -190,7 +217,7 @@ def close_return(
     return _return(db, return_id)
 
 
-@router.post("/returns/{ref}/receive")
+@router.post("/returns/{ref}/receive", response_model=Return, responses=problems(404, 409))
 def receive_return(
     ref: str,
     item: return_receipt.ReceiveIn,
@@ -202,7 +229,7 @@ def receive_return(
     return _return(db, return_id)
 
 
-@router.post("/returns/{ref}/inspect")
+@router.post("/returns/{ref}/inspect", response_model=Return, responses=problems(404, 409))
 def inspect_return(
     ref: str,
     item: return_receipt.InspectIn,
@@ -214,7 +241,7 @@ def inspect_return(
     return _return(db, return_id)
 
 
-@router.post("/returns/{ref}/refund")
+@router.post("/returns/{ref}/refund", response_model=ReturnRefunded, responses=problems(404, 409))
 def refund_return(
     ref: str,
     item: refunds.RefundIn,
@@ -224,16 +251,23 @@ def refund_return(
     return_id = _return_id(db, ref)
     issued = refunds.issue_refund(db, return_id, item, actor=who.actor)
     with db.read() as conn:
-        body = q.get_return(conn, return_id)
-    body["refund"] = {
-        "id": issued.refund_id,
-        "amount": str(issued.amount),
-        "currency": issued.currency,
-    }
+        body: ReturnRefunded = {
+            **q.get_return(conn, return_id),
+            "refund": {
+                "id": issued.refund_id,
+                "amount": str(issued.amount),
+                "currency": issued.currency,
+            },
+        }
     return JSON(body)
 
 
-@router.post("/returns/{ref}/exchange", status_code=201)
+@router.post(
+    "/returns/{ref}/exchange",
+    status_code=201,
+    response_model=ExchangeMade,
+    responses=problems(404, 409),
+)
 def exchange(
     ref: str,
     item: exchanges.ExchangeIn,
@@ -243,6 +277,10 @@ def exchange(
     made = exchanges.create_exchange(db, _return_id(db, ref), item, actor=who.actor)
     with db.read() as conn:
         body = order_q.get_order(conn, made.new_order_id)
-    response = JSON({"exchange_for": asdict(made), "order": body}, status_code=201)
+    answer: ExchangeMade = {
+        "exchange_for": {"return_id": made.return_id, "new_order_id": made.new_order_id},
+        "order": body,
+    }
+    response = JSON(answer, status_code=201)
     response.headers["Location"] = f"/orders/{order_q.order_number(made.new_order_id)}"
     return response

@@ -40,6 +40,7 @@ from orderwell.warehouse.packing import (
 )
 from orderwell.warehouse.picking import PickScan, ShortReason, confirm_pick
 from orderwell.warehouse.queries import get_pick_list
+from orderwell.warehouse.schemas import Pick
 from orderwell.warehouse.shipping import LabelIn, buy_label, confirm_shipment
 from orderwell.warehouse.waves import WaveRelease, release_waves
 
@@ -74,7 +75,7 @@ class PickTask:
 
     site: str
     list_id: int
-    pick: dict[str, Any]  # as ``queries.fulfilment.get_pick_list`` lists it
+    pick: Pick  # as ``warehouse.queries.get_pick_list`` lists it
     order_id: int
     picker: str
 
@@ -171,7 +172,7 @@ class WarehouseFloor:
             packing = at + timedelta(minutes=self.rng.uniform(15, 75))
             self.sim.schedule(packing, "pack", (task.site, task.order_id))
 
-    def _wrong_scan(self, site: str, list_id: int, pick: dict[str, Any], picker: str) -> None:
+    def _wrong_scan(self, site: str, list_id: int, pick: Pick, picker: str) -> None:
         """A refused scan: the bin next door, or a neighbouring product on the shelf."""
         if self.rng.random() < 0.6:
             bins = sorted(set(self.slots[site].values()))

@@ -7,18 +7,21 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Query
 
 from orderwell.domain.errors import InvalidInput
+from orderwell.http.answers import Upserted
 from orderwell.http.bodies import JsonBodyRoute
 from orderwell.http.deps import get_db, require
+from orderwell.http.problems import problems
 from orderwell.http.responses import JSON
 from orderwell.http.tokens import Principal
 from orderwell.inventory import queries as q
 from orderwell.inventory.catalog import ProductIn, upsert_products
+from orderwell.inventory.schemas import Product, ProductList
 from orderwell.store.db import Database
 
 router = APIRouter(prefix="/products", tags=["catalog"], route_class=JsonBodyRoute)
 
 
-@router.get("")
+@router.get("", response_model=ProductList)
 def list_products(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     after: Annotated[str | None, Query(max_length=64, description="SKU to continue after")] = None,
@@ -30,7 +33,7 @@ def list_products(
     return JSON({"items": items, "next_after": items[-1]["sku"] if len(items) == limit else None})
 
 
-@router.get("/{sku}")
+@router.get("/{sku}", response_model=Product, responses=problems(404))
 def get_product(
     sku: str, db: Database = Depends(get_db), _: Principal = Depends(require("catalog:read"))
 ) -> JSON:
@@ -38,7 +41,7 @@ def get_product(
         return JSON(q.get_product(conn, sku))
 
 
-@router.put("/{sku}")
+@router.put("/{sku}", response_model=Product)
 def put_product(
     sku: str,
     item: ProductIn,
@@ -52,7 +55,7 @@ def put_product(
         return JSON(q.get_product(conn, sku))
 
 
-@router.post("/bulk")
+@router.post("/bulk", response_model=Upserted)
 def bulk_upsert(
     items: Annotated[list[ProductIn], Body(min_length=1, max_length=5000)],
     db: Database = Depends(get_db),

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Connection
 
 from orderwell.domain.errors import InvalidInput
+from orderwell.http.answers import closed
 from orderwell.inventory.catalog import product_id_for_sku
 from orderwell.inventory.reservations import fill_backorders
 from orderwell.inventory.stock import Ledger, add_on_hand, lock_product, take_on_hand
@@ -68,6 +69,7 @@ class TransferIn(_In):
     note: Note = None
 
 
+@closed  # its schema in /openapi.json lists every member
 @dataclass(frozen=True, slots=True)
 class StockChange:
     backorder_units_reserved: int

@@ -11,6 +11,14 @@ from sqlalchemy.engine import Connection
 
 from orderwell.domain.errors import InvalidInput, NotFound
 from orderwell.domain.money import quantize
+from orderwell.inventory.schemas import (
+    AvailableToPromise,
+    Bin,
+    LedgerEntry,
+    Product,
+    StockLevel,
+    Warehouse,
+)
 from orderwell.store.tables import bin_stock, bins, products, stock, stock_ledger, warehouses
 
 
@@ -36,7 +44,7 @@ def _uncursor(cursor: str, kind: str, types: tuple[type, ...]) -> list[Any]:
 
 def stock_levels(
     conn: Connection, sku: str | None = None, warehouse: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[StockLevel]:
     """Every level by SKU then warehouse, each with the bins its units lie in."""
     return stock_levels_page(conn, sku, warehouse, limit=None)[0]
 
@@ -48,7 +56,7 @@ def stock_levels_page(
     *,
     limit: int | None = 200,
     cursor: str | None = None,
-) -> tuple[list[dict[str, Any]], str | None]:
+) -> tuple[list[StockLevel], str | None]:
     """One page of levels by SKU then warehouse, each with the bins its units lie in
     (walk order), and the cursor of the next page (None on the last)."""
     q = (
@@ -74,7 +82,7 @@ def stock_levels_page(
         q = q.where(sa.tuple_(products.c.sku, warehouses.c.code) > sa.tuple_(after_sku, after_code))
     rows = conn.execute(q).all()
     page = rows if limit is None else rows[:limit]
-    levels = {
+    levels: dict[tuple[int, int], StockLevel] = {
         (r.product_id, r.warehouse_id): {
             "sku": r.sku,
             "warehouse": r.code,
@@ -105,7 +113,7 @@ def stock_levels_page(
     return list(levels.values()), next_cursor
 
 
-def available_to_promise(conn: Connection, sku: str) -> dict[str, Any]:
+def available_to_promise(conn: Connection, sku: str) -> AvailableToPromise:
     """Units that can still be promised: on hand minus reserved, in active warehouses."""
     if conn.execute(sa.select(products.c.id).where(products.c.sku == sku)).first() is None:
         raise NotFound(f"no product with SKU {sku}")
@@ -134,7 +142,7 @@ def ledger(
     warehouse: str | None = None,
     limit: int = 200,
     before_id: int | None = None,
-) -> list[dict[str, Any]]:
+) -> list[LedgerEntry]:
     q = (
         sa.select(
             stock_ledger,
@@ -177,35 +185,59 @@ def ledger(
 
 def list_products(
     conn: Connection, limit: int = 100, after_sku: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[Product]:
     q = sa.select(products).order_by(products.c.sku).limit(limit)
     if after_sku:
         q = q.where(products.c.sku > after_sku)
     return [_product(r) for r in conn.execute(q)]
 
 
-def get_product(conn: Connection, sku: str) -> dict[str, Any]:
+def get_product(conn: Connection, sku: str) -> Product:
     r = conn.execute(sa.select(products).where(products.c.sku == sku)).first()
     if r is None:
         raise NotFound(f"no product with SKU {sku}")
     return _product(r)
 
 
-def _product(r: Any) -> dict[str, Any]:
-    m = dict(r._mapping)
-    m.pop("id")
-    m["price"] = str(quantize(m["price"], m["currency"]))
-    return m
+def _product(r: Any) -> Product:
+    return {
+        "sku": r.sku,
+        "name": r.name,
+        "barcode": r.barcode,
+        "weight_g": r.weight_g,
+        "length_mm": r.length_mm,
+        "width_mm": r.width_mm,
+        "height_mm": r.height_mm,
+        "price": str(quantize(r.price, r.currency)),
+        "currency": r.currency,
+        "active": r.active,
+        "created_at": r.created_at,
+        "updated_at": r.updated_at,
+    }
 
 
-def list_warehouses(conn: Connection) -> list[dict[str, Any]]:
+def list_warehouses(conn: Connection) -> list[Warehouse]:
     rows = conn.execute(
         sa.select(warehouses).order_by(warehouses.c.priority, warehouses.c.code)
     ).all()
-    return [{k: v for k, v in r._mapping.items() if k != "id"} for r in rows]
+    return [
+        {
+            "code": r.code,
+            "name": r.name,
+            "address_line1": r.address_line1,
+            "city": r.city,
+            "region": r.region,
+            "postal_code": r.postal_code,
+            "country": r.country,
+            "priority": r.priority,
+            "active": r.active,
+            "created_at": r.created_at,
+        }
+        for r in rows
+    ]
 
 
-def list_bins(conn: Connection, warehouse_code: str) -> list[dict[str, Any]]:
+def list_bins(conn: Connection, warehouse_code: str) -> list[Bin]:
     wid = conn.execute(
         sa.select(warehouses.c.id).where(warehouses.c.code == warehouse_code)
     ).scalar()
@@ -216,4 +248,4 @@ def list_bins(conn: Connection, warehouse_code: str) -> list[dict[str, Any]]:
         .where(bins.c.warehouse_id == wid)
         .order_by(bins.c.walk_sequence, bins.c.code)
     )
-    return [dict(r._mapping) for r in rows]
+    return [{"code": r.code, "walk_sequence": r.walk_sequence, "active": r.active} for r in rows]

@@ -10,16 +10,18 @@ from fastapi import APIRouter, Depends, Query
 from orderwell.domain.order_numbers import MAX_ROW_ID
 from orderwell.http.bodies import JsonBodyRoute
 from orderwell.http.deps import get_db, require
+from orderwell.http.problems import problems
 from orderwell.http.responses import JSON
 from orderwell.http.tokens import Principal
 from orderwell.inventory import movements as svc
 from orderwell.inventory import queries as q
+from orderwell.inventory.schemas import AvailableToPromise, Ledger, StockLevels
 from orderwell.store.db import Database
 
 router = APIRouter(prefix="/inventory", tags=["inventory"], route_class=JsonBodyRoute)
 
 
-@router.get("/levels")
+@router.get("/levels", response_model=StockLevels)
 def levels(
     sku: Annotated[str | None, Query(max_length=64)] = None,
     warehouse: Annotated[str | None, Query(max_length=20)] = None,
@@ -34,7 +36,7 @@ def levels(
     return JSON({"items": items, "next_cursor": next_cursor})
 
 
-@router.get("/atp/{sku}")
+@router.get("/atp/{sku}", response_model=AvailableToPromise, responses=problems(404))
 def atp(
     sku: str, db: Database = Depends(get_db), _: Principal = Depends(require("inventory:read"))
 ) -> JSON:
@@ -42,7 +44,7 @@ def atp(
         return JSON(q.available_to_promise(conn, sku))
 
 
-@router.get("/ledger")
+@router.get("/ledger", response_model=Ledger)
 def ledger(
     sku: Annotated[str | None, Query(max_length=64)] = None,
     warehouse: Annotated[str | None, Query(max_length=20)] = None,
@@ -61,7 +63,7 @@ def ledger(
     return JSON({"items": items[:limit], "next_cursor": next_cursor})
 
 
-@router.post("/receive")
+@router.post("/receive", response_model=svc.StockChange, responses=problems(409))
 def receive(
     item: svc.ReceiveIn,
     db: Database = Depends(get_db),
@@ -70,7 +72,7 @@ def receive(
     return JSON(asdict(svc.receive(db, item, actor=who.actor)))
 
 
-@router.post("/adjust")
+@router.post("/adjust", response_model=svc.StockChange, responses=problems(409))
 def adjust(
     item: svc.AdjustIn,
     db: Database = Depends(get_db),
@@ -79,7 +81,7 @@ def adjust(
     return JSON(asdict(svc.adjust(db, item, actor=who.actor)))
 
 
-@router.post("/transfer")
+@router.post("/transfer", response_model=svc.StockChange, responses=problems(409))
 def transfer(
     item: svc.TransferIn,
     db: Database = Depends(get_db),

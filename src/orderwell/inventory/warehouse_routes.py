@@ -7,18 +7,21 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends
 
 from orderwell.domain.errors import InvalidInput
+from orderwell.http.answers import Upserted
 from orderwell.http.bodies import JsonBodyRoute
 from orderwell.http.deps import get_db, require
+from orderwell.http.problems import problems
 from orderwell.http.responses import JSON
 from orderwell.http.tokens import Principal
 from orderwell.inventory import queries as q
+from orderwell.inventory.schemas import BinList, Warehouse, WarehouseList
 from orderwell.inventory.warehouses import BinIn, WarehouseIn, upsert_bins, upsert_warehouse
 from orderwell.store.db import Database
 
 router = APIRouter(prefix="/warehouses", tags=["warehouses"], route_class=JsonBodyRoute)
 
 
-@router.get("")
+@router.get("", response_model=WarehouseList)
 def list_warehouses(
     db: Database = Depends(get_db), _: Principal = Depends(require("warehouses:read"))
 ) -> JSON:
@@ -26,7 +29,7 @@ def list_warehouses(
         return JSON({"items": q.list_warehouses(conn)})
 
 
-@router.put("/{code}")
+@router.put("/{code}", response_model=Warehouse)
 def put_warehouse(
     code: str,
     item: WarehouseIn,
@@ -40,7 +43,7 @@ def put_warehouse(
         return JSON(next(w for w in q.list_warehouses(conn) if w["code"] == code))
 
 
-@router.get("/{code}/bins")
+@router.get("/{code}/bins", response_model=BinList, responses=problems(404))
 def list_bins(
     code: str, db: Database = Depends(get_db), _: Principal = Depends(require("warehouses:read"))
 ) -> JSON:
@@ -48,7 +51,7 @@ def list_bins(
         return JSON({"items": q.list_bins(conn, code)})
 
 
-@router.put("/{code}/bins")
+@router.put("/{code}/bins", response_model=Upserted, responses=problems(404))
 def put_bins(
     code: str,
     items: Annotated[list[BinIn], Body(min_length=1, max_length=10000)],

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
@@ -25,6 +25,7 @@ from orderwell.domain.branding import (
 )
 from orderwell.domain.errors import InvalidInput
 from orderwell.inventory.stock import dialect_insert
+from orderwell.orders.schemas import BrandingOut, ChannelSettingsOut
 from orderwell.store.db import Database
 from orderwell.store.tables_outbound import channel_settings
 
@@ -112,7 +113,7 @@ def load_channels(conn: Connection, channels: set[str]) -> dict[str, ChannelConf
     return {c: found.get(c) or _defaults(c) for c in channels}
 
 
-def put_channel_settings(db: Database, channel: str, item: ChannelSettingsIn) -> dict[str, Any]:
+def put_channel_settings(db: Database, channel: str, item: ChannelSettingsIn) -> ChannelSettingsOut:
     """Create or replace a channel's settings (checked in full before anything is written)."""
     if not 1 <= len(channel) <= 40:
         raise InvalidInput("a channel name is 1 to 40 characters", field="channel")
@@ -143,7 +144,7 @@ def put_channel_settings(db: Database, channel: str, item: ChannelSettingsIn) ->
         "updated_at": db.clock(),
     }
 
-    def work(conn: Connection) -> dict[str, Any]:
+    def work(conn: Connection) -> ChannelSettingsOut:
         ins = dialect_insert(conn, channel_settings).values(channel=channel, **values)
         conn.execute(ins.on_conflict_do_update(index_elements=["channel"], set_=values))
         return channel_view(load_channel(conn, channel))
@@ -151,11 +152,13 @@ def put_channel_settings(db: Database, channel: str, item: ChannelSettingsIn) ->
     return db.write(work)
 
 
-def channel_view(cfg: ChannelConfig) -> dict[str, Any]:
+def channel_view(cfg: ChannelConfig) -> ChannelSettingsOut:
+    # BrandingOut is Branding without its sender (a test keeps the two equal).
+    branding = {k: v for k, v in branding_to_mapping(cfg.branding).items() if k != "sender"}
     return {
         "channel": cfg.channel,
         "sender": cfg.sender,
-        "branding": {k: v for k, v in branding_to_mapping(cfg.branding).items() if k != "sender"},
+        "branding": cast(BrandingOut, branding),
         "messages_enabled": cfg.messages_enabled,
         "opted_out_emails": sorted(cfg.opted_out),
         "return_window_days": cfg.return_window_days,

@@ -27,6 +27,7 @@ from orderwell.inventory.reservations import execute_plan, save_allocations
 from orderwell.inventory.sourcing import DEFAULT_STRATEGY, STRATEGIES, SourcingStrategy, Warehouse
 from orderwell.inventory.stock import Ledger, dialect_insert, per_dialect
 from orderwell.orders.rules import PlaceOrder, PricedOrder, price_order
+from orderwell.orders.schemas import OrderDetail
 from orderwell.store.db import Database
 from orderwell.store.tables import order_lines, orders, products, stock, warehouses
 from orderwell.store.timeline import record
@@ -42,7 +43,7 @@ class Placed:
     line_rows: list[dict[str, Any]] = field(default_factory=list)
     reserved_at: list[tuple[int, str, int]] = field(default_factory=list)
     # A replay answered by the group committer: the stored order, read in its transaction.
-    detail: dict[str, Any] | None = None
+    detail: OrderDetail | None = None
 
 
 class DuplicateKeys(Exception):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -20,6 +20,7 @@ from orderwell.domain.order_numbers import (  # noqa: F401  (re-exported for thi
     order_number,
     parse_order_ref,
 )
+from orderwell.orders.schemas import Order, OrderDetail, OrderLine, TimelineEntry, Units
 from orderwell.store.tables import allocations, order_events, order_lines, orders, warehouses
 
 
@@ -28,7 +29,7 @@ def money(amount: Any, currency: str) -> str:
     return str(quantize(amount, currency))
 
 
-def _order_dict(m: Mapping[Any, Any]) -> dict[str, Any]:
+def _order_dict(m: Mapping[Any, Any]) -> Order:
     return {
         "id": m["id"],
         "number": order_number(m["id"]),
@@ -70,7 +71,7 @@ def _order_dict(m: Mapping[Any, Any]) -> dict[str, Any]:
     }
 
 
-def get_order(conn: Connection, order_id: int) -> dict[str, Any]:
+def get_order(conn: Connection, order_id: int) -> OrderDetail:
     row = conn.execute(sa.select(orders).where(orders.c.id == order_id)).first()
     if row is None:
         raise NotFound(f"no order {order_number(order_id)}")
@@ -93,19 +94,19 @@ def order_detail(
     order: Mapping[Any, Any],
     lines: Iterable[Mapping[Any, Any]],
     reserved_at: Iterable[tuple[int, str, int]],
-) -> dict[str, Any]:
+) -> OrderDetail:
     """The API's view of one order, from its row, its lines' rows and its allocations.
 
     ``reserved_at`` holds (order line id, warehouse code, units). Both ``get_order`` and
     order placement (which has every value in hand and need not read them back) use this.
     """
-    result = _order_dict(order)
+    head = _order_dict(order)
     by_line: dict[int, dict[str, int]] = {}
     for line_id, code, qty in reserved_at:
         per_wh = by_line.setdefault(line_id, {})
         per_wh[code] = per_wh.get(code, 0) + qty
-    cur = result["currency"]
-    result["lines"] = [
+    cur = head["currency"]
+    detail_lines: list[OrderLine] = [
         {
             "line_no": ln["line_no"],
             "sku": ln["sku"],
@@ -115,7 +116,8 @@ def order_detail(
             "discount": money(ln["discount"], cur),
             "tax": money(ln["tax"], cur),
             "line_total": money(ln["line_total"], cur),
-            "units": {b.value: ln.get(b.column, 0) for b in BUCKETS},
+            # Units has one member per bucket (a test keeps them equal), in bucket order.
+            "units": cast(Units, {b.value: ln.get(b.column, 0) for b in BUCKETS}),
             "reserved_at": [
                 {"warehouse": code, "quantity": qty}
                 for code, qty in sorted(by_line.get(ln["id"], {}).items())
@@ -123,7 +125,7 @@ def order_detail(
         }
         for ln in sorted(lines, key=lambda ln: ln["line_no"])
     ]
-    return result
+    return {**head, "lines": detail_lines}
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +140,7 @@ class OrderFilter:
 
 def list_orders(
     conn: Connection, f: OrderFilter, *, limit: int = 50, cursor: str | None = None
-) -> tuple[list[dict[str, Any]], str | None]:
+) -> tuple[list[Order], str | None]:
     """Newest first, keyset-paginated on id (stable under concurrent inserts)."""
     q = sa.select(orders)
     if f.status:
@@ -163,7 +165,7 @@ def list_orders(
     return page, next_cursor
 
 
-def timeline(conn: Connection, order_id: int) -> list[dict[str, Any]]:
+def timeline(conn: Connection, order_id: int) -> list[TimelineEntry]:
     if conn.execute(sa.select(orders.c.id).where(orders.c.id == order_id)).first() is None:
         raise NotFound(f"no order {order_number(order_id)}")
     rows = conn.execute(

@@ -11,12 +11,14 @@ from starlette.concurrency import run_in_threadpool
 from orderwell.domain.lifecycle import OrderStatus
 from orderwell.http.bodies import JsonBodyRoute
 from orderwell.http.deps import get_db, require
+from orderwell.http.problems import problems
 from orderwell.http.responses import JSON
 from orderwell.http.tokens import Principal
 from orderwell.orders import queries as q
 from orderwell.orders.changes import HoldIn, hold_order, release_order
 from orderwell.orders.group_commit import place_async
 from orderwell.orders.rules import PlaceOrder
+from orderwell.orders.schemas import OrderDetail, OrderList, Timeline
 from orderwell.store.db import Database
 
 
@@ -35,8 +37,19 @@ def _detail(db: Database, order_id: int, status_code: int = 200) -> JSON:
         return JSON(q.get_order(conn, order_id), status_code=status_code)
 
 
+# The hot path: the answer is built once from what was written and rendered once by orjson.
+# The model is named in ``responses=`` (for /openapi.json only) rather than as a
+# response_model, so that no later change to this route can make FastAPI validate and
+# serialise the order a second time.
 @router.post(
-    "", status_code=201, responses={200: {"description": "replay of an earlier identical request"}}
+    "",
+    status_code=201,
+    response_model=None,
+    responses={
+        201: {"model": OrderDetail, "description": "the order placed"},
+        200: {"model": OrderDetail, "description": "replay of an earlier identical request"},
+        **problems(409),
+    },
 )
 async def create_order(
     order: PlaceOrder,
@@ -58,7 +71,7 @@ async def create_order(
     return response
 
 
-@router.get("")
+@router.get("", response_model=OrderList)
 def list_orders(
     status: OrderStatus | None = None,
     channel: Annotated[str | None, Query(max_length=40)] = None,
@@ -88,7 +101,7 @@ def list_orders(
     return JSON({"items": items, "next_cursor": next_cursor})
 
 
-@router.get("/{ref}")
+@router.get("/{ref}", response_model=OrderDetail, responses=problems(404))
 def get_order(
     ref: str,
     request: Request,
@@ -105,7 +118,7 @@ def get_order(
     return JSON(body)
 
 
-@router.get("/{ref}/timeline")
+@router.get("/{ref}/timeline", response_model=Timeline, responses=problems(404))
 def get_timeline(
     ref: str, db: Database = Depends(get_db), _: Principal = Depends(require("orders:read"))
 ) -> JSON:
@@ -113,7 +126,7 @@ def get_timeline(
         return JSON({"items": q.timeline(conn, q.parse_order_ref(ref))})
 
 
-@router.post("/{ref}/hold")
+@router.post("/{ref}/hold", response_model=OrderDetail, responses=problems(404, 409))
 def hold(
     ref: str,
     item: HoldIn,
@@ -125,7 +138,7 @@ def hold(
     return _detail(db, order_id)
 
 
-@router.post("/{ref}/release")
+@router.post("/{ref}/release", response_model=OrderDetail, responses=problems(404, 409))
 def release(
     ref: str, db: Database = Depends(get_db), who: Principal = Depends(require("orders:hold"))
 ) -> JSON:

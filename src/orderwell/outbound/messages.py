@@ -26,6 +26,7 @@ from orderwell.domain.statuses import MessageStatus
 from orderwell.orders.channel_settings import ChannelConfig, load_channel
 from orderwell.orders.queries import money
 from orderwell.outbound.message_render import may_send
+from orderwell.outbound.schemas import Message
 from orderwell.store.tables import order_lines, orders
 from orderwell.store.tables_outbound import MESSAGE_STATUSES, customer_messages
 from orderwell.warehouse.carriers.tracking_numbers import tracking_url as carrier_tracking_url
@@ -233,7 +234,7 @@ def list_messages(
     kind: str | None = None,
     limit: int = 100,
     before_id: int | None = None,
-) -> list[dict[str, Any]]:
+) -> list[Message]:
     if status is not None and status not in MESSAGE_STATUSES:
         raise InvalidInput(f"status is one of {', '.join(MESSAGE_STATUSES)}", field="status")
     q = sa.select(customer_messages)

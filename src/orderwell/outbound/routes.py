@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from orderwell.domain.order_numbers import parse_order_ref
 from orderwell.http.deps import get_db, require
 from orderwell.http.params import RowId, RowIdQuery
+from orderwell.http.problems import problems
 from orderwell.http.responses import JSON
 from orderwell.http.tokens import Principal
 from orderwell.orders.channel_settings import (
@@ -19,8 +20,18 @@ from orderwell.orders.channel_settings import (
     load_channel,
     put_channel_settings,
 )
+from orderwell.orders.schemas import ChannelSettingsOut
 from orderwell.outbound import webhooks as hooks
 from orderwell.outbound.messages import list_messages
+from orderwell.outbound.schemas import (
+    AttemptList,
+    Delivery,
+    DeliveryList,
+    MessageList,
+    Subscription,
+    SubscriptionCreated,
+    SubscriptionList,
+)
 from orderwell.store.db import Database
 
 router = APIRouter(tags=["webhooks and messages"])
@@ -31,7 +42,7 @@ class RedeliverIn(BaseModel):
     event_id: str = Field(min_length=1, max_length=36)
 
 
-@router.post("/webhooks/subscriptions", status_code=201)
+@router.post("/webhooks/subscriptions", status_code=201, response_model=SubscriptionCreated)
 def create_subscription(
     item: hooks.SubscriptionIn,
     db: Database = Depends(get_db),
@@ -41,7 +52,7 @@ def create_subscription(
     return JSON(hooks.create_subscription(db, item), status_code=201)
 
 
-@router.get("/webhooks/subscriptions")
+@router.get("/webhooks/subscriptions", response_model=SubscriptionList)
 def list_subscriptions(
     include_inactive: bool = False,
     db: Database = Depends(get_db),
@@ -51,7 +62,11 @@ def list_subscriptions(
         return JSON({"items": hooks.list_subscriptions(conn, include_inactive=include_inactive)})
 
 
-@router.get("/webhooks/subscriptions/{subscription_id}")
+@router.get(
+    "/webhooks/subscriptions/{subscription_id}",
+    response_model=Subscription,
+    responses=problems(404),
+)
 def get_subscription(
     subscription_id: RowId,
     db: Database = Depends(get_db),
@@ -61,7 +76,12 @@ def get_subscription(
         return JSON(hooks.get_subscription(conn, subscription_id))
 
 
-@router.delete("/webhooks/subscriptions/{subscription_id}", status_code=204)
+@router.delete(
+    "/webhooks/subscriptions/{subscription_id}",
+    status_code=204,
+    response_model=None,
+    responses={204: {"description": "deactivated; nothing more is sent to it"}, **problems(404)},
+)
 def delete_subscription(
     subscription_id: RowId,
     db: Database = Depends(get_db),
@@ -71,7 +91,12 @@ def delete_subscription(
     return JSON(None, status_code=204)
 
 
-@router.post("/webhooks/subscriptions/{subscription_id}/redeliver", status_code=202)
+@router.post(
+    "/webhooks/subscriptions/{subscription_id}/redeliver",
+    status_code=202,
+    response_model=Delivery,
+    responses=problems(404),
+)
 def redeliver(
     subscription_id: RowId,
     item: RedeliverIn,
@@ -82,7 +107,7 @@ def redeliver(
     return JSON(hooks.redeliver(db, subscription_id, item.event_id), status_code=202)
 
 
-@router.get("/webhooks/deliveries")
+@router.get("/webhooks/deliveries", response_model=DeliveryList)
 def list_deliveries(
     subscription_id: RowIdQuery = None,
     status: Annotated[str | None, Query(max_length=12)] = None,
@@ -104,7 +129,11 @@ def list_deliveries(
     return JSON({"items": items})
 
 
-@router.get("/webhooks/deliveries/{delivery_id}/attempts")
+@router.get(
+    "/webhooks/deliveries/{delivery_id}/attempts",
+    response_model=AttemptList,
+    responses=problems(404),
+)
 def list_attempts(
     delivery_id: RowId,
     db: Database = Depends(get_db),
@@ -114,7 +143,7 @@ def list_attempts(
         return JSON({"items": hooks.list_attempts(conn, delivery_id)})
 
 
-@router.get("/messages")
+@router.get("/messages", response_model=MessageList, responses=problems(404))
 def messages(
     order: Annotated[str | None, Query(max_length=30, description="id or OW-number")] = None,
     status: Annotated[str | None, Query(max_length=12)] = None,
@@ -132,7 +161,7 @@ def messages(
     return JSON({"items": items})
 
 
-@router.get("/channels/{channel}/settings")
+@router.get("/channels/{channel}/settings", response_model=ChannelSettingsOut)
 def get_channel_settings(
     channel: str,
     db: Database = Depends(get_db),
@@ -142,7 +171,7 @@ def get_channel_settings(
         return JSON(channel_view(load_channel(conn, channel)))
 
 
-@router.put("/channels/{channel}/settings")
+@router.put("/channels/{channel}/settings", response_model=ChannelSettingsOut)
 def set_channel_settings(
     channel: str,
     item: ChannelSettingsIn,

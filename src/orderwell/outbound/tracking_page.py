@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Form, Request
@@ -122,7 +122,8 @@ def _page(conn: Connection, order_id: int, token: str) -> dict[str, Any]:
         if (text := plain_words(e["type"], dict(e["data"]))) is not None
     ]
     lines = order["lines"]
-    units = [{Bucket(b): n for b, n in ln["units"].items()} for ln in lines]
+    # Units is a TypedDict with one int member per bucket, read here by bucket name.
+    units = [{Bucket(b): n for b, n in cast(dict[str, int], ln["units"]).items()} for ln in lines]
     # Hold aside: the steps say where the parcels are; a hold is told in the story.
     status = derive_status(UnitTotals.of(units))
     shipped = status in LEFT_BUILDING_STATUSES

@@ -17,6 +17,7 @@ from orderwell.domain.errors import InvalidInput, NotFound
 from orderwell.domain.events import ALL_EVENTS, check_event_filter
 from orderwell.domain.statuses import DeliveryStatus
 from orderwell.outbound.delivery import check_webhook_url
+from orderwell.outbound.schemas import Attempt, Delivery, Subscription, SubscriptionCreated
 from orderwell.outbound.signing import new_secret, secret_key
 from orderwell.store.db import Database
 from orderwell.store.tables import outbox
@@ -60,8 +61,8 @@ def _check(item: SubscriptionIn) -> None:
         secret_key(item.secret)
 
 
-def _public(row: Any, *, with_secret: bool = False) -> dict[str, Any]:
-    out = {
+def _public(row: Any) -> Subscription:
+    return {
         "id": row.id,
         "url": row.url,
         "event_types": list(row.event_types),
@@ -69,12 +70,9 @@ def _public(row: Any, *, with_secret: bool = False) -> dict[str, Any]:
         "active": row.active,
         "created_at": row.created_at,
     }
-    if with_secret:
-        out["secret"] = row.secret
-    return out
 
 
-def create_subscription(db: Database, item: SubscriptionIn) -> dict[str, Any]:
+def create_subscription(db: Database, item: SubscriptionIn) -> SubscriptionCreated:
     """Create a subscription; the answer holds the secret, which is never shown again."""
     _check(item)
     values = {
@@ -86,23 +84,23 @@ def create_subscription(db: Database, item: SubscriptionIn) -> dict[str, Any]:
         "created_at": db.clock(),
     }
 
-    def work(conn: Connection) -> dict[str, Any]:
+    def work(conn: Connection) -> SubscriptionCreated:
         row = conn.execute(
             sa.insert(webhook_subscriptions).values(values).returning(*webhook_subscriptions.c)
         ).one()
-        return _public(row, with_secret=True)
+        return {**_public(row), "secret": row.secret}
 
     return db.write(work)
 
 
-def list_subscriptions(conn: Connection, *, include_inactive: bool = False) -> list[dict[str, Any]]:
+def list_subscriptions(conn: Connection, *, include_inactive: bool = False) -> list[Subscription]:
     q = sa.select(webhook_subscriptions).order_by(webhook_subscriptions.c.id)
     if not include_inactive:
         q = q.where(webhook_subscriptions.c.active)
     return [_public(r) for r in conn.execute(q).all()]
 
 
-def get_subscription(conn: Connection, subscription_id: int) -> dict[str, Any]:
+def get_subscription(conn: Connection, subscription_id: int) -> Subscription:
     row = conn.execute(
         sa.select(webhook_subscriptions).where(webhook_subscriptions.c.id == subscription_id)
     ).first()
@@ -124,7 +122,7 @@ def delete_subscription(db: Database, subscription_id: int) -> None:
     db.write(work)
 
 
-def redeliver(db: Database, subscription_id: int, event_id: str) -> dict[str, Any]:
+def redeliver(db: Database, subscription_id: int, event_id: str) -> Delivery:
     """Send an event to a subscription again, now, with a fresh round of retries.
 
     Works for delivered, failed and dead deliveries alike, and for events older than the
@@ -132,7 +130,7 @@ def redeliver(db: Database, subscription_id: int, event_id: str) -> dict[str, An
     receiver that saw it already can tell.
     """
 
-    def work(conn: Connection) -> dict[str, Any]:
+    def work(conn: Connection) -> Delivery:
         now = db.clock()
         sub = conn.execute(
             sa.select(webhook_subscriptions.c.active).where(
@@ -182,7 +180,7 @@ _DELIVERIES = sa.select(
 ).join(outbox, outbox.c.id == outbox_deliveries.c.event_id)
 
 
-def _delivery(row: Any) -> dict[str, Any]:
+def _delivery(row: Any) -> Delivery:
     return {
         "id": row.id,
         "event_id": row.event_id,
@@ -207,7 +205,7 @@ def list_deliveries(
     event_id: str | None = None,
     limit: int = 100,
     before_id: int | None = None,
-) -> list[dict[str, Any]]:
+) -> list[Delivery]:
     """Newest first; ``before_id`` pages on."""
     if status is not None and status not in DELIVERY_STATUSES:
         raise InvalidInput(f"status is one of {', '.join(DELIVERY_STATUSES)}", field="status")
@@ -224,7 +222,7 @@ def list_deliveries(
     return [_delivery(r) for r in rows]
 
 
-def list_attempts(conn: Connection, delivery_id: int) -> list[dict[str, Any]]:
+def list_attempts(conn: Connection, delivery_id: int) -> list[Attempt]:
     found = conn.execute(
         sa.select(outbox_deliveries.c.id).where(outbox_deliveries.c.id == delivery_id)
     ).first()

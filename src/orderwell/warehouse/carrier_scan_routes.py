@@ -15,15 +15,17 @@ from starlette.concurrency import run_in_threadpool
 
 from orderwell.domain.errors import InvalidInput, UnsupportedMediaType
 from orderwell.http.deps import get_db, require
+from orderwell.http.openapi import raw_body
 from orderwell.http.responses import JSON
 from orderwell.http.tokens import Principal
 from orderwell.store.db import Database
-from orderwell.warehouse.carrier_scans import ingest_events
+from orderwell.warehouse.carrier_scans import IngestResult, ingest_events
 from orderwell.warehouse.carriers.scan_formats import (
     parse_easypost_tracker_updated,
     parse_tracking_csv,
     parse_tracking_json,
 )
+from orderwell.warehouse.schemas import TRACKING_CSV, BulkTrackingEvent, EasyPostEvent
 
 router = APIRouter(prefix="/tracking", tags=["tracking"])
 
@@ -37,7 +39,10 @@ async def _body(request: Request) -> bytes:
 
 @router.post(
     "/webhook",
-    openapi_extra={"requestBody": {"content": {"application/json": {}}, "required": True}},
+    response_model=IngestResult,
+    openapi_extra=raw_body(
+        {"application/json": EasyPostEvent}, "an EasyPost tracker event, as delivered"
+    ),
 )
 async def webhook(
     request: Request, db: Database = Depends(get_db), who: Principal = INGEST
@@ -57,9 +62,11 @@ async def webhook(
 
 @router.post(
     "/events",
-    openapi_extra={
-        "requestBody": {"content": {"application/json": {}, "text/csv": {}}, "required": True}
-    },
+    response_model=IngestResult,
+    openapi_extra=raw_body(
+        {"application/json": list[BulkTrackingEvent], "text/csv": TRACKING_CSV},
+        "carrier events as a JSON list or a CSV file",
+    ),
 )
 async def bulk(
     request: Request,

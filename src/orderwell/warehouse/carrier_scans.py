@@ -26,6 +26,7 @@ from orderwell.domain.errors import UnknownReference
 from orderwell.domain.events import TRACKING_EVENTS
 from orderwell.domain.lifecycle import Bucket
 from orderwell.domain.statuses import ShipmentStatus, TrackingStatus
+from orderwell.http.answers import closed
 from orderwell.inventory.stock import dialect_insert
 from orderwell.store.db import Database
 from orderwell.store.tables_fulfilment import shipment_lines, shipments, tracking_events
@@ -37,6 +38,7 @@ from orderwell.warehouse.carriers.tracking_numbers import normalise
 # Shipment statuses after which a tracking status changes the shipment itself.
 
 
+@closed  # its schema in /openapi.json lists every member
 @dataclass(slots=True)
 class IngestResult:
     received: int

@@ -38,6 +38,7 @@ from orderwell.domain.events import EventType
 from orderwell.domain.lifecycle import Bucket
 from orderwell.domain.order_numbers import order_number, parse_order_ref
 from orderwell.domain.statuses import PackageStatus, ShipmentStatus
+from orderwell.http.answers import closed
 from orderwell.inventory.stock import dialect_insert
 from orderwell.inventory.warehouses import warehouse_id_for_code
 from orderwell.store.db import Database
@@ -90,6 +91,7 @@ class ClosePackage(_In):
     weight_g: Annotated[int, Field(ge=0, le=1_000_000, strict=True)]
 
 
+@closed  # its schema in /openapi.json lists every member
 @dataclass(slots=True)
 class PackingStarted:
     shipment_id: int

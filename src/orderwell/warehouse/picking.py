@@ -39,6 +39,7 @@ from orderwell.domain.errors import (
 from orderwell.domain.events import EventType
 from orderwell.domain.lifecycle import Bucket
 from orderwell.domain.statuses import PickListStatus, PickScanResult, PickStatus, WaveStatus
+from orderwell.http.answers import closed
 from orderwell.inventory import stock as stock_moves
 from orderwell.inventory.reservations import Reserved, save_allocations
 from orderwell.inventory.stock import Ledger
@@ -67,6 +68,7 @@ class PickScan(BaseModel):
     short_reason: ShortReason | None = None
 
 
+@closed  # its schema in /openapi.json lists every member
 @dataclass(slots=True)
 class PickResult:
     pick_id: int

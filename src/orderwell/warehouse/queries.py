@@ -24,9 +24,16 @@ from orderwell.store.tables_fulfilment import (
     tracking_events,
     waves,
 )
+from orderwell.warehouse.schemas import (
+    PickingAccuracy,
+    PickList,
+    Shipment,
+    Wave,
+    WaveDetail,
+)
 
 
-def _wave_dict(r: Any) -> dict[str, Any]:
+def _wave_dict(r: Any) -> Wave:
     return {
         "id": r.id,
         "code": r.code,
@@ -49,7 +56,7 @@ _WAVES = sa.select(waves, warehouses.c.code.label("wh")).join(
 
 def list_waves(
     conn: Connection, warehouse: str | None = None, status: str | None = None, limit: int = 100
-) -> list[dict[str, Any]]:
+) -> list[Wave]:
     q = _WAVES.order_by(waves.c.id.desc()).limit(limit)
     if warehouse:
         q = q.where(warehouses.c.code == warehouse)
@@ -58,29 +65,30 @@ def list_waves(
     return [_wave_dict(r) for r in conn.execute(q)]
 
 
-def get_wave(conn: Connection, code: str) -> dict[str, Any]:
+def get_wave(conn: Connection, code: str) -> WaveDetail:
     row = conn.execute(_WAVES.where(waves.c.code == code)).first()
     if row is None:
         raise NotFound(f"no wave {code}")
-    result = _wave_dict(row)
-    result["pick_lists"] = [
-        {
-            "id": p.id,
-            "picker_no": p.picker_no,
-            "status": p.status,
-            "units": p.units,
-            "totes": [{"tote": t, "order_number": n} for t, n in p.totes],
-        }
-        for p in conn.execute(
-            sa.select(pick_lists)
-            .where(pick_lists.c.wave_id == row.id)
-            .order_by(pick_lists.c.picker_no)
-        )
-    ]
-    return result
+    return {
+        **_wave_dict(row),
+        "pick_lists": [
+            {
+                "id": p.id,
+                "picker_no": p.picker_no,
+                "status": p.status,
+                "units": p.units,
+                "totes": [{"tote": t, "order_number": n} for t, n in p.totes],
+            }
+            for p in conn.execute(
+                sa.select(pick_lists)
+                .where(pick_lists.c.wave_id == row.id)
+                .order_by(pick_lists.c.picker_no)
+            )
+        ],
+    }
 
 
-def get_pick_list(conn: Connection, pick_list_id: int) -> dict[str, Any]:
+def get_pick_list(conn: Connection, pick_list_id: int) -> PickList:
     head = conn.execute(
         sa.select(pick_lists, waves.c.code)
         .join(waves, waves.c.id == pick_lists.c.wave_id)
@@ -127,7 +135,7 @@ def get_pick_list(conn: Connection, pick_list_id: int) -> dict[str, Any]:
 _FOUND = (PickScanResult.OK, PickScanResult.SHORT)
 
 
-def picking_accuracy(conn: Connection, wave: str | None = None) -> dict[str, Any]:
+def picking_accuracy(conn: Connection, wave: str | None = None) -> PickingAccuracy:
     """Correct picks / all picks, and first-scan accuracy, from the raw scans.
 
     A pick is correct when it was confirmed complete with no refused scan; first-scan
@@ -163,7 +171,7 @@ def picking_accuracy(conn: Connection, wave: str | None = None) -> dict[str, Any
     }
 
 
-def get_shipment(conn: Connection, shipment_id: int) -> dict[str, Any]:
+def get_shipment(conn: Connection, shipment_id: int) -> Shipment:
     s = conn.execute(
         sa.select(shipments, warehouses.c.code.label("wh"), manifests.c.code.label("manifest"))
         .join(warehouses, warehouses.c.id == shipments.c.warehouse_id)
@@ -245,7 +253,7 @@ def get_shipment(conn: Connection, shipment_id: int) -> dict[str, Any]:
     }
 
 
-def shipments_of_order(conn: Connection, order_id: int) -> list[dict[str, Any]]:
+def shipments_of_order(conn: Connection, order_id: int) -> list[Shipment]:
     ids = (
         conn.execute(
             sa.select(shipments.c.id)

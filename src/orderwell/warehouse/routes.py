@@ -7,21 +7,38 @@ Documents come back as what a printer takes: PDFs as ``application/pdf``, ZPL as
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
 from orderwell.domain.order_numbers import parse_order_ref
 from orderwell.domain.statuses import PackageStatus
+from orderwell.http.answers import Upserted
 from orderwell.http.bodies import JsonBodyRoute
 from orderwell.http.deps import get_db, require
 from orderwell.http.params import RowId
+from orderwell.http.problems import problems
 from orderwell.http.responses import JSON
 from orderwell.http.tokens import Principal
 from orderwell.store.db import Database
 from orderwell.warehouse import boxes, packing, picking, shipping, waves
 from orderwell.warehouse import paperwork as docs
 from orderwell.warehouse import queries as q
+from orderwell.warehouse.schemas import (
+    BoxList,
+    ManifestClosed,
+    PackageClosed,
+    PackageContents,
+    PackageOpened,
+    PickingAccuracy,
+    PickList,
+    Shipment,
+    ShipmentList,
+    WaveDetail,
+    WaveList,
+    WavesReleased,
+    document,
+)
 
 router = APIRouter(prefix="/fulfilment", tags=["fulfilment"], route_class=JsonBodyRoute)
 
@@ -37,15 +54,18 @@ def _pdf(content: bytes, filename: str) -> Response:
     )
 
 
-_PDF: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"application/pdf": {}}, "description": "PDF document"}
-}
+_PDF = {**document("application/pdf", "PDF document"), **problems(404)}
 
 
 # --- waves and picking --------------------------------------------------------------------
 
 
-@router.post("/waves", status_code=201)
+@router.post(
+    "/waves",
+    status_code=201,
+    response_model=WavesReleased,
+    responses={200: {"model": WavesReleased, "description": "nothing to release"}},
+)
 def release_waves(
     item: waves.WaveRelease, db: Database = Depends(get_db), who: Principal = WRITE
 ) -> JSON:
@@ -54,7 +74,7 @@ def release_waves(
     return JSON({"waves": [asdict(w) for w in released]}, status_code=201 if released else 200)
 
 
-@router.get("/waves")
+@router.get("/waves", response_model=WaveList)
 def list_waves(
     warehouse: Annotated[str | None, Query(max_length=20)] = None,
     status: Annotated[str | None, Query(max_length=20)] = None,
@@ -65,13 +85,13 @@ def list_waves(
         return JSON({"items": q.list_waves(conn, warehouse, status)})
 
 
-@router.get("/waves/{code}")
+@router.get("/waves/{code}", response_model=WaveDetail, responses=problems(404))
 def get_wave(code: str, db: Database = Depends(get_db), _: Principal = READ) -> JSON:
     with db.read() as conn:
         return JSON(q.get_wave(conn, code))
 
 
-@router.get("/pick-lists/{pick_list_id}")
+@router.get("/pick-lists/{pick_list_id}", response_model=PickList, responses=problems(404))
 def get_pick_list(pick_list_id: RowId, db: Database = Depends(get_db), _: Principal = READ) -> JSON:
     with db.read() as conn:
         return JSON(q.get_pick_list(conn, pick_list_id))
@@ -84,7 +104,11 @@ def pick_list_pdf(
     return _pdf(docs.pick_list_pdf(db, pick_list_id), f"pick-list-{pick_list_id}.pdf")
 
 
-@router.post("/pick-lists/{pick_list_id}/picks/{pick_id}/confirm")
+@router.post(
+    "/pick-lists/{pick_list_id}/picks/{pick_id}/confirm",
+    response_model=picking.PickResult,
+    responses=problems(404, 409),
+)
 def confirm_pick(
     pick_list_id: RowId,
     pick_id: RowId,
@@ -96,7 +120,7 @@ def confirm_pick(
     return JSON(asdict(picking.confirm_pick(db, pick_list_id, pick_id, scan, actor=who.actor)))
 
 
-@router.get("/picking-accuracy")
+@router.get("/picking-accuracy", response_model=PickingAccuracy)
 def picking_accuracy(
     wave: Annotated[str | None, Query(max_length=40)] = None,
     db: Database = Depends(get_db),
@@ -109,20 +133,28 @@ def picking_accuracy(
 # --- packing ------------------------------------------------------------------------------
 
 
-@router.get("/boxes")
+@router.get("/boxes", response_model=BoxList)
 def list_boxes(db: Database = Depends(get_db), _: Principal = READ) -> JSON:
     with db.read() as conn:
         return JSON({"items": [asdict(b) for b in boxes.box_catalog(conn)]})
 
 
-@router.put("/boxes")
+@router.put("/boxes", response_model=Upserted)
 def upsert_boxes(
     items: list[boxes.BoxIn], db: Database = Depends(get_db), _: Principal = WRITE
 ) -> JSON:
     return JSON({"upserted": boxes.upsert_boxes(db, items)})
 
 
-@router.post("/packing", status_code=201)
+@router.post(
+    "/packing",
+    status_code=201,
+    response_model=packing.PackingStarted,
+    responses={
+        200: {"model": packing.PackingStarted, "description": "packing already under way"},
+        **problems(404, 409),
+    },
+)
 def start_packing(
     item: packing.StartPacking, db: Database = Depends(get_db), who: Principal = WRITE
 ) -> JSON:
@@ -131,7 +163,12 @@ def start_packing(
     return JSON(asdict(started), status_code=201 if started.created else 200)
 
 
-@router.post("/shipments/{shipment_id}/packages", status_code=201)
+@router.post(
+    "/shipments/{shipment_id}/packages",
+    status_code=201,
+    response_model=PackageOpened,
+    responses=problems(404, 409),
+)
 def open_package(
     shipment_id: RowId,
     item: packing.PackageIn,
@@ -144,7 +181,9 @@ def open_package(
     )
 
 
-@router.post("/packages/{package_id}/items")
+@router.post(
+    "/packages/{package_id}/items", response_model=PackageContents, responses=problems(404, 409)
+)
 def scan_into_package(
     package_id: RowId,
     scan: packing.ItemScan,
@@ -155,7 +194,9 @@ def scan_into_package(
     return JSON({"package_id": package_id, "items": contents})
 
 
-@router.post("/packages/{package_id}/close")
+@router.post(
+    "/packages/{package_id}/close", response_model=PackageClosed, responses=problems(404, 409)
+)
 def close_package(
     package_id: RowId,
     item: packing.ClosePackage,
@@ -166,7 +207,9 @@ def close_package(
     return JSON({"package_id": package_id, "package_no": number, "status": PackageStatus.CLOSED})
 
 
-@router.post("/shipments/{shipment_id}/close")
+@router.post(
+    "/shipments/{shipment_id}/close", response_model=Shipment, responses=problems(404, 409)
+)
 def close_shipment(
     shipment_id: RowId, db: Database = Depends(get_db), who: Principal = WRITE
 ) -> JSON:
@@ -186,7 +229,7 @@ def packing_slip(
 # --- shipping -----------------------------------------------------------------------------
 
 
-@router.get("/shipments")
+@router.get("/shipments", response_model=ShipmentList, responses=problems(404))
 def shipments_of_order(
     order: Annotated[str, Query(min_length=1, max_length=40)],
     db: Database = Depends(get_db),
@@ -196,13 +239,17 @@ def shipments_of_order(
         return JSON({"items": q.shipments_of_order(conn, parse_order_ref(order))})
 
 
-@router.get("/shipments/{shipment_id}")
+@router.get("/shipments/{shipment_id}", response_model=Shipment, responses=problems(404))
 def get_shipment(shipment_id: RowId, db: Database = Depends(get_db), _: Principal = READ) -> JSON:
     with db.read() as conn:
         return JSON(q.get_shipment(conn, shipment_id))
 
 
-@router.post("/shipments/{shipment_id}/label")
+@router.post(
+    "/shipments/{shipment_id}/label",
+    response_model=shipping.LabelBought,
+    responses=problems(404, 409),
+)
 def buy_label(
     shipment_id: RowId,
     item: shipping.LabelIn,
@@ -227,13 +274,15 @@ def label_pdf(
 @router.get(
     "/shipments/{shipment_id}/label.zpl",
     response_class=Response,
-    responses={200: {"content": {"text/plain": {}}, "description": "ZPL II, every package"}},
+    responses={**document("text/plain", "ZPL II, every package"), **problems(404)},
 )
 def label_zpl(shipment_id: RowId, db: Database = Depends(get_db), _: Principal = READ) -> Response:
     return Response(docs.label_zpl(db, shipment_id), media_type="text/plain; charset=utf-8")
 
 
-@router.post("/shipments/{shipment_id}/confirm")
+@router.post(
+    "/shipments/{shipment_id}/confirm", response_model=Shipment, responses=problems(404, 409)
+)
 def confirm_shipment(
     shipment_id: RowId, db: Database = Depends(get_db), who: Principal = WRITE
 ) -> JSON:
@@ -243,7 +292,7 @@ def confirm_shipment(
         return JSON(q.get_shipment(conn, shipment_id))
 
 
-@router.post("/manifests", status_code=201)
+@router.post("/manifests", status_code=201, response_model=ManifestClosed, responses=problems(409))
 def close_manifest(
     item: shipping.ManifestIn, db: Database = Depends(get_db), who: Principal = WRITE
 ) -> JSON:
@@ -269,7 +318,7 @@ def manifest_pdf(
 @router.get(
     "/manifests/{manifest_id}/manifest.csv",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}}, "description": "manifest rows"}},
+    responses={**document("text/csv", "manifest rows"), **problems(404)},
 )
 def manifest_csv(
     manifest_id: RowId, db: Database = Depends(get_db), _: Principal = READ

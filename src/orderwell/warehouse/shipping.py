@@ -36,6 +36,7 @@ from orderwell.domain.errors import (
 from orderwell.domain.events import EventType
 from orderwell.domain.lifecycle import Bucket
 from orderwell.domain.statuses import LEFT_BUILDING, PackageStatus, ShipmentStatus, TrackingStatus
+from orderwell.http.answers import closed
 from orderwell.inventory import stock as stock_moves
 from orderwell.inventory.stock import Ledger
 from orderwell.inventory.warehouses import warehouse_id_for_code
@@ -81,6 +82,7 @@ class ManifestIn(_In):
     warehouse: Annotated[str, Field(min_length=1, max_length=20)]
 
 
+@closed  # its schema in /openapi.json lists every member
 @dataclass(frozen=True, slots=True)
 class LabelBought:
     shipment_id: int

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection
 from orderwell.domain.events import EventType
 from orderwell.domain.order_numbers import order_number
 from orderwell.domain.statuses import PickListStatus, PickStatus, WaveStatus
+from orderwell.http.answers import closed
 from orderwell.inventory.warehouses import warehouse_id_for_code
 from orderwell.store.db import Database
 from orderwell.store.tables import (
@@ -72,6 +73,7 @@ class WaveRelease(BaseModel):
         )
 
 
+@closed  # its schema in /openapi.json lists every member
 @dataclass(slots=True)
 class ReleasedWave:
     id: int
