@@ -266,14 +266,14 @@ class _Reader:
         self.where[f"lines.{index}.sku"] = (po1, at or 1)
         self.where[f"lines.{index}.discount"] = (po1, 4)
         line = {"sku": sku, "quantity": int(quantity), "unit_price": po1.get(4) or "0"}
-        ids = {q: v for _, q, v in _id_pairs(po1)}
+        sent_ids = {q: v for _, q, v in _id_pairs(po1)}
         echo: dict[str, Any] = {
             "line": po1.get(1),
             "sku": sku,
             "qty": int(quantity),
             "uom": po1.get(3) or "EA",
         }
-        echo |= {"price": po1.get(4) or "0", "ids": ids}
+        echo |= {"price": po1.get(4) or "0", "ids": sent_ids}
         return line, echo
 
     def _share(self, lines: list[tuple[dict[str, Any], dict[str, Any]]], total: Decimal) -> None:
