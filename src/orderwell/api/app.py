@@ -21,6 +21,7 @@ from orderwell.api.routers import (
     warehouses,
 )
 from orderwell.api.routers import tracking as carrier_tracking
+from orderwell.channels import edi_routes
 from orderwell.config import Settings, get_settings
 from orderwell.services.tokens import TokenVerifier
 from orderwell.store.db import Database
@@ -36,6 +37,7 @@ ROUTERS = [
     tracking.router,
     fulfilment.router,
     carrier_tracking.router,
+    edi_routes.router,
 ]
 
 # Routes anyone may call: liveness, the API's own documentation, and the customer's
