@@ -6,8 +6,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from orderwell.channels.edi.partners import PartnerIn, add_partner
-from orderwell.services.catalog import ProductIn, upsert_products
-from orderwell.services.inventory import ReceiveIn, receive
+from orderwell.inventory.catalog import ProductIn, upsert_products
+from orderwell.inventory.movements import ReceiveIn, receive
 from orderwell.store.db import Database
 from tests.helpers import seed
 

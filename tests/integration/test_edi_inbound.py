@@ -12,7 +12,7 @@ from orderwell.channels.edi import x12
 from orderwell.channels.edi.control_numbers import take_control_numbers
 from orderwell.channels.edi.receiving import receive_file
 from orderwell.domain.edi import DocumentStatus
-from orderwell.queries.orders import get_order
+from orderwell.orders.queries import get_order
 from orderwell.store.db import Database
 from orderwell.store.tables import order_events, orders, stock_ledger
 from orderwell.store.tables_edi import edi_documents, edi_orders, edi_partners

@@ -126,8 +126,8 @@ def test_nothing_is_sent_for_an_unshipped_shipment_or_a_non_edi_order(db: Databa
 
 
 def _api_order(db: Database) -> int:
-    from orderwell.domain.orders import PlaceOrder
-    from orderwell.services.ordering import place_order
+    from orderwell.orders.placing import place_order
+    from orderwell.orders.rules import PlaceOrder
     from tests.helpers import order_payload
 
     request = PlaceOrder.model_validate(order_payload({"SKU-1": 1}))

@@ -15,16 +15,16 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from orderwell.api.bodies import JsonBodyRoute
-from orderwell.api.deps import get_db, require
-from orderwell.api.errors import UnsupportedMediaType, problem
-from orderwell.api.responses import JSON
 from orderwell.channels.edi.partners import PartnerIn, add_partner, get_partner, list_partners
 from orderwell.channels.edi.receiving import receive_file
 from orderwell.channels.edi.sending import Sent, send_810, send_855, send_856
 from orderwell.domain.errors import InvalidInput, NotFound
-from orderwell.queries.orders import order_number
-from orderwell.services.tokens import Principal
+from orderwell.http.bodies import JsonBodyRoute
+from orderwell.http.deps import get_db, require
+from orderwell.http.errors import UnsupportedMediaType, problem
+from orderwell.http.responses import JSON
+from orderwell.http.tokens import Principal
+from orderwell.orders.queries import order_number
 from orderwell.store.db import Database
 from orderwell.store.tables_edi import edi_documents, edi_partners
 

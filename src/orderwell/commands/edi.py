@@ -130,7 +130,7 @@ def send(
     """Send an 855 acknowledgment, 856 ship notice or 810 invoice to the order's partner."""
     from orderwell.channels.edi.drop_folder import prepare, write_out
     from orderwell.channels.edi.sending import send_810, send_855, send_856
-    from orderwell.queries.orders import parse_order_ref
+    from orderwell.orders.queries import parse_order_ref
 
     database = _db()
     if document == "856":

@@ -28,7 +28,7 @@ from pydantic import ValidationError
 from orderwell.channels.edi import x12
 from orderwell.channels.edi.x12 import Segment, TransactionSet, X12Error
 from orderwell.domain.errors import InvalidInput
-from orderwell.domain.orders import PlaceOrder, price_order
+from orderwell.orders.rules import PlaceOrder, price_order
 
 SKU_QUALIFIERS = ("VN", "VP", "SK")
 BARCODE_QUALIFIERS = ("UP", "UK", "UA", "EN", "EO")

@@ -9,8 +9,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Connection
 
 from orderwell.domain.errors import Conflict, NotFound
-from orderwell.domain.orders import CurrencyCode
-from orderwell.services.stock import dialect_insert
+from orderwell.inventory.stock import dialect_insert
+from orderwell.orders.rules import CurrencyCode
 from orderwell.store.db import Database
 from orderwell.store.tables_edi import edi_partners
 

@@ -33,12 +33,12 @@ from orderwell.channels.edi.outbound import ack_997
 from orderwell.channels.edi.x12 import Interchange, X12Error
 from orderwell.domain.edi import FUNCTIONAL_ID, Direction, DocumentStatus, EdiEvent, SetId
 from orderwell.domain.errors import OrderwellError
-from orderwell.services.ordering import place_order
-from orderwell.services.stock import dialect_insert
-from orderwell.services.timeline import record
+from orderwell.inventory.stock import dialect_insert
+from orderwell.orders.placing import place_order
 from orderwell.store.db import Database
 from orderwell.store.tables import products
 from orderwell.store.tables_edi import edi_documents, edi_orders, edi_partners
+from orderwell.store.timeline import record
 
 
 @dataclass(slots=True)

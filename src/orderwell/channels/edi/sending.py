@@ -20,12 +20,12 @@ from orderwell.channels.edi import outbound, x12
 from orderwell.channels.edi.control_numbers import take_control_numbers
 from orderwell.domain.edi import FUNCTIONAL_ID, Direction, DocumentStatus, EdiEvent, SetId
 from orderwell.domain.errors import Conflict, NotFound
-from orderwell.queries.orders import order_number
-from orderwell.services.timeline import record
+from orderwell.orders.queries import order_number
 from orderwell.store.db import Database
 from orderwell.store.tables import order_lines, orders, products
 from orderwell.store.tables_edi import edi_documents, edi_orders, edi_partners
 from orderwell.store.tables_fulfilment import package_items, packages, shipments
+from orderwell.store.timeline import record
 
 
 @dataclass(frozen=True, slots=True)
