@@ -115,13 +115,23 @@ def import_orders(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Check every row; import nothing.")
     ] = False,
-    channel: Annotated[str, typer.Option(help="Channel name for the imported orders.")] = "csv",
+    channel: Annotated[str | None, typer.Option(help="Channel of the orders.")] = None,
+    file_format: Annotated[
+        str, typer.Option("--format", help="orderwell (ours) or shopify-csv (Shopify's export).")
+    ] = "orderwell",
 ) -> None:
     """Import orders from a CSV file (columns in docs/csv-import.md)."""
     from orderwell.channels.csv_orders import import_file
 
+    default = "shopify" if file_format == "shopify-csv" else "csv"
     result = import_file(
-        _db(), file, channel=channel, dry_run=dry_run, actor="cli:import", progress=True
+        _db(),
+        file,
+        channel=channel or default,
+        dry_run=dry_run,
+        actor="cli:import",
+        progress=True,
+        file_format=file_format,
     )
     console.print(result.render())
     if result.problems:
