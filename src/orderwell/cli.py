@@ -180,6 +180,17 @@ def worker(
         w.close()
 
 
+@bench_app.command("import")
+def bench_import(
+    orders: Annotated[int, typer.Option(help="Orders in each file.")] = 100_000,
+    skus: Annotated[int, typer.Option(help="Products in the catalog.")] = 300,
+) -> None:
+    """Orders/s importing our CSV and Shopify's export CSV, durably on SQLite (target 2,000)."""
+    from orderwell.bench.csv_import import run
+
+    run(orders=orders, skus=skus)
+
+
 @bench_app.command("outbox")
 def bench_outbox(
     events: Annotated[int, typer.Option(help="Events per run.")] = 5000,
