@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from orderwell import __version__
 from orderwell.aftersale import routes as aftersale_routes
-from orderwell.channels import edi_routes
+from orderwell.channels import csv_routes, edi_routes
 from orderwell.config import Settings, get_settings
 from orderwell.http import errors
 from orderwell.http.limits import BodySizeLimit, RefuseNulInUrl
@@ -35,6 +35,7 @@ ROUTERS = [
     floor_routes.router,
     carrier_scan_routes.router,
     edi_routes.router,
+    csv_routes.router,
 ]
 
 # Routes anyone may call: liveness, the API's own documentation, and the customer's

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from orderwell.commands import csv as csv_commands
 from orderwell.commands import edi as edi_commands
 from orderwell.config import get_settings
 from orderwell.store.db import Database
@@ -25,6 +26,9 @@ app.add_typer(token_app, name="token")
 app.add_typer(import_app, name="import")
 app.add_typer(bench_app, name="bench")
 app.add_typer(edi_commands.app, name="edi")
+app.add_typer(csv_commands.export_app, name="export")
+import_app.command("products")(csv_commands.import_products)
+import_app.command("stock")(csv_commands.import_stock)
 
 console = Console()
 err = Console(stderr=True)

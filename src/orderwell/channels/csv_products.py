@@ -69,17 +69,17 @@ def import_products(
     ready: list[ProductIn] = []
     first_row: dict[str, int] = {}
     for row in table.rows:
-        product, problems = _product(row.values, row.number)
-        result.problems += problems
-        if product is None:
-            continue
-        if product.sku in first_row:
+        sku = row.values["sku"]
+        if sku in first_row:
             result.problems.append(
-                Problem(row.number, "sku", f"SKU also on row {first_row[product.sku]}", product.sku)
+                Problem(row.number, "sku", f"SKU also on row {first_row[sku]}", sku)
             )
             continue
-        first_row[product.sku] = row.number
-        ready.append(product)
+        first_row[sku] = row.number
+        product, problems = _product(row.values, row.number)
+        result.problems += problems
+        if product is not None:
+            ready.append(product)
     if result.problems or dry_run:
         return result
     with Progress(disable=not progress, transient=True) as bar:
