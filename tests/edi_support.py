@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 from orderwell.channels.edi.partners import PartnerIn, add_partner
 from orderwell.inventory.catalog import ProductIn, upsert_products
 from orderwell.inventory.movements import ReceiveIn, receive
 from orderwell.store.db import Database
-from tests.helpers import seed
+from tests.helpers import FIXTURES, seed
 
-EDI = Path(__file__).resolve().parent / "fixtures" / "edi"
+EDI = FIXTURES / "edi"
 # PO1 vendor numbers (VN) in 850.edi, with the quantities ordered.
 PO_ITEMS = {
     "AB3542": 120,

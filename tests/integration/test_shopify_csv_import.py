@@ -11,9 +11,9 @@ from orderwell.channels.csv_orders import import_file
 from orderwell.orders.queries import get_order
 from orderwell.store.db import Database
 from orderwell.store.tables import orders
-from tests.helpers import seed
+from tests.helpers import FIXTURES, seed
 
-EXPORT = Path(__file__).resolve().parents[1] / "fixtures" / "shopify_csv" / "orders_export.csv"
+EXPORT = FIXTURES / "shopify_csv" / "orders_export.csv"
 
 
 def _import(db: Database, path: Path, *, dry_run: bool = False):  # type: ignore[no-untyped-def]

@@ -29,8 +29,8 @@ from orderwell.channels.batch import SavepointBatch
 from orderwell.channels.csv_rows import COLUMNS, OrderRows, ParsedFile, Problem, parse
 from orderwell.domain.errors import InvalidInput, OrderwellError
 from orderwell.domain.money import check_currency
+from orderwell.domain.order_numbers import order_number
 from orderwell.orders.placing import Placed, place_order
-from orderwell.orders.queries import order_number
 from orderwell.orders.rules import OrderLineIn, PlaceOrder, price_order
 from orderwell.store.db import Database
 from orderwell.store.tables import orders, products

@@ -20,8 +20,8 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Connection
 
+from orderwell.domain.order_numbers import order_number
 from orderwell.inventory.warehouses import warehouse_id_for_code
-from orderwell.orders.queries import order_number
 from orderwell.store.db import Database
 from orderwell.store.tables import (
     allocations,
