@@ -85,3 +85,25 @@ def test_a_value_holding_a_separator_is_refused_not_written() -> None:
     env = x12.Envelope("ZZ", "US", "12", "THEM", "US", "THEM", 1, 1, "20260301", "1015")
     with pytest.raises(x12.X12Error, match="separator"):
         x12.write_interchange(env, "PR", [("855", 1, [["N1", "ST", "A*B"]])])
+
+
+@pytest.mark.parametrize("count", ["²", "1²", "-", ""])
+def test_counts_that_are_not_ascii_digits_are_errors_not_crashes(count: str) -> None:
+    text = fixture("850.edi").decode().replace("SE*33*", f"SE*{count}*")
+    (ic,) = x12.parse(text)
+    assert [e.code for e in ic.groups[0].errors] == [x12.SET_SEGMENT_COUNT_WRONG]
+
+
+def test_nul_is_refused() -> None:
+    with pytest.raises(x12.X12Error, match="NUL"):
+        x12.parse(fixture("850.edi").replace(b"SOLON", b"SO\x00LON"))
+
+
+def test_997_of_a_file_with_other_separators_echoes_nothing_that_breaks_ours() -> None:
+    from orderwell.channels.edi.outbound import ack_997
+
+    text = fixture("850.edi").decode().replace("*", "|").replace("GS|PO|", "GS|P*O|")
+    group = x12.parse(text)[0].groups[0]
+    segs = ack_997(group, {}, rejected=True)
+    env = x12.Envelope("ZZ", "US", "12", "THEM", "US", "THEM", 1, 1, "20260301", "1015")
+    assert "AK1*PO*1421" in x12.write_interchange(env, "FA", [("997", 1, segs)])

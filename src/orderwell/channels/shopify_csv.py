@@ -168,7 +168,11 @@ def _spread(order: OrderRows, extras: dict[str, str]) -> Iterator[Problem]:
     values = []
     for r in order.rows:
         price, qty = _amount(r.values["unit_price"]), r.values["quantity"]
-        values.append(price * int(qty) if price is not None and qty.isdigit() else Decimal(0))
+        values.append(
+            price * int(qty)
+            if price is not None and qty.isascii() and qty.isdigit()
+            else Decimal(0)
+        )
     if None in amounts.values() or not sum(values):
         return
     try:  # shares are rounded to the currency's unit: whole yen, cents of a euro

@@ -108,7 +108,7 @@ def n2_amount(seg: Segment, n: int) -> Decimal:
     try:
         if "." in text:
             return Decimal(text)
-        if text.lstrip("-").isdigit():
+        if x12.is_count(text.removeprefix("-")):
             return Decimal(int(text)).scaleb(-2)
     except InvalidOperation:
         pass
@@ -258,7 +258,7 @@ class _Reader:
             self.fail(po1.error(at, f"product {sku} is not for sale", x12.ELEMENT_INVALID_CODE))
             return None
         quantity = po1.get(2)
-        if not quantity.isdigit():
+        if not x12.is_count(quantity):
             self.fail(po1.error(2, f"quantity '{quantity}' is not a whole number"))
             return None
         for n, name in ((2, "quantity"), (4, "unit_price")):

@@ -25,10 +25,11 @@ def _clean(value: str) -> str:
 def ack_997(group: Group, set_errors: dict[str, list[X12Error]], *, rejected: bool) -> Segments:
     """A 997 for one received group. ``set_errors``: errors by ST02; ``rejected``: nothing
     of the interchange was used (then even a set without errors of its own is refused)."""
-    segs: Segments = [["AK1", group.functional_id, group.control]]
+    # Everything echoed comes from the partner's file, written with its own separators.
+    segs: Segments = [["AK1", _clean(group.functional_id), _clean(group.control)]]
     accepted = 0
     for ts in group.sets:
-        segs.append(["AK2", ts.set_id, ts.control])
+        segs.append(["AK2", _clean(ts.set_id), _clean(ts.control)])
         errors = set_errors.get(ts.control, [])
         codes: list[str] = []
         for err in errors:
@@ -36,7 +37,7 @@ def ack_997(group: Group, set_errors: dict[str, list[X12Error]], *, rejected: bo
                 codes.append(err.code)
                 continue
             seg_code = x12.SEGMENT_HAS_ELEMENT_ERRORS if err.element else err.code
-            segs.append(["AK3", err.segment or "", str(err.position or ""), "", seg_code])
+            segs.append(["AK3", _clean(err.segment or ""), str(err.position or ""), "", seg_code])
             if err.element:
                 segs.append(["AK4", str(err.element), "", err.code, _clean(err.value or "")])
             codes.append(x12.SET_SEGMENTS_IN_ERROR)

@@ -338,8 +338,8 @@ def _store_unreadable(db: Database, data: bytes, filename: str | None, error: X1
                 "group_control": "",
                 "status": DocumentStatus.REJECTED,
                 "filename": filename,
-                "body": data.decode("latin-1"),
-                "errors": [str(error)],
+                "body": data.decode("latin-1").replace("\x00", "\ufffd"),
+                "errors": [str(error).replace("\x00", "\ufffd")],
                 "created_at": db.clock(),
             },
         )

@@ -123,6 +123,11 @@ class Interchange:
     errors: list[X12Error] = field(default_factory=list)  # envelope and count errors
 
 
+def is_count(text: str) -> bool:
+    """ASCII digits only: str.isdigit() also takes "²", which int() refuses."""
+    return text.isascii() and text.isdigit() and len(text) <= 12
+
+
 def separators_of(text: str) -> Separators:
     """The separators of the interchange starting at ``text`` (its ISA segment)."""
     if not text.startswith("ISA") or len(text) < ISA_LENGTH:
@@ -141,6 +146,8 @@ def parse(data: bytes | str) -> list[Interchange]:
     """Every interchange in a file. Envelope mistakes are recorded, not raised, so that a
     997 can name them; what cannot be read as X12 at all raises X12Error."""
     text = data.decode("latin-1") if isinstance(data, bytes) else data
+    if "\x00" in text:  # not in X12's character sets, and no database stores it in text
+        raise X12Error(f"NUL character at offset {text.index(chr(0))}", "ISA", code="6")
     text = text.lstrip("\ufeff \t\r\n")
     if not text:
         raise X12Error("the file is empty", "ISA", code=SEGMENT_MANDATORY_MISSING)
@@ -230,7 +237,7 @@ def _check_se(ts: TransactionSet, se: Segment, group: Group) -> None:
         group.errors.append(
             _set_error(ts, group, f"SE02 {se.get(2)} is not ST02 {ts.control}", "3")
         )
-    elif not se.get(1).isdigit() or int(se.get(1)) != counted:
+    elif not is_count(se.get(1)) or int(se.get(1)) != counted:
         group.errors.append(
             _set_error(ts, group, f"SE01 says {se.get(1)} segments, the set has {counted}", "4")
         )
@@ -241,7 +248,7 @@ def _check_ge(ic: Interchange, group: Group, ge: Segment) -> None:
         ic.errors.append(
             X12Error(f"GE02 {ge.get(2)} is not GS06 {group.control}", "GE", element=2, code="4")
         )
-    if not ge.get(1).isdigit() or int(ge.get(1)) != len(group.sets):
+    if not is_count(ge.get(1)) or int(ge.get(1)) != len(group.sets):
         ic.errors.append(
             X12Error(
                 f"GE01 says {ge.get(1)} transaction sets, the group has {len(group.sets)}",
@@ -256,7 +263,7 @@ def _check_ge(ic: Interchange, group: Group, ge: Segment) -> None:
 def _check_iea(ic: Interchange, iea: Segment) -> None:
     if iea.get(2) != ic.control:
         ic.errors.append(X12Error(f"IEA02 {iea.get(2)} is not ISA13 {ic.control}", "IEA", 0, 2))
-    if not iea.get(1).isdigit() or int(iea.get(1)) != len(ic.groups):
+    if not is_count(iea.get(1)) or int(iea.get(1)) != len(ic.groups):
         ic.errors.append(
             X12Error(f"IEA01 says {iea.get(1)} groups, there are {len(ic.groups)}", "IEA", 0, 1)
         )
