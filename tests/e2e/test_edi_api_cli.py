@@ -118,3 +118,21 @@ def test_cli_partner_add_and_list(db: Database, cli: CliRunner) -> None:
     assert "acme" in listed.output and "ZZ/ACME" in listed.output
     bad = cli.invoke(cli_app, [*args[:-1], "x" * 20], env={"NO_COLOR": "1"})
     assert bad.exit_code == 1 and "--our-gs-id" in bad.output
+
+
+def test_cli_sends_an_855_into_the_drop_folder_and_the_api_an_810_refusal(
+    db: Database, cli: CliRunner, tmp_path: Path, api: TestClient, admin: dict[str, str]
+) -> None:
+    xyz_partner(db)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "po.edi").write_bytes(fixture("850.edi"))
+    cli.invoke(cli_app, ["edi", "watch", str(tmp_path), "--once"], env={"NO_COLOR": "1"})
+    sent = cli.invoke(cli_app, ["edi", "send", "855", "1", "--out", str(tmp_path)])
+    assert sent.exit_code == 0, sent.output
+    written = tmp_path / "out" / "855-xyz-000000002.edi"
+    ts = x12.parse(written.read_bytes())[0].groups[0].sets[0]
+    assert ts.set_id == "855" and ts.segments[0].get(3) == "08292233294"
+    refused = api.post("/edi/orders/1/810", headers=admin)
+    assert_problem(refused, 409, "conflict", field="order")
+    wrong = cli.invoke(cli_app, ["edi", "send", "999", "1"], env={"NO_COLOR": "1"})
+    assert wrong.exit_code == 1
