@@ -11,6 +11,7 @@ from rich.table import Table
 
 from orderwell.commands import csv as csv_commands
 from orderwell.commands import edi as edi_commands
+from orderwell.commands.docs import app as docs_app
 from orderwell.config import get_settings
 from orderwell.store.db import Database
 
@@ -25,6 +26,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
 app.add_typer(import_app, name="import")
 app.add_typer(bench_app, name="bench")
+app.add_typer(docs_app, name="docs")
 app.add_typer(edi_commands.app, name="edi")
 app.add_typer(csv_commands.export_app, name="export")
 import_app.command("products")(csv_commands.import_products)

@@ -21,6 +21,7 @@ from typing import Any
 from orderwell.bench.common import Figures, fresh_sqlite, payloads, seed, settle, stderr
 from orderwell.channels.csv_orders import BATCH, import_file
 from orderwell.channels.csv_rows import COLUMNS
+from orderwell.domain.statuses import PaymentStatus
 from orderwell.store.db import Database
 
 TARGET = 2000.0
@@ -50,7 +51,7 @@ def write_ours(path: Path, orders: list[dict[str, Any]]) -> None:
                     row |= {"customer_name": p["customer"]["name"], "ship_name": a["name"]}
                     row |= {"ship_line1": a["line1"], "ship_city": a["city"]}
                     row |= {"ship_postal_code": a["postal_code"], "ship_country": "DE"}
-                    row |= {"payment_status": "paid"}
+                    row |= {"payment_status": PaymentStatus.PAID.value}
                 out.writerow(row.values())
 
 

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from orderwell.channels.csv_rows import COLUMNS
+from orderwell.domain.statuses import PackageStatus
 from orderwell.orders.queries import order_number
 from orderwell.store.db import Database
 from orderwell.store.tables import order_lines, orders, products, stock, warehouses
@@ -136,7 +137,7 @@ def export_shipments(db: Database) -> Iterator[str]:
         all_ssccs: dict[int, list[str]] = {}
         for p in conn.execute(
             sa.select(packages.c.shipment_id, packages.c.sscc)
-            .where(packages.c.shipment_id.in_(ids), packages.c.status != "voided")
+            .where(packages.c.shipment_id.in_(ids), packages.c.status != PackageStatus.VOIDED)
             .order_by(packages.c.shipment_id, packages.c.package_no)
         ):
             all_ssccs.setdefault(p.shipment_id, []).append(p.sscc or "")

@@ -18,10 +18,10 @@ from starlette.concurrency import run_in_threadpool
 from orderwell.channels.edi.partners import PartnerIn, add_partner, get_partner, list_partners
 from orderwell.channels.edi.receiving import receive_file
 from orderwell.channels.edi.sending import Sent, send_810, send_855, send_856
-from orderwell.domain.errors import InvalidInput, NotFound
+from orderwell.domain.errors import InvalidInput, NotFound, UnsupportedMediaType
 from orderwell.http.bodies import JsonBodyRoute
 from orderwell.http.deps import get_db, require
-from orderwell.http.errors import UnsupportedMediaType, problem
+from orderwell.http.errors import problem
 from orderwell.http.responses import JSON
 from orderwell.http.tokens import Principal
 from orderwell.orders.queries import order_number

@@ -1,0 +1,1 @@
+"""Sub-commands of ``orderwell``, one module per area, each a ``typer.Typer`` app."""

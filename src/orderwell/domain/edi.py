@@ -37,10 +37,3 @@ FUNCTIONAL_ID = {
     SetId.INVOICE: "IN",
     SetId.FUNCTIONAL_ACK: "FA",
 }
-
-
-class EdiEvent(StrEnum):
-    """Timeline event types of EDI traffic about an order."""
-
-    PURCHASE_ORDER_RECEIVED = "edi.850_received"
-    DOCUMENT_SENT = "edi.document_sent"

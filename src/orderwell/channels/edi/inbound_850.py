@@ -28,6 +28,7 @@ from pydantic import ValidationError
 from orderwell.channels.edi import x12
 from orderwell.channels.edi.x12 import Segment, TransactionSet, X12Error
 from orderwell.domain.errors import InvalidInput
+from orderwell.domain.statuses import PaymentStatus
 from orderwell.orders.rules import PlaceOrder, price_order
 
 SKU_QUALIFIERS = ("VN", "VP", "SK")
@@ -156,7 +157,7 @@ class _Reader:
             "external_id": po_number or None,
             "customer": {"email": self.partner.email, "name": self.partner.name},
             "currency": self.partner.currency,
-            "payment_status": "pending",
+            "payment_status": PaymentStatus.PENDING.value,
         }
         self.where["external_id"] = (beg, 3)
         if placed is not None:

@@ -31,8 +31,9 @@ from orderwell.channels.edi.inbound_850 import (
 )
 from orderwell.channels.edi.outbound import ack_997
 from orderwell.channels.edi.x12 import Interchange, X12Error
-from orderwell.domain.edi import FUNCTIONAL_ID, Direction, DocumentStatus, EdiEvent, SetId
+from orderwell.domain.edi import FUNCTIONAL_ID, Direction, DocumentStatus, SetId
 from orderwell.domain.errors import OrderwellError
+from orderwell.domain.events import EventType
 from orderwell.inventory.stock import dialect_insert
 from orderwell.orders.placing import place_order
 from orderwell.store.db import Database
@@ -245,7 +246,7 @@ def _place(
         record(
             conn,
             placed.order_id,
-            EdiEvent.PURCHASE_ORDER_RECEIVED,
+            EventType.EDI_PURCHASE_ORDER_RECEIVED,
             f"EDI 850 PO {po.po_number} (set {po.ts.control})",
             actor=actor,
             at=batch.clock(),

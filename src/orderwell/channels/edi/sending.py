@@ -18,8 +18,10 @@ from sqlalchemy.engine import Connection
 
 from orderwell.channels.edi import outbound, x12
 from orderwell.channels.edi.control_numbers import take_control_numbers
-from orderwell.domain.edi import FUNCTIONAL_ID, Direction, DocumentStatus, EdiEvent, SetId
+from orderwell.domain.edi import FUNCTIONAL_ID, Direction, DocumentStatus, SetId
 from orderwell.domain.errors import Conflict, NotFound
+from orderwell.domain.events import EventType
+from orderwell.domain.statuses import PackageStatus
 from orderwell.orders.queries import order_number
 from orderwell.store.db import Database
 from orderwell.store.tables import order_lines, orders, products
@@ -125,7 +127,7 @@ def _send(
     record(
         conn,
         order_id,
-        EdiEvent.DOCUMENT_SENT,
+        EventType.EDI_DOCUMENT_SENT,
         f"EDI {set_id.value} sent to {partner.code} (interchange {numbers.interchange})",
         actor=actor,
         at=now,
@@ -183,7 +185,7 @@ def send_856(db: Database, shipment_id: int, *, actor: str) -> Sent:
         rows = conn.execute(
             sa.select(packages, package_items.c.order_line_id, package_items.c.quantity)
             .join(package_items, package_items.c.package_id == packages.c.id)
-            .where(packages.c.shipment_id == shipment_id, packages.c.status != "voided")
+            .where(packages.c.shipment_id == shipment_id, packages.c.status != PackageStatus.VOIDED)
             .order_by(packages.c.package_no, package_items.c.order_line_id)
         ).all()
         for package_no in dict.fromkeys(r.package_no for r in rows):
