@@ -20,6 +20,7 @@ from orderwell.inventory import routes as inventory_routes
 from orderwell.orders import routes as order_routes
 from orderwell.outbound import routes as outbound_routes
 from orderwell.outbound import tracking_page
+from orderwell.review import routes as review_routes
 from orderwell.store.db import Database
 from orderwell.warehouse import carrier_scan_routes
 from orderwell.warehouse import routes as floor_routes
@@ -36,6 +37,7 @@ ROUTERS = [
     carrier_scan_routes.router,
     edi_routes.router,
     csv_routes.router,
+    review_routes.router,
 ]
 
 # Routes anyone may call: liveness, the API's own documentation, and the customer's

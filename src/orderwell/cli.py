@@ -11,6 +11,7 @@ from rich.table import Table
 
 from orderwell.commands import csv as csv_commands
 from orderwell.commands import edi as edi_commands
+from orderwell.commands import review as review_commands
 from orderwell.commands.docs import app as docs_app
 from orderwell.config import get_settings
 from orderwell.store.db import Database
@@ -31,6 +32,7 @@ app.add_typer(edi_commands.app, name="edi")
 app.add_typer(csv_commands.export_app, name="export")
 import_app.command("products")(csv_commands.import_products)
 import_app.command("stock")(csv_commands.import_stock)
+app.add_typer(review_commands.app, name="report")
 
 console = Console()
 err = Console(stderr=True)
@@ -172,7 +174,10 @@ def worker(
     logging.basicConfig(
         level=s.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    w = Worker(_db(), s)
+    from orderwell.review.rollups import apply_events
+
+    db = _db()
+    w = Worker(db, s, followers=[lambda: apply_events(db)])
     try:
         if once:
             totals = w.run_until_idle()
@@ -195,6 +200,18 @@ def bench_import(
     from orderwell.bench.csv_import import run
 
     run(orders=orders, skus=skus)
+
+
+@bench_app.command("kpis")
+def bench_kpis(
+    orders: Annotated[int, typer.Option(help="Orders in the bulk-loaded history.")] = 1_000_000,
+    days: Annotated[int, typer.Option(help="Days of the dashboard's period.")] = 30,
+    requests: Annotated[int, typer.Option(help="Timed calls of each read.")] = 50,
+) -> None:
+    """KPI dashboard and review report over a bulk-loaded history (PostgreSQL), rollup cost."""
+    from orderwell.bench.kpis import run
+
+    run(orders=orders, days=days, requests=requests)
 
 
 @bench_app.command("outbox")

@@ -201,6 +201,12 @@ def place_order(
                 "status": status.value,
                 "sourcing": plan.reason,
                 "backordered_units": backordered,
+                # Per SKU, so the review's fill rate can be told per SKU (review/facts.py).
+                "backordered_by_sku": {
+                    lr["sku"]: int(lr["qty_backordered"])
+                    for lr in line_rows
+                    if lr["qty_backordered"]
+                },
                 "grand_total": str(priced.grand_total),
                 "currency": request.currency,
             },
