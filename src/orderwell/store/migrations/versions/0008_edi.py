@@ -1,7 +1,7 @@
 """EDI X12: trading partners with their control numbers, documents in and out, PO links.
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-29
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import orderwell.store.types
 
 revision: str = "0008"
-down_revision: str | Sequence[str] | None = "0005"
+down_revision: str | Sequence[str] | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
