@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from orderwell import __version__
 from orderwell.aftersale import routes as aftersale_routes
+from orderwell.channels import csv_routes, edi_routes
 from orderwell.channels import routes as channel_routes
 from orderwell.config import Settings, get_settings
 from orderwell.http import api_docs, errors, openapi, ops_routes, token_routes
@@ -42,6 +43,8 @@ ROUTERS = [
     carrier_scan_routes.router,
     token_routes.router,
     ops_routes.router,
+    edi_routes.router,
+    csv_routes.router,
     review_routes.router,
     channel_routes.router,
 ]

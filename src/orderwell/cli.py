@@ -9,6 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from orderwell.commands import csv as csv_commands
+from orderwell.commands import edi as edi_commands
 from orderwell.commands import orders as order_commands
 from orderwell.commands import review as review_commands
 from orderwell.commands import tokens as token_commands
@@ -32,6 +34,10 @@ app.add_typer(channel_app, name="channel")
 token_commands.register(token_app)
 app.add_typer(order_commands.app, name="order")
 app.add_typer(docs_app, name="docs")
+app.add_typer(edi_commands.app, name="edi")
+app.add_typer(csv_commands.export_app, name="export")
+import_app.command("products")(csv_commands.import_products)
+import_app.command("stock")(csv_commands.import_stock)
 app.add_typer(review_commands.app, name="report")
 
 console = Console()
@@ -125,13 +131,23 @@ def import_orders(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Check every row; import nothing.")
     ] = False,
-    channel: Annotated[str, typer.Option(help="Channel name for the imported orders.")] = "csv",
+    channel: Annotated[str | None, typer.Option(help="Channel of the orders.")] = None,
+    file_format: Annotated[
+        str, typer.Option("--format", help="orderwell (ours) or shopify-csv (Shopify's export).")
+    ] = "orderwell",
 ) -> None:
     """Import orders from a CSV file (columns in docs/csv-import.md)."""
     from orderwell.channels.csv_orders import import_file
 
+    default = "shopify" if file_format == "shopify-csv" else "csv"
     result = import_file(
-        _db(), file, channel=channel, dry_run=dry_run, actor="cli:import", progress=True
+        _db(),
+        file,
+        channel=channel or default,
+        dry_run=dry_run,
+        actor="cli:import",
+        progress=True,
+        file_format=file_format,
     )
     console.print(result.render())
     if result.problems:
@@ -182,6 +198,17 @@ def worker(
         w.run(stop)
     finally:
         w.close()
+
+
+@bench_app.command("import")
+def bench_import(
+    orders: Annotated[int, typer.Option(help="Orders in each file.")] = 100_000,
+    skus: Annotated[int, typer.Option(help="Products in the catalog.")] = 300,
+) -> None:
+    """Orders/s importing our CSV and Shopify's export CSV, durably on SQLite (target 2,000)."""
+    from orderwell.bench.csv_import import run
+
+    run(orders=orders, skus=skus)
 
 
 @bench_app.command("kpis")

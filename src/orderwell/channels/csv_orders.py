@@ -1,10 +1,12 @@
 """``orderwell import orders FILE``: orders from a CSV file, one row per order line.
 
-The file is checked whole before anything is written: every bad row and column is
-reported, and if there is any problem nothing is imported. Orders are then placed one by
-one through the group committer (``place_many``), idempotent on (channel, order_id): running the same file again
-creates nothing and reports each order as already imported. Columns and rules are in
-docs/csv-import.md.
+Our own format (``csv_rows``) or Shopify's order export (``shopify_csv``). The file is
+checked whole before anything is written: every bad row and column is reported, and if
+there is any problem nothing is imported. Orders are then placed with ``place_order``,
+idempotent on (channel, order_id): running the same file again creates nothing and
+reports each order as already imported. They are placed ``BATCH`` to a transaction, each
+in its own savepoint (``channels/batch.py``): one durable commit per batch instead of
+one per order. Columns and rules are in docs/csv-import.md.
 """
 
 from __future__ import annotations
@@ -22,18 +24,22 @@ from rich.progress import Progress
 from rich.table import Table
 from rich.text import Text
 
-from orderwell.channels.csv_rows import COLUMNS, OrderRows, Problem, parse
+from orderwell.channels import shopify_csv
+from orderwell.channels.batch import SavepointBatch
+from orderwell.channels.csv_rows import COLUMNS, OrderRows, ParsedFile, Problem, parse
 from orderwell.domain.errors import InvalidInput, OrderwellError
 from orderwell.domain.money import check_currency
 from orderwell.domain.order_numbers import order_number
-from orderwell.orders.group_commit import place_many
+from orderwell.orders.placing import Placed, place_order
 from orderwell.orders.rules import OrderLineIn, PlaceOrder, price_order
 from orderwell.store.db import Database
 from orderwell.store.tables import orders, products
 
-__all__ = ["ImportResult", "Problem", "import_file"]
+__all__ = ["FORMATS", "ImportResult", "Problem", "import_file"]
 
-_CHUNK = 200  # orders handed to the group committer at once (it writes 48 a commit)
+FORMATS = ("orderwell", "shopify-csv")
+# Orders per transaction: one fsync per batch; an order that fails rolls back alone.
+BATCH = 200
 
 
 @dataclass(slots=True)
@@ -47,9 +53,12 @@ class ImportResult:
     already_imported: list[tuple[str, int]] = field(default_factory=list)
     to_create: list[str] = field(default_factory=list)  # what a clean dry run would create
     problems: list[Problem] = field(default_factory=list)
+    skipped: int = 0  # history the format says not to place (Shopify: cancelled, fulfilled)
 
     def render(self) -> RenderableType:
         head = f"{self.path.name}: {self.rows} row(s), {self.orders} order(s)"
+        if self.skipped:
+            head += f" ({self.skipped} cancelled or fulfilled, skipped)"
         if self.problems:
             verdict = "nothing imported" if not self.created else "the rest was imported"
             lines = [
@@ -81,9 +90,11 @@ def import_file(
     dry_run: bool,
     actor: str,
     progress: bool,
+    file_format: str = "orderwell",
+    batch: int = BATCH,
 ) -> ImportResult:
     result = ImportResult(path, channel, dry_run)
-    parsed = parse(path.read_bytes())
+    parsed = _parse(path.read_bytes(), file_format, result)
     result.rows, result.orders = parsed.rows, len(parsed.orders)
     result.problems += parsed.problems
     catalog = _catalog(
@@ -108,23 +119,54 @@ def import_file(
             bar.advance(task)
         result.problems = _sorted_unique(result.problems, parsed.header)
         if result.problems or dry_run:
-            return result
+            return _named(result, file_format)
         task = bar.add_task("importing", total=len(ready))
-        # Submitted a chunk at a time, so the group committer writes many per commit.
-        for start in range(0, len(ready), _CHUNK):
-            chunk = ready[start : start + _CHUNK]
-            outcomes = place_many(db, [request for _, request in chunk], actor=actor)
-            for (group, _), placed in zip(chunk, outcomes, strict=True):
-                if isinstance(placed, OrderwellError):  # the catalog changed since the check
-                    row, column = group.locate(placed.field or "")
-                    result.problems.append(Problem(row, column, placed.message, group.order_id))
-                elif isinstance(placed, Exception):
-                    raise placed
+        for start in range(0, len(ready), batch):
+            chunk = ready[start : start + batch]
+            outcome = db.write(
+                lambda conn, chunk=chunk: _place_batch(SavepointBatch(db, conn), chunk, actor)  # type: ignore[misc]
+            )
+            for (group, _), placed in zip(chunk, outcome, strict=True):
+                if isinstance(placed, Problem):  # the catalog changed since the check above
+                    result.problems.append(placed)
                 else:
                     target = result.created if placed.created else result.already_imported
                     target.append((group.order_id, placed.order_id))
-                bar.advance(task)
+            bar.advance(task, len(chunk))
+    return _named(result, file_format)
+
+
+def _parse(data: bytes, file_format: str, result: ImportResult) -> ParsedFile:
+    if file_format == "orderwell":
+        return parse(data)
+    if file_format == "shopify-csv":
+        parsed, result.skipped = shopify_csv.parse(data)
+        return parsed
+    raise InvalidInput(f"format must be one of {', '.join(FORMATS)}", field="format")
+
+
+def _named(result: ImportResult, file_format: str) -> ImportResult:
+    """Problems name the file's own columns (Shopify's, for its export)."""
+    if file_format == "shopify-csv":
+        result.problems = [
+            Problem(p.row, shopify_csv.column_of(p.column), p.message, p.order_id)
+            for p in result.problems
+        ]
     return result
+
+
+def _place_batch(
+    batch: SavepointBatch, chunk: list[tuple[OrderRows, PlaceOrder]], actor: str
+) -> list[Placed | Problem]:
+    """Place each order of the chunk in its own savepoint of one transaction."""
+    out: list[Placed | Problem] = []
+    for group, request in chunk:
+        try:
+            out.append(place_order(batch, request, actor=actor))
+        except OrderwellError as exc:
+            row, column = group.locate(exc.field or "")
+            out.append(Problem(row, column, exc.message, group.order_id))
+    return out
 
 
 def _check_order(
@@ -143,6 +185,12 @@ def _check_order(
                 )
             )
     payload = group.payload(channel)
+    try:
+        request = PlaceOrder.model_validate(payload)
+        price_order(request)  # the common case: nothing wrong, no line-by-line diagnosis
+        return problems, request
+    except (ValidationError, InvalidInput):
+        pass
     try:
         request = PlaceOrder.model_validate(payload)
     except ValidationError as exc:

@@ -66,6 +66,8 @@ class EventType(StrEnum):
     CHANNEL_CANCEL_AFTER_SHIPPING = "channel.cancel_after_shipping"
     CHANNEL_PUSHED = "channel.pushed"
     CHANNEL_PUSH_FAILED = "channel.push_failed"
+    EDI_PURCHASE_ORDER_RECEIVED = "edi.850_received"
+    EDI_DOCUMENT_SENT = "edi.document_sent"
     # bench
     BENCH_PING = "bench.ping"
 
@@ -157,6 +159,12 @@ CATALOGUE: dict[EventType, EventInfo] = {
         "channels",
         "telling the sales channel failed (retried, or waits for retry)",
         published=False,
+    ),
+    E.EDI_PURCHASE_ORDER_RECEIVED: EventInfo(
+        "channels", "an EDI 850 purchase order placed this order (data: po_number)", False
+    ),
+    E.EDI_DOCUMENT_SENT: EventInfo(
+        "channels", "an EDI 855, 856 or 810 about the order went to its partner", False
     ),
     E.BENCH_PING: EventInfo("bench", "load for `orderwell bench outbox`; never in production"),
 }

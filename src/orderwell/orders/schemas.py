@@ -7,10 +7,10 @@ routes name them for /openapi.json.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, NotRequired
 
 from pydantic import Field
-from typing_extensions import NotRequired, TypedDict
+from typing_extensions import TypedDict
 
 from orderwell.domain.lifecycle import BUCKETS, HoldReason, OrderStatus
 from orderwell.http.answers import Money, closed, enum_schema
