@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     # Key of the customer tracking links; unset, the database keeps one it made itself.
     secret_key: str | None = None
+    # --- Console (docs/console.md): a login lasts this long; this many failed logins
+    # within the window lock the name out until the oldest failure leaves it.
+    console_session_hours: float = 12.0
+    console_lockout_failures: int = 5
+    console_lockout_minutes: float = 15.0
 
 
 @lru_cache(maxsize=1)

@@ -22,6 +22,7 @@ from orderwell.api.routers import (
 )
 from orderwell.api.routers import tracking as carrier_tracking
 from orderwell.config import Settings, get_settings
+from orderwell.console.site import create_console
 from orderwell.services.tokens import TokenVerifier
 from orderwell.store.db import Database
 from orderwell.web import tracking
@@ -50,6 +51,8 @@ PUBLIC_PATHS = frozenset(
         "/track/{token}",
         "/track/{token}/return",
         "/track/{token}/returns/{rma}/label.pdf",
+        # The console: its own login and sessions guard every page (console/frame.py).
+        "/console",
     }
 )
 
@@ -99,6 +102,7 @@ def create_app(
     app.add_middleware(RefuseNulInUrl)
     for router in ROUTERS:
         app.include_router(router)
+    app.mount("/console", create_console(db, settings, app.state.tokens))
 
     @app.get("/health", tags=["meta"])
     def health() -> JSON:

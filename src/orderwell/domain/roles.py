@@ -48,6 +48,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "messages:read": frozenset({Role.ADMIN, Role.MANAGER, Role.SUPPORT, Role.VIEWER}),
     "settings:read": frozenset({Role.ADMIN, Role.MANAGER, Role.SUPPORT, Role.VIEWER}),
     "settings:write": frozenset({Role.ADMIN, Role.MANAGER}),
+    # API tokens: whoever holds this can make any role's token, so admins only.
+    "tokens:manage": frozenset({Role.ADMIN}),
+    # Console users: the same reasoning as tokens.
+    "users:manage": frozenset({Role.ADMIN}),
 }
 
 

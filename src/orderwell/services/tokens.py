@@ -10,11 +10,13 @@ import hashlib
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from orderwell.domain.errors import InvalidInput, Unauthorized
+from orderwell.domain.errors import InvalidInput, NotFound, Unauthorized
 from orderwell.domain.roles import Role
 from orderwell.store.db import Database
 from orderwell.store.tables import api_tokens
@@ -64,12 +66,46 @@ def create_token(db: Database, name: str, role: str) -> str:
     return token
 
 
-def revoke_token(db: Database, token_id: int) -> None:
-    db.write(
-        lambda conn: conn.execute(
-            sa.update(api_tokens).where(api_tokens.c.id == token_id).values(revoked_at=db.clock())
+def list_tokens(db: Database, *, include_revoked: bool = False) -> list[dict[str, Any]]:
+    """Every token's name, role, prefix and dates (never the secret or its hash), oldest first."""
+    query = sa.select(
+        api_tokens.c.id,
+        api_tokens.c.name,
+        api_tokens.c.role,
+        api_tokens.c.prefix,
+        api_tokens.c.created_at,
+        api_tokens.c.revoked_at,
+    ).order_by(api_tokens.c.id)
+    if not include_revoked:
+        query = query.where(api_tokens.c.revoked_at.is_(None))
+    with db.read() as conn:
+        return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def revoke_token(db: Database, token_id: int, verifier: TokenVerifier | None = None) -> datetime:
+    """Revoke a token; revoking it again keeps the first time. Returns when it was revoked.
+
+    ``verifier``: the process's verifier forgets the token at once, so it stops working
+    here immediately (other processes stop within their cache time).
+    """
+
+    def work(conn: Connection) -> datetime | None:
+        conn.execute(
+            sa.update(api_tokens)
+            .where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=db.clock())
         )
-    )
+        found: datetime | None = conn.execute(
+            sa.select(api_tokens.c.revoked_at).where(api_tokens.c.id == token_id)
+        ).scalar()
+        return found
+
+    revoked_at = db.write(work)
+    if verifier is not None:
+        verifier.forget(token_id)
+    if revoked_at is None:
+        raise NotFound(f"there is no token {token_id}")
+    return revoked_at
 
 
 class TokenVerifier:
@@ -79,6 +115,12 @@ class TokenVerifier:
         self.db = db
         self.ttl = ttl
         self._cache: dict[str, tuple[float, Principal]] = {}
+
+    def forget(self, token_id: int) -> None:
+        """Drop a token from the cache (it was revoked): its next use goes to the database."""
+        for digest, (_, principal) in list(self._cache.items()):
+            if principal.token_id == token_id:
+                self._cache.pop(digest, None)
 
     def cached(self, token: str) -> Principal | None:
         """The remembered principal for ``token``, without touching the database."""

@@ -4,7 +4,20 @@ Feature modules define their tables on ``orderwell.store.tables.metadata``; add 
 new table module to the imports below.
 """
 
-from orderwell.store import tables, tables_aftersale, tables_fulfilment, tables_outbound
+from orderwell.store import (
+    tables,
+    tables_aftersale,
+    tables_console,
+    tables_fulfilment,
+    tables_outbound,
+)
 from orderwell.store.tables import metadata
 
-__all__ = ["metadata", "tables", "tables_aftersale", "tables_fulfilment", "tables_outbound"]
+__all__ = [
+    "metadata",
+    "tables",
+    "tables_aftersale",
+    "tables_console",
+    "tables_fulfilment",
+    "tables_outbound",
+]

@@ -1,0 +1,1 @@
+"""Sub-commands of the `orderwell` CLI, one module per area."""
