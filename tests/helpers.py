@@ -9,10 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from orderwell.domain.lifecycle import BUCKETS, Bucket, UnitTotals, derive_status
-from orderwell.domain.orders import PlaceOrder
-from orderwell.services.catalog import ProductIn, upsert_products
-from orderwell.services.inventory import ReceiveIn, receive
-from orderwell.services.warehouses import BinIn, WarehouseIn, upsert_bins, upsert_warehouse
+from orderwell.inventory.catalog import ProductIn, upsert_products
+from orderwell.inventory.movements import ReceiveIn, receive
+from orderwell.inventory.warehouses import BinIn, WarehouseIn, upsert_bins, upsert_warehouse
+from orderwell.orders.rules import PlaceOrder
 from orderwell.store import tables, tables_fulfilment
 from orderwell.store.db import Database
 from orderwell.store.schema import metadata

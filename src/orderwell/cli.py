@@ -48,7 +48,7 @@ def serve(
 
     s = get_settings()
     uvicorn.run(
-        "orderwell.api.app:create_app",
+        "orderwell.app:create_app",
         factory=True,
         host=host or s.host,
         port=port or s.port,
@@ -74,7 +74,7 @@ def token_create(
     name: Annotated[str, typer.Option(help="Who or what uses the token.")] = "cli",
 ) -> None:
     """Create an API token; it is printed once and stored only as a hash."""
-    from orderwell.services.tokens import create_token
+    from orderwell.http.tokens import create_token
 
     token = create_token(_db(), name, role)
     typer.echo(token)
@@ -150,7 +150,7 @@ def worker(
     import signal
     import threading
 
-    from orderwell.outbox.worker import Worker
+    from orderwell.outbound.worker import Worker
 
     s = get_settings()
     logging.basicConfig(
@@ -199,7 +199,7 @@ def wave_release(
     totes: Annotated[int, typer.Option(help="Tote slots per picker's cart.")] = 24,
 ) -> None:
     """Release the warehouse's reserved orders into waves, pick lists sorted by walk order."""
-    from orderwell.services.waves import WaveRelease, release_waves
+    from orderwell.warehouse.waves import WaveRelease, release_waves
 
     rules = WaveRelease(
         warehouse=warehouse,
@@ -223,7 +223,7 @@ def wave_pick_list(
     pdf: Annotated[Path, typer.Option(help="Write the printable PDF here.")],
 ) -> None:
     """Write a pick list as PDF (Code 128 barcodes for bins, SKUs and totes)."""
-    from orderwell.services.fulfilment_documents import pick_list_pdf
+    from orderwell.warehouse.paperwork import pick_list_pdf
 
     pdf.write_bytes(pick_list_pdf(_db(), pick_list_id))
     console.print(f"wrote {pdf}")
@@ -236,8 +236,8 @@ def ship_label(
     zpl: Annotated[Path | None, typer.Option(help="Write every package's ZPL here.")] = None,
 ) -> None:
     """Rate-shop and buy the label of a packed shipment."""
-    from orderwell.services.fulfilment_documents import label_pdf, label_zpl
-    from orderwell.services.shipping import LabelIn, buy_label
+    from orderwell.warehouse.paperwork import label_pdf, label_zpl
+    from orderwell.warehouse.shipping import LabelIn, buy_label
 
     database = _db()
     bought = buy_label(database, shipment_id, LabelIn(), actor="cli:ship")
@@ -254,7 +254,7 @@ def ship_label(
 @ship_app.command("confirm")
 def ship_confirm(shipment_id: Annotated[int, typer.Argument()]) -> None:
     """Hand a labelled shipment to the carrier: stock consumed, units shipped."""
-    from orderwell.services.shipping import confirm_shipment
+    from orderwell.warehouse.shipping import confirm_shipment
 
     console.print(f"order is now {confirm_shipment(_db(), shipment_id, actor='cli:ship')}")
 
@@ -267,8 +267,8 @@ def ship_manifest(
     csv: Annotated[Path | None, typer.Option(help="Write the manifest CSV here.")] = None,
 ) -> None:
     """Close the end-of-day manifest of a carrier at a warehouse."""
-    from orderwell.services.fulfilment_documents import manifest_csv, manifest_pdf
-    from orderwell.services.shipping import ManifestIn, close_manifest
+    from orderwell.warehouse.paperwork import manifest_csv, manifest_pdf
+    from orderwell.warehouse.shipping import ManifestIn, close_manifest
 
     database = _db()
     manifest_id = close_manifest(
@@ -289,8 +289,8 @@ def ship_track(
     ] = "table",
 ) -> None:
     """Ingest tracking events from a CSV or JSON file (columns in docs/warehouse.md)."""
-    from orderwell.carriers.events import parse_tracking_csv, parse_tracking_json
-    from orderwell.services.tracking import ingest_events
+    from orderwell.warehouse.carrier_scans import ingest_events
+    from orderwell.warehouse.carriers.scan_formats import parse_tracking_csv, parse_tracking_json
 
     text = file.read_text(encoding="utf-8")
     if file.suffix.lower() == ".json":

@@ -11,9 +11,9 @@ import pytest
 from fastapi import FastAPI
 from starlette.testclient import TestClient
 
-from orderwell.api.app import create_app
+from orderwell.app import create_app
 from orderwell.domain.roles import Role
-from orderwell.services.tokens import create_token
+from orderwell.http.tokens import create_token
 from orderwell.store.db import Database
 from tests.e2e.support import bearer
 

@@ -18,10 +18,10 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from starlette.testclient import TestClient
 
-from orderwell.api.app import PUBLIC_PATHS, create_app
+from orderwell.app import PUBLIC_PATHS, create_app
 from orderwell.config import Settings
 from orderwell.domain.roles import PERMISSIONS, Role
-from orderwell.services.tokens import revoke_token
+from orderwell.http.tokens import revoke_token
 from orderwell.store.db import Database
 from orderwell.store.tables import api_tokens
 from tests.e2e.support import assert_problem, bearer, served_routes

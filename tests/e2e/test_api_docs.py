@@ -6,9 +6,9 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from orderwell.api.app import PUBLIC_PATHS
-from orderwell.api.deps import permission_of
+from orderwell.app import PUBLIC_PATHS
 from orderwell.domain.roles import PERMISSIONS, Role
+from orderwell.http.deps import permission_of
 from tests.e2e.support import served_routes
 
 API_DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"

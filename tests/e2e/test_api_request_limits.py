@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from starlette.testclient import TestClient
 
-from orderwell.api.app import create_app
+from orderwell.app import create_app
 from orderwell.config import Settings
 from orderwell.store.db import Database
 from orderwell.store.tables import orders

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from orderwell.cli import app
 from orderwell.config import get_settings
-from orderwell.services.ordering import place_order
+from orderwell.orders.placing import place_order
 from orderwell.store.db import Database
 from tests.helpers import order
 from tests.integration.fulfilment_helpers import floor, open_picks

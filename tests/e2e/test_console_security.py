@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from starlette.routing import Mount
 from starlette.testclient import TestClient
 
-from orderwell.api.app import create_app
+from orderwell.app import create_app
 from orderwell.config import Settings
 from orderwell.console.frame import NAV
 from orderwell.console.users import create_user
@@ -30,7 +30,9 @@ def _console(app: FastAPI) -> FastAPI:
     return mount.app
 
 
-def test_form_without_csrf_token_is_refused_and_changes_nothing(db: Database, api: TestClient) -> None:
+def test_form_without_csrf_token_is_refused_and_changes_nothing(
+    db: Database, api: TestClient
+) -> None:
     seed(db, stock={("SKU-1", "WH1"): 5})
     token = logged_in(api, db, Role.ADMIN)
     before = snapshot(db)
@@ -41,7 +43,9 @@ def test_form_without_csrf_token_is_refused_and_changes_nothing(db: Database, ap
         assert "security token" in response.text
     assert snapshot(db) == before
     # The same form with the session's token goes through.
-    done = api.post("/console/inventory/receive", data=form | {"csrf_token": token}, follow_redirects=False)
+    done = api.post(
+        "/console/inventory/receive", data=form | {"csrf_token": token}, follow_redirects=False
+    )
     assert done.status_code == 303 and "ok=" in done.headers["location"]
     assert snapshot(db) != before
 
@@ -151,7 +155,9 @@ def test_every_console_route_refuses_an_anonymous_visitor(db: Database, app: Fas
                     assert response.status_code == 303, (method, url, response.status_code)
                     assert response.headers["location"].startswith(LOGIN), (method, url)
                     checked += 1
-                hx = client.request(method, url, headers={"HX-Request": "true"}, follow_redirects=False)
+                hx = client.request(
+                    method, url, headers={"HX-Request": "true"}, follow_redirects=False
+                )
                 assert hx.status_code == 401 and hx.headers["HX-Redirect"] == LOGIN
     assert checked >= 2 * 30, "fewer console routes than expected: is the walk broken?"
 
@@ -177,7 +183,10 @@ def test_each_role_sees_and_may_open_exactly_its_screens(
         assert shown == allowed, (role, label)
         response = api.get(f"/console{path}", follow_redirects=False)
         assert response.status_code == (200 if allowed else 403), (role, path)
-    for path, permission in (("/settings/users", "users:manage"), ("/settings/tokens", "tokens:manage")):
+    for path, permission in (
+        ("/settings/users", "users:manage"),
+        ("/settings/tokens", "tokens:manage"),
+    ):
         status = api.get(f"/console{path}").status_code
         assert status == (200 if role in PERMISSIONS[permission] else 403), (role, path)
 
@@ -195,7 +204,9 @@ def test_a_role_without_the_permission_cannot_post_either(db: Database, api: Tes
     assert snapshot(db) == before
 
 
-_LOADS = re.compile(r"""<(script|img|link|iframe|source|video|audio|embed)\b[^>]*?(?:src|href)=["']([^"']+)""", re.I)
+_LOADS = re.compile(
+    r"""<(script|img|link|iframe|source|video|audio|embed)\b[^>]*?(?:src|href)=["']([^"']+)""", re.I
+)
 _LINKS = re.compile(r"""<a\b([^>]*?)href=["']([^"']+)["']""", re.I)
 
 
@@ -206,9 +217,18 @@ def _outside(url: str) -> bool:
 def test_no_page_loads_anything_from_another_host(db: Database, api: TestClient) -> None:
     seed(db, stock={("SKU-1", "WH1"): 5})
     logged_in(api, db, Role.ADMIN)
-    pages = ["/console/login", "/console/", "/console/orders", "/console/inventory?sku=SKU-1",
-             "/console/warehouse", "/console/warehouse/pack", "/console/returns",
-             "/console/settings", "/console/settings/users", "/console/settings/tokens"]
+    pages = [
+        "/console/login",
+        "/console/",
+        "/console/orders",
+        "/console/inventory?sku=SKU-1",
+        "/console/warehouse",
+        "/console/warehouse/pack",
+        "/console/returns",
+        "/console/settings",
+        "/console/settings/users",
+        "/console/settings/tokens",
+    ]
     for path in pages:
         response = api.get(path)
         assert response.status_code == 200, path

@@ -8,9 +8,9 @@ import sqlalchemy as sa
 from starlette.testclient import TestClient
 
 from orderwell.domain.roles import Role
-from orderwell.services.ordering import place_order
-from orderwell.services.tokens import create_token
-from orderwell.services.tracking_links import link_key, make_token
+from orderwell.http.tokens import create_token
+from orderwell.orders.placing import place_order
+from orderwell.outbound.tracking_links import link_key, make_token
 from orderwell.store.db import Database
 from orderwell.store.tables import orders
 from tests.e2e.support import assert_problem, bearer, snapshot
@@ -156,7 +156,7 @@ def test_return_request_before_shipping_is_refused_on_the_page_and_changes_nothi
 
 def test_serve_runs_the_worker_in_process(db: Database) -> None:
     """`orderwell serve` on SQLite: the app's lifespan runs the worker in a thread."""
-    from orderwell.api.app import create_app
+    from orderwell.app import create_app
     from tests.integration.receiver import running_receiver, worker_settings
 
     seed(db, stock={("SKU-1", "WH1"): 5})

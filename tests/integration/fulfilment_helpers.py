@@ -10,12 +10,23 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from orderwell.carriers.events import TrackingEvent, TrackingStatus, event_key
 from orderwell.domain.lifecycle import BUCKETS
-from orderwell.queries.orders import order_number
-from orderwell.services.catalog import ProductIn, upsert_products
-from orderwell.services.inventory import ReceiveIn, receive
-from orderwell.services.packing import (
+from orderwell.inventory.catalog import ProductIn, upsert_products
+from orderwell.inventory.movements import ReceiveIn, receive
+from orderwell.inventory.warehouses import BinIn, WarehouseIn, upsert_bins, upsert_warehouse
+from orderwell.orders.queries import order_number
+from orderwell.store import tables
+from orderwell.store.db import Database
+from orderwell.store.tables_fulfilment import (
+    package_items,
+    packages,
+    picks,
+    shipment_lines,
+    shipments,
+)
+from orderwell.warehouse.carrier_scans import ingest_events
+from orderwell.warehouse.carriers.scan_formats import TrackingEvent, TrackingStatus, event_key
+from orderwell.warehouse.packing import (
     ClosePackage,
     ItemScan,
     PackageIn,
@@ -26,20 +37,9 @@ from orderwell.services.packing import (
     scan_into_package,
     start_packing,
 )
-from orderwell.services.picking import PickScan, ShortReason, confirm_pick
-from orderwell.services.shipping import LabelIn, buy_label, confirm_shipment
-from orderwell.services.tracking import ingest_events
-from orderwell.services.warehouses import BinIn, WarehouseIn, upsert_bins, upsert_warehouse
-from orderwell.services.waves import WaveRelease, release_waves
-from orderwell.store import tables
-from orderwell.store.db import Database
-from orderwell.store.tables_fulfilment import (
-    package_items,
-    packages,
-    picks,
-    shipment_lines,
-    shipments,
-)
+from orderwell.warehouse.picking import PickScan, ShortReason, confirm_pick
+from orderwell.warehouse.shipping import LabelIn, buy_label, confirm_shipment
+from orderwell.warehouse.waves import WaveRelease, release_waves
 from tests.helpers import picked_not_shipped
 
 # Tuesday 10:00 UTC: before every service's cut-off, so ship dates are today.

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from orderwell.config import Settings
-from orderwell.outbox.worker import Worker
+from orderwell.outbound.worker import Worker
 
 
 @dataclass

@@ -28,7 +28,8 @@ import pytest
 import sqlalchemy as sa
 
 from orderwell.domain.lifecycle import BUCKETS, HoldReason
-from orderwell.domain.sourcing import (
+from orderwell.inventory.movements import AdjustIn, ReceiveIn, adjust, receive
+from orderwell.inventory.sourcing import (
     DEFAULT_STRATEGY,
     STRATEGIES,
     Demand,
@@ -36,8 +37,7 @@ from orderwell.domain.sourcing import (
     Stock,
     Warehouse,
 )
-from orderwell.services.inventory import AdjustIn, ReceiveIn, adjust, receive
-from orderwell.services.order_changes import (
+from orderwell.orders.changes import (
     CancelIn,
     CancelLine,
     HoldIn,
@@ -45,7 +45,7 @@ from orderwell.services.order_changes import (
     hold_order,
     release_order,
 )
-from orderwell.services.ordering import Placed, place_order
+from orderwell.orders.placing import Placed, place_order
 from orderwell.store.db import Database
 from orderwell.store.tables import order_lines, orders, stock, stock_ledger
 from tests.helpers import invariant_breaches, order, seed, truncate_all

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 
 from orderwell.channels.csv_orders import import_file
 from orderwell.demo import load_demo
-from orderwell.queries.inventory import stock_levels
-from orderwell.queries.orders import get_order
-from orderwell.services.ordering import place_order
+from orderwell.inventory.queries import stock_levels
+from orderwell.orders.placing import place_order
+from orderwell.orders.queries import get_order
 from orderwell.store.db import Database
 from orderwell.store.tables import order_events, orders, outbox, stock_ledger
 from tests.helpers import order, seed

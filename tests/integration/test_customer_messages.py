@@ -21,19 +21,11 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from pypdf import PdfReader
 from starlette.testclient import TestClient
 
-from orderwell.api.app import create_app
-from orderwell.domain.payments import PaymentKind
-from orderwell.domain.returns import Disposition, ReturnReason
-from orderwell.notify.smtp import SmtpSender
-from orderwell.outbox.worker import Worker
-from orderwell.queries.orders import timeline
-from orderwell.queries.returns import return_label_doc
-from orderwell.services.channel_settings import ChannelSettingsIn, put_channel_settings
-from orderwell.services.messages import list_messages
-from orderwell.services.ordering import place_order
-from orderwell.services.payments import PaymentIn, record_payment
-from orderwell.services.refunds import RefundIn, issue_refund
-from orderwell.services.return_receipt import (
+from orderwell.aftersale.payment_rules import PaymentKind
+from orderwell.aftersale.payments import PaymentIn, record_payment
+from orderwell.aftersale.queries import return_label_doc
+from orderwell.aftersale.refunds import RefundIn, issue_refund
+from orderwell.aftersale.return_receipt import (
     InspectIn,
     ReceiveIn,
     ScanIn,
@@ -41,17 +33,25 @@ from orderwell.services.return_receipt import (
     inspect_return,
     receive_return,
 )
-from orderwell.services.returns import (
+from orderwell.aftersale.return_rules import Disposition, ReturnReason
+from orderwell.aftersale.returns import (
     AuthorizeIn,
     ReturnLineIn,
     ReturnRequestIn,
     authorize_return,
     request_return,
 )
-from orderwell.services.timeline import record
-from orderwell.services.tracking_links import link_key, make_token, order_for_token
+from orderwell.app import create_app
+from orderwell.orders.channel_settings import ChannelSettingsIn, put_channel_settings
+from orderwell.orders.placing import place_order
+from orderwell.orders.queries import timeline
+from orderwell.outbound.messages import list_messages
+from orderwell.outbound.smtp import SmtpSender
+from orderwell.outbound.tracking_links import link_key, make_token, order_for_token
+from orderwell.outbound.worker import Worker
 from orderwell.store.db import Database
 from orderwell.store.tables_outbound import order_disruptions
+from orderwell.store.timeline import record
 from tests.helpers import order, seed
 from tests.integration.fulfilment_helpers import deliver, ship_order
 from tests.integration.receiver import worker_settings
@@ -120,7 +120,7 @@ def _html(msg: EmailMessage) -> str:
 
 
 def _ship(db: Database, order_id: int) -> None:
-    """The event the shipping service writes when a parcel leaves (services/shipping.py)."""
+    """The event the shipping service writes when a parcel leaves (warehouse/shipping.py)."""
 
     def work(conn: sa.Connection) -> None:
         record(

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from orderwell.carriers.gs1 import is_valid_gs1
 from orderwell.demo import has_orders, load_demo
 from orderwell.domain.errors import Conflict, InvalidInput
 from orderwell.domain.lifecycle import (
@@ -20,8 +19,7 @@ from orderwell.domain.lifecycle import (
     UnitTotals,
     derive_status,
 )
-from orderwell.queries.fulfilment import picking_accuracy
-from orderwell.queries.inventory import list_bins, list_products, list_warehouses
+from orderwell.inventory.queries import list_bins, list_products, list_warehouses
 from orderwell.store.db import Database, make_engine
 from orderwell.store.migrate import upgrade
 from orderwell.store.tables import (
@@ -37,6 +35,8 @@ from orderwell.store.tables import (
 )
 from orderwell.store.tables_aftersale import payments, refunds, returns
 from orderwell.store.tables_fulfilment import shipments, tracking_events
+from orderwell.warehouse.carriers.gs1 import is_valid_gs1
+from orderwell.warehouse.queries import picking_accuracy
 from tests.helpers import invariant_breaches, picked_not_shipped
 from tests.integration.fulfilment_helpers import fulfilment_breaches
 

@@ -12,8 +12,8 @@ import nats
 import pytest
 import sqlalchemy as sa
 
-from orderwell.outbox.worker import Worker
-from orderwell.services.ordering import place_order
+from orderwell.orders.placing import place_order
+from orderwell.outbound.worker import Worker
 from orderwell.store.db import Database
 from orderwell.store.tables import outbox
 from orderwell.store.tables_outbound import stream_publications

@@ -9,13 +9,13 @@ import pytest
 import sqlalchemy as sa
 
 from orderwell.domain.errors import AlreadyDone
-from orderwell.services import picking
-from orderwell.services.ordering import place_order
-from orderwell.services.picking import PickScan, confirm_pick
-from orderwell.services.waves import WaveRelease, release_waves
+from orderwell.orders.placing import place_order
 from orderwell.store import tables
 from orderwell.store.db import Database
 from orderwell.store.tables_fulfilment import pick_scans, picks
+from orderwell.warehouse import picking
+from orderwell.warehouse.picking import PickScan, confirm_pick
+from orderwell.warehouse.waves import WaveRelease, release_waves
 from tests.helpers import order
 from tests.integration.fulfilment_helpers import floor, fulfilment_breaches, open_picks
 

@@ -9,19 +9,13 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
-from orderwell.carriers.gs1 import format_sscc_hri, is_valid_gs1
 from orderwell.domain.errors import Conflict, InvalidTransition
-from orderwell.queries.orders import order_number
-from orderwell.services.fulfilment_documents import (
-    label_pdf,
-    label_zpl,
-    manifest_csv,
-    manifest_pdf,
-    packing_slip_pdf,
-    pick_list_pdf,
-)
-from orderwell.services.ordering import place_order
-from orderwell.services.packing import (
+from orderwell.orders.placing import place_order
+from orderwell.orders.queries import order_number
+from orderwell.store.db import Database
+from orderwell.store.tables_fulfilment import packages, shipments
+from orderwell.warehouse.carriers.gs1 import format_sscc_hri, is_valid_gs1
+from orderwell.warehouse.packing import (
     ClosePackage,
     ItemScan,
     PackageIn,
@@ -32,16 +26,22 @@ from orderwell.services.packing import (
     scan_into_package,
     start_packing,
 )
-from orderwell.services.shipping import (
+from orderwell.warehouse.paperwork import (
+    label_pdf,
+    label_zpl,
+    manifest_csv,
+    manifest_pdf,
+    packing_slip_pdf,
+    pick_list_pdf,
+)
+from orderwell.warehouse.shipping import (
     LabelIn,
     ManifestIn,
     buy_label,
     close_manifest,
     confirm_shipment,
 )
-from orderwell.services.waves import WaveRelease, release_waves
-from orderwell.store.db import Database
-from orderwell.store.tables_fulfilment import packages, shipments
+from orderwell.warehouse.waves import WaveRelease, release_waves
 from tests.helpers import order
 from tests.integration.fulfilment_helpers import floor, pack_and_ship, pick_all
 

@@ -13,9 +13,6 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from orderwell.carriers.events import parse_easypost_tracker_updated, parse_tracking_csv
-from orderwell.carriers.gs1 import is_valid_gs1
-from orderwell.carriers.tracking_numbers import is_valid
 from orderwell.domain.errors import (
     AlreadyDone,
     Conflict,
@@ -23,9 +20,19 @@ from orderwell.domain.errors import (
     InvalidTransition,
     UnknownReference,
 )
-from orderwell.queries.orders import get_order, order_number, timeline
-from orderwell.services.ordering import place_order
-from orderwell.services.packing import (
+from orderwell.orders.placing import place_order
+from orderwell.orders.queries import get_order, order_number, timeline
+from orderwell.store import tables
+from orderwell.store.db import Database
+from orderwell.store.tables_fulfilment import pick_scans, shipments, tracking_events
+from orderwell.warehouse.carrier_scans import ingest_events
+from orderwell.warehouse.carriers.gs1 import is_valid_gs1
+from orderwell.warehouse.carriers.scan_formats import (
+    parse_easypost_tracker_updated,
+    parse_tracking_csv,
+)
+from orderwell.warehouse.carriers.tracking_numbers import is_valid
+from orderwell.warehouse.packing import (
     ClosePackage,
     ItemScan,
     PackageIn,
@@ -36,13 +43,9 @@ from orderwell.services.packing import (
     scan_into_package,
     start_packing,
 )
-from orderwell.services.picking import PickScan, ShortReason, confirm_pick
-from orderwell.services.shipping import LabelIn, buy_label, confirm_shipment
-from orderwell.services.tracking import ingest_events
-from orderwell.services.waves import WaveRelease, release_waves
-from orderwell.store import tables
-from orderwell.store.db import Database
-from orderwell.store.tables_fulfilment import pick_scans, shipments, tracking_events
+from orderwell.warehouse.picking import PickScan, ShortReason, confirm_pick
+from orderwell.warehouse.shipping import LabelIn, buy_label, confirm_shipment
+from orderwell.warehouse.waves import WaveRelease, release_waves
 from tests.helpers import order
 from tests.integration.fulfilment_helpers import (
     PROMISED,

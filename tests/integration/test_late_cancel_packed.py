@@ -12,15 +12,16 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from orderwell.aftersale.late_cancel import CancelUnitsIn, CancelUnitsLine, cancel_units
 from orderwell.domain.errors import Conflict, InvalidTransition
-from orderwell.queries.fulfilment import get_shipment
-from orderwell.queries.inventory import ledger
-from orderwell.queries.orders import get_order, order_number, timeline
-from orderwell.services.fulfilment_documents import label_pdf
-from orderwell.services.late_cancel import CancelUnitsIn, CancelUnitsLine, cancel_units
-from orderwell.services.order_changes import CancelIn, cancel_order
-from orderwell.services.ordering import place_order
-from orderwell.services.packing import (
+from orderwell.inventory.queries import ledger
+from orderwell.orders.changes import CancelIn, cancel_order
+from orderwell.orders.placing import place_order
+from orderwell.orders.queries import get_order, order_number, timeline
+from orderwell.store import tables
+from orderwell.store.db import Database
+from orderwell.store.tables_fulfilment import packages
+from orderwell.warehouse.packing import (
     ClosePackage,
     ItemScan,
     PackageIn,
@@ -31,10 +32,9 @@ from orderwell.services.packing import (
     scan_into_package,
     start_packing,
 )
-from orderwell.services.shipping import LabelIn, buy_label, confirm_shipment
-from orderwell.store import tables
-from orderwell.store.db import Database
-from orderwell.store.tables_fulfilment import packages
+from orderwell.warehouse.paperwork import label_pdf
+from orderwell.warehouse.queries import get_shipment
+from orderwell.warehouse.shipping import LabelIn, buy_label, confirm_shipment
 from tests.e2e.support import snapshot
 from tests.helpers import invariant_breaches, order
 from tests.integration.fulfilment_helpers import floor, fulfilment_breaches, pick_all

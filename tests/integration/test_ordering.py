@@ -12,11 +12,9 @@ from orderwell.domain.errors import (
     UnknownReference,
 )
 from orderwell.domain.lifecycle import HoldReason
-from orderwell.domain.orders import PlaceOrder
-from orderwell.queries.inventory import available_to_promise, ledger, stock_levels
-from orderwell.queries.orders import get_order, timeline
-from orderwell.services.inventory import AdjustIn, ReceiveIn, TransferIn, adjust, receive, transfer
-from orderwell.services.order_changes import (
+from orderwell.inventory.movements import AdjustIn, ReceiveIn, TransferIn, adjust, receive, transfer
+from orderwell.inventory.queries import available_to_promise, ledger, stock_levels
+from orderwell.orders.changes import (
     CancelIn,
     CancelLine,
     HoldIn,
@@ -24,7 +22,9 @@ from orderwell.services.order_changes import (
     hold_order,
     release_order,
 )
-from orderwell.services.ordering import place_order
+from orderwell.orders.placing import place_order
+from orderwell.orders.queries import get_order, timeline
+from orderwell.orders.rules import PlaceOrder
 from orderwell.store.db import Database
 from orderwell.store.tables import order_events, orders, outbox
 from tests.helpers import order, order_payload, seed
@@ -180,7 +180,7 @@ def test_adjust_and_transfer_write_the_ledger(db: Database) -> None:
 
 def test_placement_answers_with_what_a_read_back_shows(db: Database) -> None:
     """The API answers a new order from place_order's rows; they must equal a fresh read."""
-    from orderwell.queries.orders import order_detail
+    from orderwell.orders.queries import order_detail
 
     seed(db, warehouses=("WH1", "WH2", "WH3"), stock={("SKU-1", "WH1"): 2, ("SKU-2", "WH3"): 5})
     body = order_payload({}, shipping="4.90", requested_delivery_date="2026-12-24")

@@ -7,18 +7,18 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from orderwell.aftersale.late_cancel import CancelUnitsIn, CancelUnitsLine, cancel_units
+from orderwell.aftersale.payment_rules import PaymentKind, PaymentSource
+from orderwell.aftersale.payments import PaymentIn, payment_ledger, record_payment
 from orderwell.domain.errors import Conflict, InvalidInput, InvalidTransition
-from orderwell.domain.payments import PaymentKind, PaymentSource
-from orderwell.queries.inventory import ledger, stock_levels
-from orderwell.queries.orders import get_order, timeline
-from orderwell.services.late_cancel import CancelUnitsIn, CancelUnitsLine, cancel_units
-from orderwell.services.ordering import place_order
-from orderwell.services.payments import PaymentIn, payment_ledger, record_payment
-from orderwell.services.picking import PickScan, confirm_pick
-from orderwell.services.waves import WaveRelease, release_waves
+from orderwell.inventory.queries import ledger, stock_levels
+from orderwell.orders.placing import place_order
+from orderwell.orders.queries import get_order, timeline
 from orderwell.store.db import Database
 from orderwell.store.tables import bin_stock, bins, orders
 from orderwell.store.tables_fulfilment import picks
+from orderwell.warehouse.picking import PickScan, confirm_pick
+from orderwell.warehouse.waves import WaveRelease, release_waves
 from tests.e2e.support import snapshot
 from tests.helpers import order, seed
 from tests.integration.fulfilment_helpers import ship_order

@@ -12,19 +12,12 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
-from orderwell.documents.label import render_label_pdf
-from orderwell.domain.errors import AlreadyDone, Conflict, InvalidInput, InvalidTransition
-from orderwell.domain.orders import PlaceOrder
-from orderwell.domain.payments import PaymentKind
-from orderwell.domain.returns import Disposition, ReturnReason
-from orderwell.queries.inventory import ledger, stock_levels
-from orderwell.queries.orders import get_order, timeline
-from orderwell.queries.returns import get_return, return_label_doc
-from orderwell.services.exchanges import ExchangeIn, ExchangeLineIn, create_exchange
-from orderwell.services.ordering import place_order
-from orderwell.services.payments import PaymentIn, payment_ledger, record_payment
-from orderwell.services.refunds import RefundIn, issue_refund
-from orderwell.services.return_receipt import (
+from orderwell.aftersale.exchanges import ExchangeIn, ExchangeLineIn, create_exchange
+from orderwell.aftersale.payment_rules import PaymentKind
+from orderwell.aftersale.payments import PaymentIn, payment_ledger, record_payment
+from orderwell.aftersale.queries import get_return, return_label_doc
+from orderwell.aftersale.refunds import RefundIn, issue_refund
+from orderwell.aftersale.return_receipt import (
     InspectIn,
     ReceiveIn,
     ScanIn,
@@ -32,15 +25,22 @@ from orderwell.services.return_receipt import (
     inspect_return,
     receive_return,
 )
-from orderwell.services.returns import (
+from orderwell.aftersale.return_rules import Disposition, ReturnReason
+from orderwell.aftersale.returns import (
     AuthorizeIn,
     ReturnLineIn,
     ReturnRequestIn,
     authorize_return,
     request_return,
 )
+from orderwell.domain.errors import AlreadyDone, Conflict, InvalidInput, InvalidTransition
+from orderwell.inventory.queries import ledger, stock_levels
+from orderwell.orders.placing import place_order
+from orderwell.orders.queries import get_order, timeline
+from orderwell.orders.rules import PlaceOrder
 from orderwell.store.db import Database
 from orderwell.store.tables import bin_stock, bins, outbox
+from orderwell.warehouse.documents.label import render_label_pdf
 from tests.e2e.support import snapshot
 from tests.helpers import order, order_payload, seed
 from tests.integration.fulfilment_helpers import deliver, fulfilment_breaches, ship_order

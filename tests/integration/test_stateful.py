@@ -37,7 +37,7 @@ from orderwell.domain.errors import (
     OrderwellError,
 )
 from orderwell.domain.lifecycle import ORDER_ACTIONS, HoldReason, OrderStatus
-from orderwell.services.inventory import (
+from orderwell.inventory.movements import (
     AdjustIn,
     AdjustReason,
     ReceiveIn,
@@ -46,7 +46,7 @@ from orderwell.services.inventory import (
     receive,
     transfer,
 )
-from orderwell.services.order_changes import (
+from orderwell.orders.changes import (
     CancelIn,
     CancelLine,
     HoldIn,
@@ -54,7 +54,7 @@ from orderwell.services.order_changes import (
     hold_order,
     release_order,
 )
-from orderwell.services.ordering import place_order
+from orderwell.orders.placing import place_order
 from orderwell.store.db import Database
 from orderwell.store.tables import order_lines, orders, products, stock, warehouses
 from tests.helpers import invariant_breaches, order, seed, state_snapshot, truncate_all

@@ -10,10 +10,9 @@ import pytest
 import sqlalchemy as sa
 from standardwebhooks import Webhook
 
-from orderwell.outbox.delivery import RetryPolicy
-from orderwell.outbox.worker import Worker
-from orderwell.services.ordering import place_order
-from orderwell.services.webhooks import (
+from orderwell.orders.placing import place_order
+from orderwell.outbound.delivery import RetryPolicy
+from orderwell.outbound.webhooks import (
     SubscriptionIn,
     create_subscription,
     delete_subscription,
@@ -21,6 +20,7 @@ from orderwell.services.webhooks import (
     list_deliveries,
     redeliver,
 )
+from orderwell.outbound.worker import Worker
 from orderwell.store.db import Database
 from orderwell.store.tables import outbox
 from tests.helpers import order, seed

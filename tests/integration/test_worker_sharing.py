@@ -14,11 +14,11 @@ from collections import Counter
 import pytest
 import sqlalchemy as sa
 
-from orderwell.outbox.worker import Worker
-from orderwell.services.timeline import publish_event
-from orderwell.services.webhooks import SubscriptionIn, create_subscription
+from orderwell.outbound.webhooks import SubscriptionIn, create_subscription
+from orderwell.outbound.worker import Worker
 from orderwell.store.db import Database
 from orderwell.store.tables_outbound import delivery_attempts, outbox_deliveries
+from orderwell.store.timeline import publish_event
 from tests.integration.receiver import Receiver, running_receiver, work_until, worker_settings
 
 

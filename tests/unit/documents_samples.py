@@ -7,7 +7,7 @@ from io import BytesIO
 
 from pypdf import PdfReader
 
-from orderwell.documents.models import PostalAddress
+from orderwell.warehouse.documents.models import PostalAddress
 
 WAREHOUSE = PostalAddress(
     "Orderwell Demo Store",

@@ -7,17 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from orderwell.carriers.adapter import (
+from orderwell.domain.errors import InvalidInput
+from orderwell.warehouse.carriers.adapter import (
     CarrierAdapter,
     ShipmentRequest,
     TableRateCarrier,
     default_adapters,
     pick_adapter,
 )
-from orderwell.carriers.events import TrackingStatus
-from orderwell.carriers.rates import Parcel, ShipPoint
-from orderwell.carriers.tracking_numbers import identify, is_valid
-from orderwell.domain.errors import InvalidInput
+from orderwell.warehouse.carriers.rates import Parcel, ShipPoint
+from orderwell.warehouse.carriers.scan_formats import TrackingStatus
+from orderwell.warehouse.carriers.tracking_numbers import identify, is_valid
 
 EASYPOST = (
     Path(__file__).resolve().parents[3]

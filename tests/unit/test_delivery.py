@@ -18,7 +18,7 @@ import pytest
 from standardwebhooks import Webhook
 
 from orderwell.domain.errors import InvalidInput
-from orderwell.outbox.delivery import (
+from orderwell.outbound.delivery import (
     RetryPolicy,
     check_webhook_url,
     deliver,
@@ -26,7 +26,7 @@ from orderwell.outbox.delivery import (
     parse_retry_after,
     should_retry,
 )
-from orderwell.outbox.signing import new_secret
+from orderwell.outbound.signing import new_secret
 
 
 @dataclass

@@ -5,13 +5,13 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from orderwell.domain.disruptions import (
+from orderwell.domain.errors import InvalidInput
+from orderwell.outbound.disruptions import (
     DisruptionKind,
     OrderFacts,
     TrackingProblem,
     find_disruptions,
 )
-from orderwell.domain.errors import InvalidInput
 
 NOW = datetime(2024, 6, 10, 17, 0, tzinfo=UTC)
 PROMISE = datetime(2024, 6, 10, 16, 0, tzinfo=UTC)

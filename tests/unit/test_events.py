@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from orderwell.carriers import events as ev
-from orderwell.carriers.events import TrackingStatus as S
 from orderwell.domain.errors import InvalidInput
+from orderwell.warehouse.carriers import scan_formats as ev
+from orderwell.warehouse.carriers.scan_formats import TrackingStatus as S
 
 FIXTURE = (
     Path(__file__).resolve().parents[2].parent

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from orderwell.carriers import gs1
 from orderwell.domain.errors import InvalidInput
+from orderwell.warehouse.carriers import gs1
 
 
 def test_gs1_example_sscc() -> None:

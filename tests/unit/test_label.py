@@ -4,11 +4,16 @@ import re
 
 import pytest
 
-from orderwell.carriers.gs1 import FNC1
-from orderwell.carriers.tracking_numbers import generate_usps_impb
-from orderwell.documents.label import LABEL_SIZE, render_label_pdf, render_label_zpl, zpl_escape
-from orderwell.documents.models import LabelDoc
 from orderwell.domain.errors import InvalidInput
+from orderwell.warehouse.carriers.gs1 import FNC1
+from orderwell.warehouse.carriers.tracking_numbers import generate_usps_impb
+from orderwell.warehouse.documents.label import (
+    LABEL_SIZE,
+    render_label_pdf,
+    render_label_zpl,
+    zpl_escape,
+)
+from orderwell.warehouse.documents.models import LabelDoc
 from tests.unit.code128_reader import read_code128
 from tests.unit.documents_samples import CUSTOMER, SHIP_DATE, WAREHOUSE, pdf_text
 

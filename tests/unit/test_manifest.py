@@ -3,15 +3,15 @@ from __future__ import annotations
 import csv
 import io
 
-from orderwell.carriers.gs1 import sscc18
-from orderwell.carriers.tracking_numbers import generate_ups, generate_usps_impb
-from orderwell.documents.manifest import (
+from orderwell.warehouse.carriers.gs1 import sscc18
+from orderwell.warehouse.carriers.tracking_numbers import generate_ups, generate_usps_impb
+from orderwell.warehouse.documents.manifest import (
     CSV_COLUMNS,
     build_manifests,
     render_manifest_csv,
     render_manifest_pdf,
 )
-from orderwell.documents.models import ManifestLine
+from orderwell.warehouse.documents.models import ManifestLine
 from tests.unit.code128_reader import read_code128
 from tests.unit.documents_samples import SHIP_DATE, WAREHOUSE, pdf_text
 

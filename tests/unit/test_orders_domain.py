@@ -19,7 +19,7 @@ from orderwell.domain.money import (
     quantize,
     to_amount,
 )
-from orderwell.domain.orders import PlaceOrder, price_order
+from orderwell.orders.rules import PlaceOrder, price_order
 
 
 def placement(lines: list[dict[str, Any]], **overrides: Any) -> PlaceOrder:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from orderwell.domain.errors import Conflict, InvalidInput
-from orderwell.domain.packing import (
+from orderwell.warehouse.box_fitting import (
     STANDARD_BOXES,
     Box,
     PackItem,

@@ -3,8 +3,8 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 
-from orderwell.documents.models import PackingSlipDoc, PackingSlipLine
-from orderwell.documents.packing_slip import render_packing_slip
+from orderwell.warehouse.documents.models import PackingSlipDoc, PackingSlipLine
+from orderwell.warehouse.documents.packing_slip import render_packing_slip
 from tests.unit.code128_reader import read_code128
 from tests.unit.documents_samples import CUSTOMER, WAREHOUSE, pdf_text
 

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from orderwell.documents.models import PickListDoc, PickListRow
-from orderwell.documents.pick_list import render_pick_list
-from orderwell.domain.waves import WaveRules, plan_waves, sample_orders
+from orderwell.warehouse.documents.models import PickListDoc, PickListRow
+from orderwell.warehouse.documents.pick_list import render_pick_list
+from orderwell.warehouse.wave_planning import WaveRules, plan_waves, sample_orders
 from tests.unit.code128_reader import read_code128
 from tests.unit.documents_samples import pdf_text
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from orderwell.carriers import rates
-from orderwell.carriers.rates import Parcel, ShipPoint
 from orderwell.domain.errors import InvalidInput
+from orderwell.warehouse.carriers import rates
+from orderwell.warehouse.carriers.rates import Parcel, ShipPoint
 
 NEW_YORK = ShipPoint("US", "10001")
 BEVERLY_HILLS = ShipPoint("US", "90210")

@@ -9,15 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orderwell.domain.errors import Conflict, InvalidInput
-from orderwell.domain.refunds import (
+from orderwell.aftersale.refund_rules import (
     RefundLine,
     RestockingFee,
     ShippingRefundRule,
     line_total,
     quote_refund,
 )
-from orderwell.domain.returns import ReturnReason
+from orderwell.aftersale.return_rules import ReturnReason
+from orderwell.domain.errors import Conflict, InvalidInput
 
 D = Decimal
 

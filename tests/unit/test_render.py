@@ -9,7 +9,7 @@ import jinja2
 import pytest
 
 from orderwell.domain.errors import InvalidInput
-from orderwell.notify.render import (
+from orderwell.outbound.message_render import (
     MESSAGE_KINDS,
     TEMPLATES_DIR,
     Branding,

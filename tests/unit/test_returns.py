@@ -4,8 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from orderwell.domain.errors import InvalidInput
-from orderwell.domain.returns import (
+from orderwell.aftersale.return_rules import (
     SUGGESTED_DISPOSITION,
     Disposition,
     ReturnReason,
@@ -14,6 +13,7 @@ from orderwell.domain.returns import (
     parse_disposition,
     parse_reason,
 )
+from orderwell.domain.errors import InvalidInput
 
 DELIVERED = datetime(2024, 6, 1, 10, 0, tzinfo=UTC)
 

@@ -10,7 +10,7 @@ from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from orderwell.domain.errors import InvalidInput
-from orderwell.outbox.signing import headers_for, new_secret, secret_key, sign, verify
+from orderwell.outbound.signing import headers_for, new_secret, secret_key, sign, verify
 
 
 def test_new_secret_has_prefix_and_32_random_bytes() -> None:

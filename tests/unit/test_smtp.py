@@ -14,8 +14,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from orderwell.domain.errors import InvalidInput
-from orderwell.notify.render import Branding, render_message
-from orderwell.notify.smtp import SendFailed, SmtpSender, is_opted_out, make_message_id
+from orderwell.outbound.message_render import Branding, render_message
+from orderwell.outbound.smtp import SendFailed, SmtpSender, is_opted_out, make_message_id
 
 BRAND = Branding(shop_name="Kite & Co", sender="Kite & Co <orders@kite.example>")
 TRACKING = "https://track.example/JD014600003?lang=en&ref=mail"

@@ -8,7 +8,7 @@ from itertools import combinations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from orderwell.domain.sourcing import (
+from orderwell.inventory.sourcing import (
     DEFAULT_STRATEGY,
     STRATEGIES,
     Allocation,

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from orderwell.carriers.gs1 import is_valid_gs1
 from orderwell.config import get_settings
-from orderwell.services.shipping import sscc_for_package
+from orderwell.warehouse.carriers.gs1 import is_valid_gs1
+from orderwell.warehouse.shipping import sscc_for_package
 
 
 @pytest.fixture

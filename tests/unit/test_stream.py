@@ -13,7 +13,7 @@ import orjson
 import pytest
 
 from orderwell.domain.errors import Conflict, InvalidInput
-from orderwell.outbox.stream import (
+from orderwell.outbound.stream import (
     JetStreamPublisher,
     StreamUnavailable,
     SyncJetStreamPublisher,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from orderwell.carriers import tracking_numbers as tn
 from orderwell.domain.errors import InvalidInput
+from orderwell.warehouse.carriers import tracking_numbers as tn
 
 FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "tracking"
 

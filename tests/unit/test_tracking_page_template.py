@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from orderwell.web.tracking import _templates
+from orderwell.outbound.tracking_page import _templates
 
 
 def _render(**context: Any) -> str:

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from orderwell.domain.errors import InvalidInput
-from orderwell.domain.waves import (
+from orderwell.warehouse.wave_planning import (
     PickLine,
     ReservedOrder,
     WaveRules,

@@ -30,10 +30,10 @@ from rich.progress import (
 )
 from sqlalchemy.engine import make_url
 
-from orderwell.services.catalog import ProductIn, upsert_products
-from orderwell.services.inventory import ReceiveIn, receive
-from orderwell.services.tokens import create_token
-from orderwell.services.warehouses import BinIn, WarehouseIn, upsert_bins, upsert_warehouse
+from orderwell.http.tokens import create_token
+from orderwell.inventory.catalog import ProductIn, upsert_products
+from orderwell.inventory.movements import ReceiveIn, receive
+from orderwell.inventory.warehouses import BinIn, WarehouseIn, upsert_bins, upsert_warehouse
 from orderwell.store.db import Database, make_engine, normalise_url
 from orderwell.store.migrate import upgrade
 

@@ -41,7 +41,7 @@ def api_server(database_url: str, *, workers: int | None = None) -> Iterator[str
         sys.executable,
         "-m",
         "uvicorn",
-        "orderwell.api.app:create_app",
+        "orderwell.app:create_app",
         "--factory",
         "--host",
         HOST,

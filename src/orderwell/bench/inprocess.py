@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import event
 
 from orderwell.bench.common import RunResult
-from orderwell.domain.orders import PlaceOrder
-from orderwell.services.ordering import place_order
+from orderwell.orders.placing import place_order
+from orderwell.orders.rules import PlaceOrder
 from orderwell.store.db import Database
 
 

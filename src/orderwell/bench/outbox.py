@@ -19,10 +19,10 @@ import sqlalchemy as sa
 
 from orderwell.bench.common import Figures, fresh_postgres, postgres_server_url, stderr
 from orderwell.config import Settings
-from orderwell.services.timeline import publish_event
-from orderwell.services.webhooks import SubscriptionIn, create_subscription
+from orderwell.outbound.webhooks import SubscriptionIn, create_subscription
 from orderwell.store.db import Database
 from orderwell.store.tables_outbound import outbox_deliveries
+from orderwell.store.timeline import publish_event
 
 WORKER_COUNTS = (1, 4)
 
@@ -63,7 +63,7 @@ def _wait_for_port(port: int, timeout_s: float = 15.0) -> None:
 
 
 def _run_worker(url: str, name: str, ready: EventType, go: EventType, stop: EventType) -> None:
-    from orderwell.outbox.worker import Worker
+    from orderwell.outbound.worker import Worker
 
     settings = Settings(
         database_url=url,

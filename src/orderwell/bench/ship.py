@@ -30,7 +30,10 @@ from orderwell.bench.common import (
     stderr,
 )
 from orderwell.bench.waves import WAREHOUSE, place_orders, seed_floor
-from orderwell.services.packing import (
+from orderwell.store.db import Database, make_engine, normalise_url
+from orderwell.store.tables import bins, order_lines
+from orderwell.store.tables_fulfilment import picks
+from orderwell.warehouse.packing import (
     ClosePackage,
     ItemScan,
     PackageIn,
@@ -41,12 +44,9 @@ from orderwell.services.packing import (
     scan_into_package,
     start_packing,
 )
-from orderwell.services.picking import PickScan, confirm_pick
-from orderwell.services.shipping import LabelIn, buy_label, confirm_shipment
-from orderwell.services.waves import WaveRelease, release_waves
-from orderwell.store.db import Database, make_engine, normalise_url
-from orderwell.store.tables import bins, order_lines
-from orderwell.store.tables_fulfilment import picks
+from orderwell.warehouse.picking import PickScan, confirm_pick
+from orderwell.warehouse.shipping import LabelIn, buy_label, confirm_shipment
+from orderwell.warehouse.waves import WaveRelease, release_waves
 
 SKUS = 200
 

@@ -20,14 +20,14 @@ from decimal import Decimal
 from pathlib import Path
 
 from orderwell.bench.common import Figures, fresh_sqlite, phase, stderr
-from orderwell.domain.orders import PlaceOrder
-from orderwell.domain.waves import bench_plan
-from orderwell.services.catalog import ProductIn, upsert_products
-from orderwell.services.inventory import ReceiveIn, receive
-from orderwell.services.ordering import place_order
-from orderwell.services.warehouses import BinIn, WarehouseIn, upsert_bins, upsert_warehouse
-from orderwell.services.waves import WaveRelease, release_waves
+from orderwell.inventory.catalog import ProductIn, upsert_products
+from orderwell.inventory.movements import ReceiveIn, receive
+from orderwell.inventory.warehouses import BinIn, WarehouseIn, upsert_bins, upsert_warehouse
+from orderwell.orders.placing import place_order
+from orderwell.orders.rules import PlaceOrder
 from orderwell.store.db import Database, make_engine
+from orderwell.warehouse.wave_planning import bench_plan
+from orderwell.warehouse.waves import WaveRelease, release_waves
 
 WAREHOUSE = "BENCH-WH"
 TARGET_S = 1.0

@@ -16,9 +16,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from orderwell.domain.lifecycle import OrderStatus
-from orderwell.queries.fulfilment import picking_accuracy
 from orderwell.store.db import Database
 from orderwell.store.tables import orders
+from orderwell.warehouse.queries import picking_accuracy
 
 # Statuses that still need work from someone.
 OPEN = (

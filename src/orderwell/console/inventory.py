@@ -10,8 +10,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from orderwell.console.frame import Visit, done, page
 from orderwell.domain.errors import NotFound
-from orderwell.queries import inventory as iq
-from orderwell.services import inventory as moves
+from orderwell.inventory import movements as moves
+from orderwell.inventory import queries as iq
 
 router = APIRouter(prefix="/inventory")
 

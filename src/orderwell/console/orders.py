@@ -8,24 +8,24 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
 
+from orderwell.aftersale.payments import payment_ledger
+from orderwell.aftersale.queries import order_returns
 from orderwell.console import saved_views
 from orderwell.console.frame import Visit, done, page
 from orderwell.domain.errors import NotFound
 from orderwell.domain.lifecycle import HoldReason, OrderStatus
-from orderwell.queries import fulfilment as fq
-from orderwell.queries import orders as q
-from orderwell.queries.returns import order_returns
-from orderwell.services.messages import list_messages
-from orderwell.services.order_changes import (
+from orderwell.orders import queries as q
+from orderwell.orders.changes import (
     CancelIn,
     HoldIn,
     cancel_order,
     hold_order,
     release_order,
 )
-from orderwell.services.payments import payment_ledger
-from orderwell.services.shipping import _tracking_url as carrier_tracking_url
-from orderwell.services.tracking_links import link_key, make_token
+from orderwell.outbound.messages import list_messages
+from orderwell.outbound.tracking_links import link_key, make_token
+from orderwell.warehouse import queries as fq
+from orderwell.warehouse.carriers.tracking_numbers import identify
 
 router = APIRouter(prefix="/orders")
 FILTERS = ("q", "status", "channel", "sku", "customer_email")
@@ -96,9 +96,8 @@ def _order_page(visit: Visit, order_id: int) -> dict[str, Any]:
         payments = payment_ledger(conn, order_id)
         messages = list_messages(conn, order_id=order_id) if visit.may("messages:read") else None
     for s in shipments:
-        s["tracking_url"] = (
-            carrier_tracking_url(s["tracking_number"]) if s["tracking_number"] else None
-        )
+        formats = identify(s["tracking_number"]) if s["tracking_number"] else []
+        s["tracking_url"] = formats[0].tracking_url % s["tracking_number"] if formats else None
     # Relative: the page is on this server, whatever ORDERWELL_PUBLIC_URL says.
     tracking_page = f"/track/{make_token(link_key(visit.db), order_id)}"
     return {

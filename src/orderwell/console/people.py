@@ -16,7 +16,7 @@ from orderwell.console import users
 from orderwell.console.frame import Visit, done, page
 from orderwell.domain.errors import InvalidInput
 from orderwell.domain.roles import Role
-from orderwell.services.tokens import create_token, list_tokens, revoke_token
+from orderwell.http.tokens import create_token, list_tokens, revoke_token
 
 router = APIRouter(prefix="/settings")
 

@@ -9,12 +9,12 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
 
+from orderwell.aftersale import queries as rq
+from orderwell.aftersale import refunds, return_receipt
+from orderwell.aftersale.return_rules import Disposition
+from orderwell.aftersale.rma import ReturnStatus
 from orderwell.console.frame import Visit, done, page
 from orderwell.domain.errors import NotFound, OrderwellError
-from orderwell.domain.returns import Disposition
-from orderwell.domain.rma import ReturnStatus
-from orderwell.queries import returns as rq
-from orderwell.services import refunds, return_receipt
 from orderwell.store.tables_aftersale import returns
 
 router = APIRouter(prefix="/returns")

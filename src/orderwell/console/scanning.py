@@ -15,9 +15,9 @@ from fastapi.responses import HTMLResponse, Response
 
 from orderwell.console.frame import Visit, done, page
 from orderwell.domain.errors import OrderwellError
-from orderwell.queries import fulfilment as fq
-from orderwell.queries.inventory import list_warehouses
-from orderwell.services import packing, picking, shipping
+from orderwell.inventory.queries import list_warehouses
+from orderwell.warehouse import packing, picking, shipping
+from orderwell.warehouse import queries as fq
 
 router = APIRouter(prefix="/warehouse")
 

@@ -12,20 +12,20 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, Response
 
-from orderwell.carriers.rates import load_carriers
 from orderwell.console.frame import Visit, done, page
-from orderwell.notify.render import MESSAGE_KINDS
-from orderwell.services import webhooks
-from orderwell.services.boxes import box_catalog
-from orderwell.services.channel_settings import (
+from orderwell.orders.channel_settings import (
     ChannelSettingsIn,
     channel_view,
     load_channel,
     load_channels,
     put_channel_settings,
 )
+from orderwell.outbound import webhooks
+from orderwell.outbound.message_render import MESSAGE_KINDS
 from orderwell.store.tables import orders
 from orderwell.store.tables_outbound import channel_settings
+from orderwell.warehouse.boxes import box_catalog
+from orderwell.warehouse.carriers.rates import load_carriers
 
 router = APIRouter(prefix="/settings")
 

@@ -11,13 +11,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
 
-from orderwell.carriers.rates import load_carriers
 from orderwell.console.frame import Visit, done, page
 from orderwell.domain.errors import InvalidInput
-from orderwell.queries import fulfilment as fq
-from orderwell.queries.inventory import list_warehouses
-from orderwell.services import fulfilment_documents as docs
-from orderwell.services import shipping, waves
+from orderwell.inventory.queries import list_warehouses
+from orderwell.warehouse import paperwork as docs
+from orderwell.warehouse import queries as fq
+from orderwell.warehouse import shipping, waves
+from orderwell.warehouse.carriers.rates import load_carriers
 
 router = APIRouter(prefix="/warehouse")
 

@@ -40,13 +40,13 @@ from orderwell.demo.simulation import (
 )
 from orderwell.domain.errors import Conflict, InvalidInput
 from orderwell.domain.lifecycle import OrderStatus
-from orderwell.queries.fulfilment import picking_accuracy
-from orderwell.services.catalog import ProductIn, upsert_products
-from orderwell.services.warehouses import upsert_bins, upsert_warehouse
+from orderwell.inventory.catalog import ProductIn, upsert_products
+from orderwell.inventory.warehouses import upsert_bins, upsert_warehouse
 from orderwell.store.db import Database
 from orderwell.store.tables import orders
 from orderwell.store.tables_aftersale import returns
 from orderwell.store.tables_fulfilment import shipments
+from orderwell.warehouse.queries import picking_accuracy
 
 __all__ = ["DemoSummary", "has_orders", "load_demo"]
 

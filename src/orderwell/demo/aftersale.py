@@ -21,18 +21,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
-from orderwell.demo.carrier import Delivered
-from orderwell.demo.floor import Shipped
-from orderwell.demo.orders import PlannedOrder
-from orderwell.domain.lifecycle import HoldReason
-from orderwell.domain.payments import PaymentKind, PaymentSource
-from orderwell.domain.returns import Disposition, ReturnReason
-from orderwell.queries.orders import get_order
-from orderwell.services.catalog import ProductIn
-from orderwell.services.exchanges import ExchangeIn, ExchangeLineIn, create_exchange
-from orderwell.services.payments import PaymentIn, record_payment
-from orderwell.services.refunds import RefundIn, issue_refund
-from orderwell.services.return_receipt import (
+from orderwell.aftersale.exchanges import ExchangeIn, ExchangeLineIn, create_exchange
+from orderwell.aftersale.payment_rules import PaymentKind, PaymentSource
+from orderwell.aftersale.payments import PaymentIn, record_payment
+from orderwell.aftersale.refunds import RefundIn, issue_refund
+from orderwell.aftersale.return_receipt import (
     InspectIn,
     ReceiveIn,
     ScanIn,
@@ -40,7 +33,8 @@ from orderwell.services.return_receipt import (
     inspect_return,
     receive_return,
 )
-from orderwell.services.returns import (
+from orderwell.aftersale.return_rules import Disposition, ReturnReason
+from orderwell.aftersale.returns import (
     AuthorizeIn,
     ReturnLineIn,
     ReturnRequestIn,
@@ -49,6 +43,12 @@ from orderwell.services.returns import (
     close_return,
     request_return,
 )
+from orderwell.demo.carrier import Delivered
+from orderwell.demo.floor import Shipped
+from orderwell.demo.orders import PlannedOrder
+from orderwell.domain.lifecycle import HoldReason
+from orderwell.inventory.catalog import ProductIn
+from orderwell.orders.queries import get_order
 from orderwell.store.db import Database
 
 _SUPPORT = ("support:jana.weber", "support:tom.devries", "support:ola.nowak")

@@ -5,7 +5,7 @@ date: picked up at the dock, out of the origin hub that night, into the delivery
 out for delivery and delivered. Most arrive on the promised day; some a day or two
 late without a word, some after a "delayed" scan, a failed delivery attempt or an
 exception (an address problem). Each scan is ingested at the moment it happens through
-``services/tracking.py``, exactly as a carrier's webhook would deliver it.
+``warehouse/carrier_scans.py``, exactly as a carrier's webhook would deliver it.
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
 
-from orderwell.carriers.events import TrackingEvent, make_event
-from orderwell.carriers.rates import next_business_day
 from orderwell.demo.floor import Shipped
-from orderwell.queries.orders import get_order
-from orderwell.services.tracking import ingest_events
+from orderwell.orders.queries import get_order
 from orderwell.store.db import Database
+from orderwell.warehouse.carrier_scans import ingest_events
+from orderwell.warehouse.carriers.rates import next_business_day
+from orderwell.warehouse.carriers.scan_formats import TrackingEvent, make_event
 
 CARRIER = "table"
 _HUBS = {"BER1": "Berlin-Spandau hub", "AMS1": "Amsterdam-Westpoort hub", "WAW1": "Warszawa hub"}

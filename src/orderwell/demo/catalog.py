@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from orderwell.carriers.gs1 import gs1_check_digit
-from orderwell.services.catalog import ProductIn
-from orderwell.services.warehouses import BinIn, WarehouseIn
+from orderwell.inventory.catalog import ProductIn
+from orderwell.inventory.warehouses import BinIn, WarehouseIn
+from orderwell.warehouse.carriers.gs1 import gs1_check_digit
 
 # A made-up GS1 company prefix (GS1 Germany range); each product gets a 5-digit item
 # reference after it and the mod-10 check digit, giving a valid EAN-13.

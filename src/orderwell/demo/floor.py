@@ -1,7 +1,7 @@
 """The demo's warehouse floor: pick waves, scanning, the pack bench and the carrier's truck.
 
 Every business day each site releases a morning and a midday wave of whatever is
-reserved there (``services/waves.py``). Pickers walk their lists one pick at a time,
+reserved there (``warehouse/waves.py``). Pickers walk their lists one pick at a time,
 about a minute apart, and now and then scan the wrong bin or product (refused and
 kept, so picking accuracy is honest) or find fewer units than the system expects (a
 short pick: stock is corrected and the units re-sourced or backordered). An order whose
@@ -19,15 +19,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any, Protocol
 
-from orderwell.carriers.adapter import CarrierAdapter, default_adapters
 from orderwell.demo.catalog import BUILDINGS
 from orderwell.domain.errors import Conflict, InvalidInput
-from orderwell.domain.packing import Box, suggest_box
-from orderwell.queries.fulfilment import get_pick_list
-from orderwell.queries.orders import order_number, parse_order_ref
-from orderwell.services.boxes import box_catalog
-from orderwell.services.catalog import ProductIn
-from orderwell.services.packing import (
+from orderwell.inventory.catalog import ProductIn
+from orderwell.orders.queries import order_number, parse_order_ref
+from orderwell.store.db import Database
+from orderwell.warehouse.box_fitting import Box, suggest_box
+from orderwell.warehouse.boxes import box_catalog
+from orderwell.warehouse.carriers.adapter import CarrierAdapter, default_adapters
+from orderwell.warehouse.packing import (
     ClosePackage,
     ItemScan,
     PackageIn,
@@ -38,10 +38,10 @@ from orderwell.services.packing import (
     scan_into_package,
     start_packing,
 )
-from orderwell.services.picking import PickScan, ShortReason, confirm_pick
-from orderwell.services.shipping import LabelIn, buy_label, confirm_shipment
-from orderwell.services.waves import WaveRelease, release_waves
-from orderwell.store.db import Database
+from orderwell.warehouse.picking import PickScan, ShortReason, confirm_pick
+from orderwell.warehouse.queries import get_pick_list
+from orderwell.warehouse.shipping import LabelIn, buy_label, confirm_shipment
+from orderwell.warehouse.waves import WaveRelease, release_waves
 
 # Wave releases (UTC) on business days, and when the carrier's truck collects.
 WAVE_TIMES = (time(7, 30), time(12, 30))

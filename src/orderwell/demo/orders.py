@@ -19,8 +19,8 @@ from typing import Any
 from orderwell.demo.customers import COUNTRY_BY_CODE, Shopper, company_name, make_shopper
 from orderwell.domain.lifecycle import HoldReason
 from orderwell.domain.money import quantize
-from orderwell.domain.orders import PlaceOrder
-from orderwell.services.catalog import ProductIn
+from orderwell.inventory.catalog import ProductIn
+from orderwell.orders.rules import PlaceOrder
 
 # Orders by hour of day (UTC, close enough to CET for shoppers): evening peak.
 _HOURLY = (

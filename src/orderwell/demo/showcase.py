@@ -16,21 +16,8 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from orderwell.demo.aftersale import AfterSale
-from orderwell.demo.carrier import CarrierNetwork
-from orderwell.demo.customers import make_shopper
-from orderwell.demo.floor import PickTask, WarehouseFloor
-from orderwell.demo.orders import HOLD_NOTES
-from orderwell.demo.simulation import SimClock, group_count
-from orderwell.domain.lifecycle import HoldReason, OrderStatus
-from orderwell.domain.orders import PlaceOrder
-from orderwell.domain.returns import Disposition, ReturnReason
-from orderwell.queries.inventory import stock_levels
-from orderwell.queries.orders import get_order
-from orderwell.services.order_changes import CancelIn, CancelLine, HoldIn, cancel_order, hold_order
-from orderwell.services.ordering import place_order
-from orderwell.services.refunds import RefundIn, issue_refund
-from orderwell.services.return_receipt import (
+from orderwell.aftersale.refunds import RefundIn, issue_refund
+from orderwell.aftersale.return_receipt import (
     InspectIn,
     ReceiveIn,
     ScanIn,
@@ -38,7 +25,8 @@ from orderwell.services.return_receipt import (
     inspect_return,
     receive_return,
 )
-from orderwell.services.returns import (
+from orderwell.aftersale.return_rules import Disposition, ReturnReason
+from orderwell.aftersale.returns import (
     AuthorizeIn,
     ReturnLineIn,
     ReturnRequestIn,
@@ -46,6 +34,18 @@ from orderwell.services.returns import (
     close_return,
     request_return,
 )
+from orderwell.demo.aftersale import AfterSale
+from orderwell.demo.carrier import CarrierNetwork
+from orderwell.demo.customers import make_shopper
+from orderwell.demo.floor import PickTask, WarehouseFloor
+from orderwell.demo.orders import HOLD_NOTES
+from orderwell.demo.simulation import SimClock, group_count
+from orderwell.domain.lifecycle import HoldReason, OrderStatus
+from orderwell.inventory.queries import stock_levels
+from orderwell.orders.changes import CancelIn, CancelLine, HoldIn, cancel_order, hold_order
+from orderwell.orders.placing import place_order
+from orderwell.orders.queries import get_order
+from orderwell.orders.rules import PlaceOrder
 from orderwell.store.db import Database
 from orderwell.store.tables import order_events, order_lines, orders
 from orderwell.store.tables_fulfilment import picks

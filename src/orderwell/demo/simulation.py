@@ -25,11 +25,10 @@ from orderwell.demo.catalog import BUILDINGS, serpentine_bins
 from orderwell.demo.floor import WarehouseFloor
 from orderwell.demo.orders import PlannedOrder, Story
 from orderwell.domain.lifecycle import HoldReason, OrderStatus
-from orderwell.queries.inventory import stock_levels
-from orderwell.queries.orders import get_order
-from orderwell.services.catalog import ProductIn
-from orderwell.services.inventory import ReceiveIn, receive
-from orderwell.services.order_changes import (
+from orderwell.inventory.catalog import ProductIn
+from orderwell.inventory.movements import ReceiveIn, receive
+from orderwell.inventory.queries import stock_levels
+from orderwell.orders.changes import (
     CancelIn,
     CancelLine,
     HoldIn,
@@ -37,7 +36,8 @@ from orderwell.services.order_changes import (
     hold_order,
     release_order,
 )
-from orderwell.services.ordering import place_order
+from orderwell.orders.placing import place_order
+from orderwell.orders.queries import get_order
 from orderwell.store.db import Database
 from orderwell.store.tables import order_lines, orders, products
 

@@ -3,7 +3,7 @@
 Every error a caller can see is an ``OrderwellError`` with a stable ``code`` (part of the
 public API: clients switch on it), a message a person understands, the ``field`` at fault
 when there is one (a JSON-pointer-like dotted path such as ``lines.2.quantity``) and any
-data a caller needs to act on it. ``api/errors.py`` maps each class to one HTTP status.
+data a caller needs to act on it. ``http/errors.py`` maps each class to one HTTP status.
 
     OrderwellError
     ├── InvalidInput          422  a value is malformed or out of range

@@ -135,7 +135,7 @@ shipments = sa.Table(
     sa.Column("warehouse_id", sa.ForeignKey("warehouses.id"), nullable=False),
     # packing -> packed -> labelled -> shipped -> delivered | returned_to_sender; or
     # cancelled, when a late cancellation took every unit out before it shipped
-    # (services/unpacking.py; a bought label is then voided: tracking_status 'voided')
+    # (warehouse/unpacking.py; a bought label is then voided: tracking_status 'voided')
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("carrier_code", sa.String(40)),
     sa.Column("service_code", sa.String(40)),

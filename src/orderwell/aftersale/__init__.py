@@ -1,0 +1,1 @@
+"""After the sale: payments, late cancellation, returns (RMA), refunds and exchanges."""

@@ -1,0 +1,130 @@
+"""The payments ledger's rules: what an order's money entries may add up to.
+
+Orderwell calls no payment gateway; channels and operators report what happened
+(authorized, captured, refunded, voided) and the ledger keeps the sums honest:
+
+- a refund never exceeds what was captured and not yet refunded,
+- a void never exceeds the part of the authorizations not yet captured or voided,
+- a capture never exceeds the order's total (a bigger one is a typo or a wrong order).
+
+Totals are always recomputed from the entries; nothing stores a running balance that
+could drift from them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from enum import StrEnum
+
+from orderwell.domain.errors import Conflict
+from orderwell.domain.money import quantize
+from orderwell.orders.rules import PaymentStatus
+
+ZERO = Decimal(0)
+
+
+class PaymentKind(StrEnum):
+    AUTHORIZED = "authorized"
+    CAPTURED = "captured"
+    REFUNDED = "refunded"
+    VOIDED = "voided"
+
+
+class PaymentSource(StrEnum):
+    CHANNEL = "channel"  # reported by the sales channel (storefront, marketplace)
+    API = "api"  # entered by an operator or another system through the API
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentTotals:
+    currency: str
+    authorized: Decimal = ZERO
+    captured: Decimal = ZERO
+    refunded: Decimal = ZERO
+    voided: Decimal = ZERO
+
+    @classmethod
+    def of(cls, currency: str, entries: Iterable[tuple[str, Decimal]]) -> PaymentTotals:
+        totals = cls(currency)
+        for kind, amount in entries:
+            totals = totals.plus(PaymentKind(kind), amount)
+        return totals
+
+    def plus(self, kind: PaymentKind, amount: Decimal) -> PaymentTotals:
+        name = kind.value
+        return replace(self, **{name: getattr(self, name) + amount})
+
+    @property
+    def refundable(self) -> Decimal:
+        """Captured and not yet refunded: the most any refund may be now."""
+        return self.captured - self.refunded
+
+    @property
+    def open_authorization(self) -> Decimal:
+        """Authorized, not captured and not voided: what a void may release."""
+        return max(self.authorized - self.captured - self.voided, ZERO)
+
+    def as_dict(self) -> dict[str, str]:
+        """Amounts as strings with the currency's decimals (exact, never floats)."""
+        amounts = {
+            "authorized": self.authorized,
+            "captured": self.captured,
+            "refunded": self.refunded,
+            "voided": self.voided,
+            "refundable": self.refundable,
+        }
+        return {"currency": self.currency} | {
+            name: str(quantize(value, self.currency)) for name, value in amounts.items()
+        }
+
+
+def check_entry(
+    totals: PaymentTotals, kind: PaymentKind, amount: Decimal, *, order_total: Decimal
+) -> PaymentTotals:
+    """The totals after adding this entry; Conflict naming ``amount`` when it breaks a rule."""
+    cur = totals.currency
+    if kind is PaymentKind.REFUNDED and amount > totals.refundable:
+        raise Conflict(
+            f"a refund of {amount} {cur} exceeds the {totals.refundable} {cur} "
+            "captured and not yet refunded",
+            field="amount",
+            code="refund_exceeds_capture",
+            requested=str(amount),
+            available=str(totals.refundable),
+        )
+    if kind is PaymentKind.VOIDED and amount > totals.open_authorization:
+        raise Conflict(
+            f"a void of {amount} {cur} exceeds the {totals.open_authorization} {cur} "
+            "authorized and not yet captured or voided",
+            field="amount",
+            code="void_exceeds_authorization",
+            requested=str(amount),
+            available=str(totals.open_authorization),
+        )
+    if kind is PaymentKind.CAPTURED and totals.captured + amount > order_total:
+        raise Conflict(
+            f"captures would total {totals.captured + amount} {cur}, more than the "
+            f"order's {order_total} {cur}",
+            field="amount",
+            code="capture_exceeds_total",
+            requested=str(amount),
+            available=str(max(order_total - totals.captured, ZERO)),
+        )
+    return totals.plus(kind, amount)
+
+
+def derive_payment_status(totals: PaymentTotals, order_total: Decimal) -> PaymentStatus:
+    """The order's payment status from its ledger, the way a person would say it."""
+    if totals.captured > 0:
+        if totals.refunded >= totals.captured:
+            return PaymentStatus.REFUNDED
+        if totals.captured >= order_total:
+            return PaymentStatus.PAID
+        return PaymentStatus.PARTIALLY_PAID
+    if totals.open_authorization > 0:
+        return PaymentStatus.AUTHORIZED
+    if totals.voided > 0:
+        return PaymentStatus.VOIDED
+    return PaymentStatus.PENDING

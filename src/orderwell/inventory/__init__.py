@@ -1,0 +1,1 @@
+"""Inventory: catalog, warehouses and bins, stock and its ledger, sourcing, reservation, backorders."""

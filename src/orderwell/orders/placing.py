@@ -1,0 +1,299 @@
+"""Steps 1 and 2 of the cycle: an order is placed, validated, and reserved or backordered.
+
+One transaction, and few statements on the hot path (see docs/benchmarks.md): read
+products+stock, locking them on PostgreSQL (1), reserve each planned stock
+row (1 per row), insert the order (1; its unique keys make replays and racing duplicates
+lose here), its lines (1), the allocations (1), the ledger rows (1), the timeline event
+(1) and the outbox row (1).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from orderwell.domain.errors import IdempotencyConflict, InvalidInput, UnknownReference
+from orderwell.domain.lifecycle import Bucket, UnitTotals, derive_status
+from orderwell.inventory.reservations import execute_plan, save_allocations
+from orderwell.inventory.sourcing import DEFAULT_STRATEGY, STRATEGIES, SourcingStrategy, Warehouse
+from orderwell.inventory.stock import Ledger, dialect_insert, per_dialect
+from orderwell.orders.rules import PlaceOrder, PricedOrder, price_order
+from orderwell.store.db import Database
+from orderwell.store.tables import order_lines, orders, products, stock, warehouses
+from orderwell.store.timeline import record
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    order_id: int
+    created: bool  # False when this was a replay of an earlier request
+    # What a new order's rows hold, as written (nothing for a replay): the API answers
+    # from these instead of reading the order back in a second transaction.
+    order_row: dict[str, Any] | None = None
+    line_rows: list[dict[str, Any]] = field(default_factory=list)
+    reserved_at: list[tuple[int, str, int]] = field(default_factory=list)
+
+
+class _Replay(Exception):
+    """The order's unique keys already exist: roll back and answer with the first order."""
+
+
+_CATALOG_AND_STOCK = (
+    sa.select(
+        products.c.id,
+        products.c.sku,
+        products.c.name,
+        products.c.active,
+        stock.c.warehouse_id,
+        (stock.c.on_hand - stock.c.reserved).label("free"),
+        warehouses.c.code,
+        warehouses.c.priority,
+    )
+    .select_from(products)
+    .outerjoin(stock, stock.c.product_id == products.c.id)
+    .outerjoin(warehouses, sa.and_(warehouses.c.id == stock.c.warehouse_id, warehouses.c.active))
+    .where(products.c.sku.in_(sa.bindparam("skus", expanding=True)))
+)
+
+
+# Rows come back matched by product_id (one line per product), so their order does not
+# matter; asking for it would make SQLite insert the lines one statement each.
+_INSERT_LINES = sa.insert(order_lines).returning(order_lines.c.id, order_lines.c.product_id)
+
+# ON CONFLICT DO NOTHING: a replay or a racing duplicate inserts nothing and gets no id.
+_insert_order_row = per_dialect(
+    lambda conn: dialect_insert(conn, orders).on_conflict_do_nothing().returning(orders.c.id)
+)
+
+
+# PostgreSQL (SQLite's BEGIN IMMEDIATE already serialises writers): read what is free and
+# lock the ordered products and their stock rows in the same statement, in (product,
+# warehouse) order. Otherwise a receipt or cancel committing between our read and our
+# commit gives its units to the backorders it can see - not ours, still uncommitted - and
+# they sit free while we wait. Locking the product row too covers a receipt that creates
+# a new stock row (there is no row to lock yet): add_on_hand takes the same product lock.
+_CATALOG_AND_STOCK_LOCKED = (
+    sa.select(*_CATALOG_AND_STOCK.selected_columns)
+    .select_from(products)
+    .join(stock, stock.c.product_id == products.c.id)
+    .outerjoin(warehouses, sa.and_(warehouses.c.id == stock.c.warehouse_id, warehouses.c.active))
+    .where(products.c.sku.in_(sa.bindparam("skus", expanding=True)))
+    .order_by(stock.c.product_id, stock.c.warehouse_id)
+    .with_for_update(of=[products, stock], key_share=True)
+)
+# Products with no stock row anywhere are missing from the read above; lock them alone.
+_UNSTOCKED_LOCKED = (
+    sa.select(*_CATALOG_AND_STOCK.selected_columns)
+    .select_from(products)
+    .outerjoin(stock, sa.false())
+    .outerjoin(warehouses, sa.false())
+    .where(products.c.sku.in_(sa.bindparam("skus", expanding=True)))
+    .order_by(products.c.id)
+    .with_for_update(of=products, key_share=True)
+)
+
+
+def _read_catalog_and_stock(conn: Connection, skus: list[str]) -> list[Any]:
+    if conn.dialect.name != "postgresql":
+        return list(conn.execute(_CATALOG_AND_STOCK, {"skus": skus}).all())
+    rows = list(conn.execute(_CATALOG_AND_STOCK_LOCKED, {"skus": skus}).all())
+    missing = set(skus) - {r.sku for r in rows}
+    if missing:  # rare: a product never stocked anywhere (or an unknown SKU)
+        rows += conn.execute(_UNSTOCKED_LOCKED, {"skus": sorted(missing)}).all()
+    return rows
+
+
+def place_order(
+    db: Database,
+    request: PlaceOrder,
+    *,
+    actor: str,
+    idempotency_key: str | None = None,
+    strategy: SourcingStrategy | None = None,
+) -> Placed:
+    priced = price_order(request)  # pure checks first: a bad request never opens a transaction
+    if idempotency_key is not None and not (1 <= len(idempotency_key) <= 200):
+        raise InvalidInput("Idempotency-Key must be 1 to 200 characters", field="Idempotency-Key")
+    fingerprint = request.fingerprint()
+    chosen = strategy or STRATEGIES[DEFAULT_STRATEGY]
+
+    def work(conn: Connection) -> Placed:
+        now = db.clock()
+        rows = _read_catalog_and_stock(conn, [ln.sku for ln in priced.lines])
+        catalog: dict[str, tuple[int, str, bool]] = {}
+        free: dict[int, dict[int, int]] = defaultdict(dict)
+        whs: dict[int, Warehouse] = {}
+        for r in rows:
+            catalog[r.sku] = (r.id, r.name, r.active)
+            if r.code is not None:
+                free[r.id][r.warehouse_id] = max(r.free, 0)
+                whs[r.warehouse_id] = Warehouse(r.warehouse_id, r.code, r.priority)
+        demand: dict[int, int] = {}
+        for i, ln in enumerate(priced.lines):
+            if ln.sku not in catalog:
+                raise UnknownReference(f"no product with SKU {ln.sku}", field=f"lines.{i}.sku")
+            pid, _name, active = catalog[ln.sku]
+            if not active:
+                raise InvalidInput(
+                    f"product {ln.sku} is not for sale (inactive)", field=f"lines.{i}.sku"
+                )
+            demand[pid] = ln.quantity
+
+        plan = chosen.plan(demand, free, list(whs.values()))
+        ledger = Ledger(actor=actor, at=now)
+        reserved = execute_plan(conn, ledger, plan, order_id=None)
+        line_rows: list[dict[str, Any]] = []
+        for ln in priced.lines:
+            pid, name, _ = catalog[ln.sku]
+            got = reserved.units(pid)
+            line_rows.append(
+                {
+                    "line_no": ln.line_no,
+                    "product_id": pid,
+                    "sku": ln.sku,
+                    "name": name,
+                    "quantity": ln.quantity,
+                    "unit_price": ln.unit_price,
+                    "discount": ln.discount,
+                    "tax": ln.tax,
+                    "line_total": ln.line_total,
+                    Bucket.RESERVED.column: got,
+                    Bucket.BACKORDERED.column: ln.quantity - got,
+                }
+            )
+        status = derive_status(
+            UnitTotals.of(
+                {Bucket.RESERVED: lr["qty_reserved"], Bucket.BACKORDERED: lr["qty_backordered"]}
+                for lr in line_rows
+            )
+        )
+        order_row = _insert_order(
+            conn, request, priced, status.value, plan.reason, fingerprint, idempotency_key, now
+        )
+        order_id = order_row["id"]
+        for lr in line_rows:
+            lr["order_id"] = order_id
+        line_ids = {r.product_id: r.id for r in conn.execute(_INSERT_LINES, line_rows)}
+        save_allocations(conn, order_id, line_ids, reserved)
+        for row in ledger.rows:
+            row["order_id"] = order_id
+        ledger.flush(conn)
+        backordered = sum(int(lr["qty_backordered"]) for lr in line_rows)
+        summary = f"placed via {request.channel}; " + (
+            f"{backordered} unit(s) backordered" if backordered else "all units reserved"
+        )
+        record(
+            conn,
+            order_id,
+            "order.placed",
+            summary,
+            actor=actor,
+            at=now,
+            data={
+                "channel": request.channel,
+                "external_id": request.external_id,
+                "status": status.value,
+                "sourcing": plan.reason,
+                "backordered_units": backordered,
+                "grand_total": str(priced.grand_total),
+                "currency": request.currency,
+            },
+        )
+        for lr in line_rows:
+            lr["id"] = line_ids[lr["product_id"]]
+        reserved_at = [
+            (line_ids[pid], whs[wid].code, qty)
+            for pid, pairs in reserved.by_product.items()
+            for wid, qty in pairs
+        ]
+        return Placed(order_id, True, order_row, line_rows, reserved_at)
+
+    try:
+        return db.write(work)
+    except _Replay:
+        return _answer_replay(db, request, fingerprint, idempotency_key)
+
+
+def _insert_order(
+    conn: Connection,
+    req: PlaceOrder,
+    priced: PricedOrder,
+    status: str,
+    reason: str,
+    fingerprint: str,
+    key: str | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """Insert the order row; its values, with the new id, are returned."""
+    addr, cust = req.shipping_address, req.customer
+    values: dict[str, Any] = {
+        "channel": req.channel,
+        "external_id": req.external_id,
+        "idempotency_key": key,
+        "request_hash": fingerprint,
+        "status": status,
+        "customer_email": cust.email,
+        "customer_name": cust.name,
+        "customer_phone": cust.phone,
+        "ship_name": addr.name,
+        "ship_company": addr.company,
+        "ship_line1": addr.line1,
+        "ship_line2": addr.line2,
+        "ship_city": addr.city,
+        "ship_region": addr.region,
+        "ship_postal_code": addr.postal_code,
+        "ship_country": addr.country,
+        "currency": req.currency,
+        "subtotal": priced.subtotal,
+        "discount_total": priced.discount_total,
+        "tax_total": priced.tax_total,
+        "shipping_total": priced.shipping_total,
+        "grand_total": priced.grand_total,
+        "shipping_method": req.shipping_method,
+        "requested_delivery_date": req.requested_delivery_date,
+        "payment_status": req.payment_status.value,
+        "allow_partial_shipment": req.allow_partial_shipment,
+        "notes": req.notes,
+        "sourcing_reason": reason,
+        "placed_at": req.placed_at or now,
+        "created_at": now,
+        "updated_at": now,
+        "hold_reason": None,
+        "hold_note": None,
+    }
+    order_id = conn.execute(_insert_order_row(conn), values).scalar()
+    if order_id is None:
+        raise _Replay()
+    values["id"] = int(order_id)
+    return values
+
+
+def _answer_replay(db: Database, req: PlaceOrder, fingerprint: str, key: str | None) -> Placed:
+    with db.read() as conn:
+        first = None
+        if key is not None:
+            first = conn.execute(
+                sa.select(orders.c.id, orders.c.request_hash).where(orders.c.idempotency_key == key)
+            ).first()
+            field = "Idempotency-Key"
+        if first is None and req.external_id is not None:
+            first = conn.execute(
+                sa.select(orders.c.id, orders.c.request_hash).where(
+                    orders.c.channel == req.channel, orders.c.external_id == req.external_id
+                )
+            ).first()
+            field = "external_id"
+    if first is None:  # the conflicting row vanished: cannot happen, orders are never deleted
+        raise AssertionError("order insert conflicted but no order holds its keys")
+    if first.request_hash != fingerprint:
+        raise IdempotencyConflict(
+            f"an order with this {field} exists with different content",
+            field=field,
+            order_id=first.id,
+        )
+    return Placed(int(first.id), created=False)

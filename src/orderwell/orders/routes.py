@@ -1,0 +1,137 @@
+"""Orders: place (idempotent), read, list, hold, release, cancel, timeline."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query
+
+from orderwell.domain.lifecycle import OrderStatus
+from orderwell.http.bodies import JsonBodyRoute
+from orderwell.http.deps import get_db, require
+from orderwell.http.responses import JSON
+from orderwell.http.tokens import Principal
+from orderwell.orders import queries as q
+from orderwell.orders.changes import (
+    CancelIn,
+    HoldIn,
+    cancel_order,
+    hold_order,
+    release_order,
+)
+from orderwell.orders.placing import place_order
+from orderwell.orders.rules import PlaceOrder
+from orderwell.store.db import Database
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """Query times without an offset are read as UTC, the zone every timestamp is stored in."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
+router = APIRouter(prefix="/orders", tags=["orders"], route_class=JsonBodyRoute)
+
+
+def _detail(db: Database, order_id: int, status_code: int = 200) -> JSON:
+    with db.read() as conn:
+        return JSON(q.get_order(conn, order_id), status_code=status_code)
+
+
+@router.post(
+    "", status_code=201, responses={200: {"description": "replay of an earlier identical request"}}
+)
+def create_order(
+    order: PlaceOrder,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
+    db: Database = Depends(get_db),
+    who: Principal = Depends(require("orders:place")),
+) -> JSON:
+    placed = place_order(db, order, actor=who.actor, idempotency_key=idempotency_key)
+    if placed.order_row is not None:  # new: answer from what was written, no second read
+        detail = q.order_detail(placed.order_row, placed.line_rows, placed.reserved_at)
+        response = JSON(detail, status_code=201)
+    else:
+        response = _detail(db, placed.order_id, 200)
+    response.headers["Location"] = f"/orders/{q.order_number(placed.order_id)}"
+    return response
+
+
+@router.get("")
+def list_orders(
+    status: OrderStatus | None = None,
+    channel: Annotated[str | None, Query(max_length=40)] = None,
+    placed_from: Annotated[
+        datetime | None, Query(description="placed at or after; ISO 8601, UTC if no offset")
+    ] = None,
+    placed_to: Annotated[
+        datetime | None, Query(description="placed before; ISO 8601, UTC if no offset")
+    ] = None,
+    sku: Annotated[str | None, Query(max_length=64)] = None,
+    customer_email: Annotated[str | None, Query(max_length=254)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(max_length=100)] = None,
+    db: Database = Depends(get_db),
+    _: Principal = Depends(require("orders:read")),
+) -> JSON:
+    f = q.OrderFilter(
+        status.value if status else None,
+        channel,
+        _utc(placed_from),
+        _utc(placed_to),
+        sku,
+        customer_email,
+    )
+    with db.read() as conn:
+        items, next_cursor = q.list_orders(conn, f, limit=limit, cursor=cursor)
+    return JSON({"items": items, "next_cursor": next_cursor})
+
+
+@router.get("/{ref}")
+def get_order(
+    ref: str, db: Database = Depends(get_db), _: Principal = Depends(require("orders:read"))
+) -> JSON:
+    return _detail(db, q.parse_order_ref(ref))
+
+
+@router.get("/{ref}/timeline")
+def get_timeline(
+    ref: str, db: Database = Depends(get_db), _: Principal = Depends(require("orders:read"))
+) -> JSON:
+    with db.read() as conn:
+        return JSON({"items": q.timeline(conn, q.parse_order_ref(ref))})
+
+
+@router.post("/{ref}/hold")
+def hold(
+    ref: str,
+    item: HoldIn,
+    db: Database = Depends(get_db),
+    who: Principal = Depends(require("orders:hold")),
+) -> JSON:
+    order_id = q.parse_order_ref(ref)
+    hold_order(db, order_id, item, actor=who.actor)
+    return _detail(db, order_id)
+
+
+@router.post("/{ref}/release")
+def release(
+    ref: str, db: Database = Depends(get_db), who: Principal = Depends(require("orders:hold"))
+) -> JSON:
+    order_id = q.parse_order_ref(ref)
+    release_order(db, order_id, actor=who.actor)
+    return _detail(db, order_id)
+
+
+@router.post("/{ref}/cancel")
+def cancel(
+    ref: str,
+    item: CancelIn,
+    db: Database = Depends(get_db),
+    who: Principal = Depends(require("orders:cancel")),
+) -> JSON:
+    order_id = q.parse_order_ref(ref)
+    cancel_order(db, order_id, item, actor=who.actor)
+    return _detail(db, order_id)

@@ -1,0 +1,170 @@
+"""Fan-out: each new outbox event becomes the work the worker does for it.
+
+For every event not yet fanned out: one ``outbox_deliveries`` row per active
+subscription that wants its type, a ``stream_publications`` row when the event stream is
+on, and the customer messages it warrants. The ``outbox_fanout`` row marking the event is
+written in the same transaction, so an event is fanned out exactly once even if two
+workers try at the same moment (on PostgreSQL the cursor row is taken ``FOR UPDATE SKIP
+LOCKED``: the second worker skips the fan-out instead of waiting).
+
+Why a marker table and not just a cursor on ``outbox.seq``: on PostgreSQL sequence
+numbers are handed out at INSERT but become visible at COMMIT, so a row with a lower
+``seq`` can appear after a higher one was read. The cursor (``worker_cursors``) only
+moves past events that are fanned out *and* older than ``SETTLE``; everything newer is
+checked against the marker table, so a late-committing event is never skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from orderwell.inventory.stock import dialect_insert
+from orderwell.orders.channel_settings import ChannelConfig
+from orderwell.outbound.messages import plan_messages
+from orderwell.outbound.webhooks import matches
+from orderwell.store.db import Database
+from orderwell.store.tables import outbox
+from orderwell.store.tables_outbound import (
+    customer_messages,
+    outbox_deliveries,
+    outbox_fanout,
+    stream_publications,
+    webhook_subscriptions,
+    worker_cursors,
+)
+
+CURSOR = "fanout"
+# Longer than any write transaction runs: an event older than this is committed or gone.
+SETTLE = timedelta(minutes=2)
+
+
+def _lock_cursor(conn: Connection, now: Any) -> int | None:
+    """The cursor, locked for this transaction; None when another worker holds it."""
+    conn.execute(
+        dialect_insert(conn, worker_cursors)
+        .values(name=CURSOR, last_seq=0, updated_at=now)
+        .on_conflict_do_nothing()
+    )
+    row = conn.execute(
+        sa.select(worker_cursors.c.last_seq)
+        .where(worker_cursors.c.name == CURSOR)
+        .with_for_update(skip_locked=True)
+    ).first()
+    return None if row is None else int(row.last_seq)
+
+
+def fan_out(
+    db: Database,
+    *,
+    tracking_page: Callable[[int], str],
+    stream: bool = False,
+    batch: int = 500,
+) -> int:
+    """Fan out up to ``batch`` new events; returns how many."""
+
+    def work(conn: Connection) -> int:
+        now = db.clock()
+        cursor = _lock_cursor(conn, now)
+        if cursor is None:
+            return 0
+        events = conn.execute(
+            sa.select(outbox)
+            .where(
+                outbox.c.seq > cursor,
+                ~sa.exists().where(outbox_fanout.c.seq == outbox.c.seq),
+            )
+            .order_by(outbox.c.seq)
+            .limit(batch)
+        ).all()
+        if events:
+            _fan_out_events(conn, list(events), now, tracking_page, stream)
+        _advance(conn, cursor, now)
+        return len(events)
+
+    return db.write(work)
+
+
+def _fan_out_events(
+    conn: Connection,
+    events: list[Any],
+    now: Any,
+    tracking_page: Callable[[int], str],
+    stream: bool,
+) -> None:
+    subs = conn.execute(
+        sa.select(webhook_subscriptions.c.id, webhook_subscriptions.c.event_types).where(
+            webhook_subscriptions.c.active
+        )
+    ).all()
+    deliveries: list[dict[str, Any]] = []
+    publications: list[dict[str, Any]] = []
+    messages: list[dict[str, Any]] = []
+    channels: dict[str, ChannelConfig] = {}
+    for ev in events:
+        for sub in subs:
+            if matches(list(sub.event_types), ev.event_type):
+                deliveries.append(
+                    {
+                        "event_id": ev.id,
+                        "subscription_id": sub.id,
+                        "status": "pending",
+                        "attempts": 0,
+                        "next_attempt_at": now,
+                        "created_at": now,
+                    }
+                )
+        if stream:
+            publications.append(
+                {"event_id": ev.id, "status": "pending", "attempts": 0, "next_attempt_at": now}
+            )
+        if ev.order_id is not None:
+            messages += plan_messages(
+                conn,
+                event_id=ev.id,
+                event_type=ev.event_type,
+                order_id=ev.order_id,
+                data=dict(ev.payload),
+                at=ev.created_at,
+                now=now,
+                tracking_page=tracking_page,
+                channel_cache=channels,
+            )
+    conn.execute(sa.insert(outbox_fanout), [{"seq": ev.seq, "at": now} for ev in events])
+    # ON CONFLICT DO NOTHING: a manual redelivery may have made the row already.
+    for table, rows in (
+        (outbox_deliveries, deliveries),
+        (stream_publications, publications),
+        (customer_messages, messages),
+    ):
+        if rows:
+            conn.execute(dialect_insert(conn, table).on_conflict_do_nothing(), rows)
+
+
+def _advance(conn: Connection, cursor: int, now: Any) -> None:
+    """Move the cursor over events that are fanned out and settled (module docstring)."""
+    first_open = conn.execute(
+        sa.select(sa.func.min(outbox.c.seq)).where(
+            outbox.c.seq > cursor,
+            sa.or_(
+                outbox.c.created_at > now - SETTLE,
+                ~sa.exists().where(outbox_fanout.c.seq == outbox.c.seq),
+            ),
+        )
+    ).scalar()
+    if first_open is None:
+        new = conn.execute(
+            sa.select(sa.func.max(outbox.c.seq)).where(outbox.c.seq > cursor)
+        ).scalar()
+    else:
+        new = int(first_open) - 1
+    if new is not None and new > cursor:
+        conn.execute(
+            sa.update(worker_cursors)
+            .where(worker_cursors.c.name == CURSOR)
+            .values(last_seq=new, updated_at=now)
+        )

@@ -1,0 +1,183 @@
+"""Rendering customer messages from Jinja2 templates.
+
+Each kind of message has a text and an HTML template (``mail_templates/<kind>.txt.j2`` and
+``mail_templates/<kind>.html.j2``); the HTML ones extend ``base.html.j2``, which carries the
+sales channel's branding, so one template set serves every shop on the system.
+
+Choices, and why:
+
+* ``StrictUndefined``: a missing variable raises instead of rendering an empty string. A
+  shipping message without its tracking link is worse than a message sent a minute later
+  after the bug is fixed.
+* HTML is autoescaped (product names come from channels and are not trusted), and links
+  pass the ``http_url`` filter, which refuses anything but http(s): ``javascript:`` in a
+  tracking URL must never become a clickable link.
+* Subjects live in one table, :data:`MESSAGE_KINDS`, as data, along with whether a kind is
+  *essential* (concerns the contract or money and is sent even to customers who turned
+  updates off).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from orderwell.domain.errors import InvalidInput
+
+TEMPLATES_DIR = Path(__file__).parent / "mail_templates"
+
+_HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+
+
+@dataclass(frozen=True, slots=True)
+class MessageKind:
+    subject: str  # a Jinja template over the same context as the body
+    essential: bool  # sent even when the customer opted out of updates
+
+
+MESSAGE_KINDS: dict[str, MessageKind] = {
+    "order_received": MessageKind("Thank you for your order {{ order_number }}", True),
+    "backordered": MessageKind("Some items of order {{ order_number }} are delayed", True),
+    "on_hold": MessageKind("Your order {{ order_number }} is on hold", True),
+    "shipped": MessageKind("Your order {{ order_number }} is on its way", False),
+    "out_for_delivery": MessageKind("Your order {{ order_number }} arrives today", False),
+    "delivered": MessageKind("Your order {{ order_number }} has been delivered", False),
+    "delivery_delayed": MessageKind("Your order {{ order_number }} is delayed", True),
+    "partly_cancelled": MessageKind("Some items of order {{ order_number }} were cancelled", True),
+    "short_shipped": MessageKind("Some items of order {{ order_number }} could not ship", True),
+    "cancelled": MessageKind("Your order {{ order_number }} was cancelled", True),
+    "return_authorized": MessageKind("Your return {{ rma_number }} is approved", True),
+    "return_received": MessageKind("We have received your return {{ rma_number }}", True),
+    "refund_issued": MessageKind("Your refund for order {{ order_number }}", True),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Branding:
+    """How one sales channel looks and signs its messages."""
+
+    shop_name: str
+    sender: str  # "Shop name <orders@shop.example>"
+    colour: str = "#1f6feb"
+    logo_url: str | None = None
+    footer: str = ""
+    support_email: str | None = None
+    website_url: str | None = None
+    sign_off: str = "Kind regards,"
+    language: str = "en"
+
+    def __post_init__(self) -> None:
+        if not self.shop_name.strip():
+            raise InvalidInput("a shop name is required", field="branding.shop_name")
+        # The colour goes into style attributes, where HTML escaping does not stop CSS
+        # injection; a strict format does.
+        if not _HEX_COLOUR.match(self.colour):
+            raise InvalidInput("a colour is #RGB or #RRGGBB", field="branding.colour")
+        for name in ("logo_url", "website_url"):
+            value = getattr(self, name)
+            if value is not None:
+                _check_http_url(value, f"branding.{name}")
+
+    @property
+    def text_on_colour(self) -> str:
+        """Black or white, whichever reads better on the brand colour (WCAG luminance)."""
+        hex_digits = self.colour[1:]
+        if len(hex_digits) == 3:
+            hex_digits = "".join(ch * 2 for ch in hex_digits)
+        channels = [int(hex_digits[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+        return "#1f2328" if luminance > 0.179 else "#ffffff"
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedMessage:
+    subject: str
+    text: str
+    html: str
+
+
+def _check_http_url(value: object, field: str) -> str:
+    text = str(value)
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InvalidInput(f"'{text}' is not an http(s) link", field=field)
+    return text
+
+
+def _http_url(value: object) -> str:
+    return _check_http_url(value, "context")
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        undefined=StrictUndefined,
+        autoescape=select_autoescape(
+            enabled_extensions=("html", "html.j2"), default_for_string=False, default=False
+        ),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["http_url"] = _http_url
+    return env
+
+
+def may_send(kind: str, *, updates_opted_out: bool, muted_kinds: Collection[str] = ()) -> bool:
+    """Whether a customer who set these preferences should get a message of ``kind``.
+
+    Essential kinds (cancellations, refunds, delays...) are transactional: they concern
+    money or the contract and go out regardless, which is also what email law allows.
+    """
+    spec = _kind(kind)
+    if spec.essential:
+        return True
+    return not updates_opted_out and kind not in muted_kinds
+
+
+def _kind(kind: str) -> MessageKind:
+    try:
+        return MESSAGE_KINDS[kind]
+    except KeyError:
+        raise InvalidInput(f"'{kind}' is not a message kind", field="kind") from None
+
+
+def _one_line(text: str) -> str:
+    # A subject is a header: newlines would be header injection, so collapse whitespace.
+    return " ".join(text.split())
+
+
+def render_message(kind: str, context: Mapping[str, Any], branding: Branding) -> RenderedMessage:
+    """Subject, plain text and HTML of one message. Raises ``jinja2.UndefinedError``
+    naming the variable when the context lacks one the template needs."""
+    spec = _kind(kind)
+    if "brand" in context or "subject" in context:
+        raise InvalidInput("'brand' and 'subject' are reserved names", field="context")
+    env = _environment()
+    values: dict[str, Any] = {**context, "brand": branding, "kind": kind}
+    subject = _one_line(env.from_string(spec.subject).render(values))
+    if not subject:
+        raise InvalidInput(f"the subject of '{kind}' rendered empty", field="context")
+    values["subject"] = subject
+    text = env.get_template(f"{kind}.txt.j2").render(values)
+    html = env.get_template(f"{kind}.html.j2").render(values)
+    return RenderedMessage(subject=subject, text=text, html=html)
+
+
+def branding_from_mapping(data: Mapping[str, Any]) -> Branding:
+    """A :class:`Branding` from stored channel settings, ignoring unknown keys."""
+    known = set(Branding.__dataclass_fields__)
+    return Branding(**{k: v for k, v in data.items() if k in known})
+
+
+def branding_to_mapping(branding: Branding) -> dict[str, Any]:
+    return asdict(branding)

@@ -1,0 +1,278 @@
+"""Which events the customer hears about, and what each message says.
+
+The fan-out calls :func:`plan_messages` for every outbox event of an order. The table
+:data:`EVENT_MESSAGES` (and :data:`SHIPPING_SUFFIXES` for shipment and tracking events,
+whichever module writes them) names the message kinds of ``outbound/message_render.py``; the
+context is fixed now, from the order as it is when the event happens, so a message sent a
+minute later still tells what happened then.
+
+Opt-out is decided here too: a kind the customer turned off (``may_send``) or a channel
+that sends its own messages gives a ``suppressed`` row, so the operator can see that the
+message was deliberately not sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from orderwell.domain.errors import InvalidInput
+from orderwell.orders.channel_settings import ChannelConfig, load_channel
+from orderwell.orders.queries import money, order_number
+from orderwell.outbound.message_render import may_send
+from orderwell.store.tables import order_lines, orders
+from orderwell.store.tables_outbound import MESSAGE_STATUSES, customer_messages
+from orderwell.warehouse.carriers.tracking_numbers import tracking_url as carrier_tracking_url
+
+# Exact event types that warrant a message, and the kind each one sends.
+EVENT_MESSAGES: dict[str, str] = {
+    "order.placed": "order_received",
+    "order.held": "on_hold",
+    "order.cancelled": "cancelled",
+    "order.partially_cancelled": "partly_cancelled",
+    "order.delay_detected": "delivery_delayed",
+    "return.authorized": "return_authorized",
+    "return.received": "return_received",
+    "refund.issued": "refund_issued",
+}
+# Shipment and tracking events are written by the warehouse modules; whatever their
+# prefix, the last part of the type says what happened.
+SHIPPING_PREFIXES = ("order.", "shipment.", "tracking.")
+SHIPPING_SUFFIXES: dict[str, str] = {
+    "shipped": "shipped",
+    "short_shipped": "short_shipped",
+    "out_for_delivery": "out_for_delivery",
+    "delivered": "delivered",
+}
+
+HOLD_WORDS = {
+    "address": "we need to confirm your delivery address.",
+    "payment": "we are waiting for your payment to be confirmed.",
+    "fraud_review": "we are running a routine check on your order.",
+    "customer_request": "you asked us to wait.",
+}
+
+
+def kinds_for(event_type: str, data: dict[str, Any]) -> list[str]:
+    """The message kinds an event warrants (usually none or one)."""
+    if event_type == "order.placed":
+        kinds = ["order_received"]
+        if int(data.get("backordered_units") or 0) > 0:
+            kinds.append("backordered")
+        return kinds
+    if event_type in EVENT_MESSAGES:
+        return [EVENT_MESSAGES[event_type]]
+    if event_type.startswith(SHIPPING_PREFIXES):
+        suffix = event_type.rsplit(".", 1)[-1]
+        status = str(data.get("tracking_status") or data.get("status") or "")
+        if suffix in SHIPPING_SUFFIXES:
+            return [SHIPPING_SUFFIXES[suffix]]
+        if suffix in ("tracking", "tracking_updated", "tracked") and status in (
+            "out_for_delivery",
+            "delivered",
+        ):
+            return [status]
+    return []
+
+
+def _lines(conn: Connection, order_id: int) -> list[Any]:
+    return list(
+        conn.execute(
+            sa.select(order_lines)
+            .where(order_lines.c.order_id == order_id)
+            .order_by(order_lines.c.line_no)
+        ).all()
+    )
+
+
+def _shipping_link(conn: Connection, order_id: int, data: dict[str, Any], page: str) -> str:
+    """The carrier's tracking page when we know it, else the order's own tracking page."""
+    if data.get("tracking_url"):
+        return str(data["tracking_url"])
+    number, carrier = data.get("tracking_number"), data.get("carrier") or data.get("carrier_code")
+    if number and carrier:
+        try:
+            return carrier_tracking_url(str(number), str(carrier)) or page
+        except InvalidInput:
+            return page
+    return page
+
+
+def _context(
+    conn: Connection, kind: str, order: Any, data: dict[str, Any], page: str, at: datetime
+) -> dict[str, Any]:
+    lines = _lines(conn, order.id)
+    by_sku = {ln.sku: ln for ln in lines}
+
+    def listed(pick: Callable[[Any], int]) -> list[dict[str, Any]]:
+        return [
+            {"name": ln.name, "sku": ln.sku, "quantity": pick(ln)} for ln in lines if pick(ln) > 0
+        ]
+
+    ctx: dict[str, Any] = {
+        "customer_name": order.customer_name,
+        "order_number": order_number(order.id),
+        "order_url": page,
+    }
+    if kind == "order_received":
+        ctx["lines"] = listed(lambda ln: ln.quantity)
+        ctx["total"] = f"{money(order.grand_total, order.currency)} {order.currency}"
+    elif kind == "backordered":
+        ctx["backordered_lines"] = listed(lambda ln: ln.qty_backordered)
+    elif kind == "on_hold":
+        ctx["reason"] = HOLD_WORDS.get(str(data.get("reason")), "we need to check something.")
+    elif kind in ("shipped", "out_for_delivery"):
+        ctx["carrier"] = str(data.get("carrier_name") or data.get("carrier") or "the carrier")
+        ctx["tracking_url"] = _shipping_link(conn, order.id, data, page)
+        if kind == "shipped":
+            ctx["tracking_number"] = str(data.get("tracking_number") or "see the tracking page")
+            ctx["lines"] = listed(lambda ln: ln.qty_shipped + ln.qty_delivered) or listed(
+                lambda ln: ln.quantity
+            )
+            if data.get("expected_delivery_date"):
+                ctx["estimated_delivery"] = str(data["expected_delivery_date"])
+    elif kind == "delivered":
+        ctx["delivered_on"] = at.date().isoformat()
+        ctx["return_url"] = page + "#return"
+    elif kind == "delivery_delayed":
+        ctx["what_happens_next"] = str(data.get("what_happens_next", ""))
+        ctx["disruption_kind"] = str(data.get("kind", ""))
+        ctx["tracking_url"] = page
+    elif kind == "partly_cancelled":
+        units = data.get("units") or {}
+        ctx["cancelled_lines"] = [
+            {"name": by_sku[sku].name if sku in by_sku else sku, "sku": sku, "quantity": qty}
+            for sku, qty in units.items()
+        ]
+    elif kind == "short_shipped":
+        ctx["missing_lines"] = listed(lambda ln: ln.qty_backordered)
+        ctx["tracking_url"] = _shipping_link(conn, order.id, data, page)
+    elif kind == "cancelled" and data.get("reason"):
+        ctx["reason"] = str(data["reason"])
+    elif kind in ("return_authorized", "return_received"):
+        ctx["rma_number"] = str(data.get("rma_number", ""))
+        ctx["lines"] = _listed_lines(data.get("lines")) or listed(
+            lambda ln: ln.qty_shipped + ln.qty_delivered + ln.qty_returned
+        )
+        if kind == "return_authorized":
+            # The label behind the order's tracking page: the customer needs no account.
+            rma = data.get("rma_number")
+            ctx["label_url"] = str(
+                data.get("label_url") or (f"{page}/returns/{rma}/label.pdf" if rma else page)
+            )
+            ctx["return_by"] = str(data.get("return_by") or "as soon as you can")
+    elif kind == "refund_issued":
+        amount = data.get("amount")
+        ctx["refund_amount"] = f"{amount} {data.get('currency') or order.currency}"
+    return ctx
+
+
+def _listed_lines(value: Any) -> list[dict[str, Any]]:
+    """Lines an event carries, if they are the name-and-quantity kind templates list."""
+    if not isinstance(value, list):
+        return []
+    return [
+        {
+            "name": str(v["name"]),
+            "quantity": v["quantity"],
+            **({"sku": v["sku"]} if "sku" in v else {}),
+        }
+        for v in value
+        if isinstance(v, dict) and "name" in v and "quantity" in v
+    ]
+
+
+def plan_messages(
+    conn: Connection,
+    *,
+    event_id: str,
+    event_type: str,
+    order_id: int,
+    data: dict[str, Any],
+    at: datetime,
+    now: datetime,
+    tracking_page: Callable[[int], str],
+    channel_cache: dict[str, ChannelConfig] | None = None,
+) -> list[dict[str, Any]]:
+    """``customer_messages`` rows for one event (pending, or suppressed by opt-out)."""
+    kinds = kinds_for(event_type, data)
+    if not kinds:
+        return []
+    order = conn.execute(sa.select(orders).where(orders.c.id == order_id)).first()
+    if order is None:
+        return []
+    cache = channel_cache if channel_cache is not None else {}
+    cfg = cache.get(order.channel) or load_channel(conn, order.channel)
+    cache[order.channel] = cfg
+    page = tracking_page(order_id)
+    rows = []
+    for kind in kinds:
+        opted_out = order.customer_email.lower() in cfg.opted_out
+        allowed = cfg.messages_enabled and may_send(kind, updates_opted_out=opted_out)
+        rows.append(
+            {
+                "order_id": order_id,
+                "event_id": event_id,
+                "kind": kind,
+                "recipient": order.customer_email,
+                "context": _context(conn, kind, order, data, page, at),
+                "status": "pending" if allowed else "suppressed",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "last_error": None if allowed else _why_suppressed(cfg, opted_out),
+                "dedup_key": f"{event_id}:{kind}",
+                "created_at": now,
+            }
+        )
+    return rows
+
+
+def _why_suppressed(cfg: ChannelConfig, opted_out: bool) -> str:
+    if not cfg.messages_enabled:
+        return f"channel {cfg.channel} sends its own messages"
+    return "the customer opted out of this kind of message" if opted_out else "not sent"
+
+
+def list_messages(
+    conn: Connection,
+    *,
+    order_id: int | None = None,
+    status: str | None = None,
+    kind: str | None = None,
+    limit: int = 100,
+    before_id: int | None = None,
+) -> list[dict[str, Any]]:
+    if status is not None and status not in MESSAGE_STATUSES:
+        raise InvalidInput(f"status is one of {', '.join(MESSAGE_STATUSES)}", field="status")
+    q = sa.select(customer_messages)
+    if order_id is not None:
+        q = q.where(customer_messages.c.order_id == order_id)
+    if status is not None:
+        q = q.where(customer_messages.c.status == status)
+    if kind is not None:
+        q = q.where(customer_messages.c.kind == kind)
+    if before_id is not None:
+        q = q.where(customer_messages.c.id < before_id)
+    rows = conn.execute(q.order_by(customer_messages.c.id.desc()).limit(limit)).all()
+    return [
+        {
+            "id": r.id,
+            "order_id": r.order_id,
+            "order_number": order_number(r.order_id),
+            "event_id": r.event_id,
+            "kind": r.kind,
+            "recipient": r.recipient,
+            "subject": r.subject,
+            "status": r.status,
+            "attempts": r.attempts,
+            "last_error": r.last_error,
+            "sent_at": r.sent_at,
+            "message_id": r.message_id,
+            "created_at": r.created_at,
+        }
+        for r in rows
+    ]

@@ -1,0 +1,236 @@
+"""The customer's tracking page: ``GET /track/{token}``, public, one order only.
+
+The token (``outbound/tracking_links.py``) is the only way in; a wrong or altered token is
+a plain 404 that does not say whether the order exists. The page tells the order's way
+from Buy to delivery and back in plain words, from the timeline — only the events a
+customer should see, never actors, warehouses or internal notes — and offers a form to
+request a return, which goes through the returns service like any other request.
+``GET /track/{token}/returns/{rma}/label.pdf`` serves the label of one of the order's
+authorized returns, so the link in the return-authorized message opens without an account.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.engine import Connection
+
+from orderwell.aftersale.queries import return_label_doc
+from orderwell.aftersale.return_rules import ReturnReason
+from orderwell.domain.errors import NotFound, OrderwellError
+from orderwell.http.deps import get_db
+from orderwell.orders.queries import order_number
+from orderwell.outbound.messages import HOLD_WORDS
+from orderwell.outbound.tracking_links import link_key, order_for_token
+from orderwell.store.db import Database
+from orderwell.store.tables import order_events, order_lines, orders
+from orderwell.store.tables_aftersale import returns
+from orderwell.warehouse.documents.label import render_label_pdf
+
+router = APIRouter(tags=["tracking page"], include_in_schema=False)
+
+REASON_WORDS = {
+    ReturnReason.NO_LONGER_NEEDED: "I no longer need it",
+    ReturnReason.DAMAGED: "It arrived damaged",
+    ReturnReason.WRONG_ITEM: "I received the wrong item",
+    ReturnReason.NOT_AS_DESCRIBED: "It is not as described",
+    ReturnReason.ARRIVED_LATE: "It arrived too late",
+    ReturnReason.OTHER: "Something else",
+}
+
+_SIMPLE = {
+    "order.placed": "We received your order.",
+    "order.backorder_reserved": "Items that were out of stock are now set aside for you.",
+    "order.released": "Your order is no longer on hold.",
+    "order.cancelled": "Your order was cancelled.",
+    "order.partially_cancelled": "Some items of your order were cancelled.",
+    "order.label_created": "Your parcel is packed and waiting for the carrier.",
+    "order.picked_up": "The carrier has collected your parcel.",
+    "order.in_transit": "Your parcel is on its way.",
+    "order.out_for_delivery": "Your parcel is out for delivery today.",
+    "order.delivery_attempted": "The carrier tried to deliver your parcel.",
+    "order.delayed": "The carrier reports a delay.",
+    "order.exception": "The carrier reports a problem delivering your parcel; we are on it.",
+    "order.delivered": "Your parcel was delivered.",
+    "order.returned_to_sender": "Your parcel is on its way back to us.",
+    "return.rejected": "Your return request was not accepted.",
+    "return.closed": "Your return is complete.",
+}
+
+
+def plain_words(event_type: str, data: dict[str, Any]) -> str | None:
+    """What an event means to the customer, or None for events that are internal."""
+    if event_type in _SIMPLE:
+        return _SIMPLE[event_type]
+    if event_type == "order.held":
+        return "Your order is on hold: " + HOLD_WORDS.get(
+            str(data.get("reason")), "we are checking it."
+        )
+    if event_type in ("order.shipped", "order.short_shipped"):
+        carrier = data.get("carrier_name") or data.get("carrier") or "the carrier"
+        text = f"Your parcel left our warehouse with {carrier}"
+        if data.get("tracking_number"):
+            text += f", tracking number {data['tracking_number']}"
+        return text + "."
+    if event_type == "order.delay_detected":
+        return "Your order is running late. " + str(data.get("what_happens_next", ""))
+    rma = data.get("rma_number", "")
+    if event_type == "return.requested":
+        return f"You asked to return items (return {rma})."
+    if event_type == "return.authorized":
+        return f"Your return {rma} is approved."
+    if event_type == "return.received":
+        return f"We received your return {rma}."
+    if event_type == "refund.issued":
+        return f"We refunded {data.get('amount', '')} {data.get('currency', '')}.".replace(
+            " .", "."
+        )
+    return None
+
+
+@lru_cache(maxsize=1)
+def _templates() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(Path(__file__).parent / "page_templates"),
+        autoescape=select_autoescape(default=True),
+    )
+
+
+def _order_for(db: Database, token: str) -> int:
+    return order_for_token(link_key(db), token)
+
+
+def _page(conn: Connection, order_id: int, token: str) -> dict[str, Any]:
+    from orderwell.aftersale.returns import pending_return_units
+
+    order = conn.execute(sa.select(orders).where(orders.c.id == order_id)).one()
+    lines = conn.execute(
+        sa.select(order_lines)
+        .where(order_lines.c.order_id == order_id)
+        .order_by(order_lines.c.line_no)
+    ).all()
+    events = conn.execute(
+        sa.select(order_events.c.at, order_events.c.type, order_events.c.data)
+        .where(order_events.c.order_id == order_id)
+        .order_by(order_events.c.id)
+    ).all()
+    story = [
+        {"at": e.at, "text": text}
+        for e in events
+        if (text := plain_words(e.type, dict(e.data))) is not None
+    ]
+    types = {e.type for e in events}
+    shipped = any(ln.qty_shipped + ln.qty_delivered + ln.qty_returned for ln in lines)
+    delivered = any(ln.qty_delivered + ln.qty_returned for ln in lines)
+    pending = pending_return_units(conn, order_id)
+    returnable = [
+        {"line_no": ln.line_no, "name": ln.name, "max": n}
+        for ln in lines
+        if (n := ln.qty_shipped + ln.qty_delivered - pending.get(ln.id, 0)) > 0
+    ]
+    return {
+        "order_number": order_number(order_id),
+        "customer_name": order.customer_name,
+        "steps": [
+            {"name": "Ordered", "done": True},
+            {"name": "Packed", "done": shipped or "order.label_created" in types},
+            {"name": "Shipped", "done": shipped},
+            {"name": "Delivered", "done": delivered},
+        ],
+        "story": story,
+        "lines": [{"name": ln.name, "quantity": ln.quantity} for ln in lines],
+        "returnable": returnable,
+        "shipped": shipped,
+        "reasons": [(r.value, words) for r, words in REASON_WORDS.items()],
+        "return_action": f"/track/{token}/return",
+    }
+
+
+def _render(
+    db: Database, order_id: int, token: str, status: int = 200, **extra: Any
+) -> HTMLResponse:
+    with db.read() as conn:
+        context = _page(conn, order_id, token)
+    html = _templates().get_template("track.html").render(**context, **extra)
+    # Nothing of this page may end up in a shared cache or leak through a Referer.
+    headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+    return HTMLResponse(html, status_code=status, headers=headers)
+
+
+@router.get("/track/{token}", response_class=HTMLResponse)
+def tracking_page(token: str, db: Database = Depends(get_db)) -> HTMLResponse:
+    return _render(db, _order_for(db, token), token)
+
+
+@router.get("/track/{token}/returns/{rma}/label.pdf", response_class=Response)
+def return_label(token: str, rma: str, db: Database = Depends(get_db)) -> Response:
+    """The label of one of this order's authorized returns; 404 for anything else."""
+    order_id = _order_for(db, token)
+    with db.read() as conn:
+        return_id = conn.execute(
+            sa.select(returns.c.id).where(
+                returns.c.order_id == order_id, returns.c.number == rma.upper()
+            )
+        ).scalar()
+        if return_id is None:  # another order's return looks the same as none at all
+            raise NotFound("no such return label")
+        doc = return_label_doc(conn, int(return_id))
+    return Response(
+        render_label_pdf(doc),
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="{doc.reference}-label.pdf"',
+            "Cache-Control": "no-store",
+            "Referrer-Policy": "no-referrer",
+        },
+    )
+
+
+@router.post("/track/{token}/return", response_class=HTMLResponse)
+async def request_return_form(
+    token: str,
+    request: Request,
+    reason: Annotated[str, Form(max_length=40)],
+    note: Annotated[str, Form(max_length=1000)] = "",
+    db: Database = Depends(get_db),
+) -> HTMLResponse:
+    from orderwell.aftersale.returns import (
+        ReturnLineIn,
+        ReturnRequestIn,
+        ReturnSource,
+        request_return,
+    )
+
+    order_id = _order_for(db, token)
+    form = await request.form()
+    try:
+        lines = []
+        for key, value in form.items():
+            if (
+                key.startswith("line_")
+                and key[5:].isdigit()
+                and str(value).strip() not in ("", "0")
+            ):
+                if not str(value).strip().isdigit():
+                    return _render(db, order_id, token, 422, error="Quantities are whole numbers.")
+                lines.append(ReturnLineIn(line_no=int(key[5:]), quantity=int(str(value))))
+        if not lines:
+            return _render(db, order_id, token, 422, error="Choose at least one item to return.")
+        if reason not in {r.value for r in ReturnReason}:
+            return _render(db, order_id, token, 422, error="Choose a reason from the list.")
+        item = ReturnRequestIn(
+            reason=ReturnReason(reason),
+            lines=lines,
+            customer_note=note.strip() or None,
+            source=ReturnSource.TRACKING_PAGE,
+        )
+        ref = request_return(db, order_id, item, actor="customer:tracking-page")
+    except OrderwellError as exc:
+        return _render(db, order_id, token, 422, error=exc.message)
+    return _render(db, order_id, token, notice=f"Thank you: your return {ref.number} is requested.")

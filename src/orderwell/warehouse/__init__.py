@@ -1,0 +1,1 @@
+"""Warehouse floor: waves, picking, packing, shipping, carriers, labels and documents, carrier scans."""

@@ -1,0 +1,65 @@
+"""The box catalog of the pack stations: inner dimensions, tare weight, weight rating.
+
+Until a warehouse sets up its own boxes, the standard assortment of ``warehouse/box_fitting.py``
+(FLAT-S, BOX-S ... BOX-XL) is offered, so packing works on a fresh install.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.engine import Connection
+
+from orderwell.inventory.stock import dialect_insert
+from orderwell.store.db import Database
+from orderwell.store.tables_fulfilment import boxes
+from orderwell.warehouse.box_fitting import STANDARD_BOXES, Box
+
+
+class BoxIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+    code: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_\-.]+$")]
+    inner_length_mm: Annotated[int, Field(ge=1, le=5000, strict=True)]
+    inner_width_mm: Annotated[int, Field(ge=1, le=5000, strict=True)]
+    inner_height_mm: Annotated[int, Field(ge=1, le=5000, strict=True)]
+    tare_weight_g: Annotated[int, Field(ge=0, le=100_000, strict=True)]
+    max_weight_g: Annotated[int, Field(ge=1, le=1_000_000, strict=True)]
+    active: bool = True
+
+
+def upsert_boxes(db: Database, items: list[BoxIn]) -> int:
+    """Create or update boxes of the catalog by code."""
+
+    def work(conn: Connection) -> int:
+        if not items:
+            return 0
+        ins = dialect_insert(conn, boxes)
+        stmt = ins.on_conflict_do_update(
+            index_elements=[boxes.c.code],
+            set_={c: ins.excluded[c] for c in items[0].model_dump() if c != "code"},
+        )
+        conn.execute(stmt, [b.model_dump() for b in items])
+        return len(items)
+
+    return db.write(work)
+
+
+def box_catalog(conn: Connection) -> list[Box]:
+    """The active boxes; the standard assortment until a catalog has been set up."""
+    rows = conn.execute(sa.select(boxes).where(boxes.c.active).order_by(boxes.c.code)).all()
+    if not rows:
+        return list(STANDARD_BOXES)
+    return [
+        Box(
+            r.code,
+            r.inner_length_mm,
+            r.inner_width_mm,
+            r.inner_height_mm,
+            r.tare_weight_g,
+            r.max_weight_g,
+        )
+        for r in rows
+    ]
