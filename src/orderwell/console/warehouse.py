@@ -64,7 +64,9 @@ def release(visit: Annotated[Visit, Depends(page("fulfilment:write"))]) -> Respo
     if not released:
         return done(f"/warehouse?warehouse={house}", error="Nothing to release")
     codes = ", ".join(w.code for w in released)
-    return done(f"/warehouse/waves/{released[0].code}", ok=f"Released {codes}")
+    if len(released) == 1:
+        return done(f"/warehouse/waves/{released[0].code}", ok=f"Released {codes}")
+    return done(f"/warehouse?warehouse={house}", ok=f"Released {codes}")
 
 
 @router.get("/waves/{code}", response_class=HTMLResponse)

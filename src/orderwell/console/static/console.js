@@ -56,6 +56,7 @@
     if (message && !window.confirm(message)) event.preventDefault();
   }, true);
 
-  document.addEventListener("htmx:afterSwap", function (event) { settle(event.detail.target); });
+  // htmx:load names the new content (an outerHTML swap replaces the target element).
+  document.addEventListener("htmx:load", function (event) { settle(event.detail.elt); });
   document.addEventListener("DOMContentLoaded", function () { settle(document.body); });
 })();
