@@ -57,9 +57,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def served(
-    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Floor]:
+def served(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Floor]:
     here = tmp_path_factory.mktemp("console")
     path = here / "orderwell.db"
     shutil.copy(sqlite_template, path)
@@ -93,9 +91,7 @@ def served(
     shots = here / "screenshots"
     shots.mkdir()
     try:
-        yield Floor(
-            f"http://127.0.0.1:{port}", db, [order_number(i) for i in placed], token, shots
-        )
+        yield Floor(f"http://127.0.0.1:{port}", db, [order_number(i) for i in placed], token, shots)
     finally:
         server.should_exit = True
         thread.join(timeout=10)

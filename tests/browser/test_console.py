@@ -7,16 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import pytest
 import sqlalchemy as sa
+from playwright.sync_api import Page, expect
 
 from orderwell.store.tables_fulfilment import pick_scans
 from tests.browser.console_server import PASSWORD, Floor, chromium, served
 
 __all__ = ["chromium", "served"]  # fixtures, imported for pytest to find
 
-pytest.importorskip("playwright")
-from playwright.sync_api import Page, expect  # noqa: E402
 
 LAPTOP = {"width": 1280, "height": 860}
 HANDHELD = {"width": 360, "height": 740}  # a warehouse handheld in portrait

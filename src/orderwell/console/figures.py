@@ -132,12 +132,17 @@ def dashboard_figures(db: Database, period_days: int = 14) -> Figures:
     return figures
 
 
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
 def _report(by_status: Counter[str], accuracy: dict[str, Any]) -> list[str]:
     """What could have been better, in plain words, from the same figures."""
     found = []
     if accuracy["refused_scans"]:
         found.append(
-            f"{accuracy['refused_scans']} pick scans were refused (wrong bin or product); "
+            f"{_count(accuracy['refused_scans'], 'pick scan was', 'pick scans were')} refused "
+            "(wrong bin or product); "
             "look at bin labels and slotting of the SKUs involved."
         )
     if accuracy["short_picks"]:
@@ -149,9 +154,11 @@ def _report(by_status: Counter[str], accuracy: dict[str, Any]) -> list[str]:
         + by_status[OrderStatus.PARTIALLY_BACKORDERED.value]
     )
     if waiting:
-        found.append(f"{waiting} orders wait for stock: reorder or transfer before they are late.")
-    if by_status[OrderStatus.ON_HOLD.value]:
         found.append(
-            f"{by_status[OrderStatus.ON_HOLD.value]} orders are on hold: release or cancel them."
+            f"{_count(waiting, 'order waits', 'orders wait')} for stock: "
+            "reorder or transfer before they are late."
         )
+    if by_status[OrderStatus.ON_HOLD.value]:
+        held = by_status[OrderStatus.ON_HOLD.value]
+        found.append(f"{_count(held, 'order is', 'orders are')} on hold: release or cancel.")
     return found or ["Nothing stands out: every figure is where it should be."]
