@@ -43,7 +43,9 @@ def order_list(
 ) -> Response:
     if q_.strip():  # an order number or id typed or scanned: straight to the order
         try:
-            return done(f"/orders/{q.order_number(q.parse_order_ref(q_.strip()))}")
+            with visit.db.read() as conn:
+                found = q.get_order(conn, q.parse_order_ref(q_.strip()))
+            return done(f"/orders/{found['number']}")
         except NotFound:
             return done("/orders", error=f"No order {q_.strip()}")
     f = q.OrderFilter(

@@ -3,6 +3,7 @@ by scan, inspect each unit, and refund -- each step through the after-sale servi
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Annotated, Any
 
 import sqlalchemy as sa
@@ -66,6 +67,7 @@ def _context(visit: Visit, return_id: int, **extra: Any) -> dict[str, Any]:
         "dispositions": list(Disposition),
         "message": None,
         "kind": "ok",
+        "scanned": [],
         **extra,
     }
 
@@ -79,17 +81,31 @@ def return_page(return_id: int, visit: Annotated[Visit, Depends(page("orders:rea
 def receive_scan(
     return_id: int, visit: Annotated[Visit, Depends(page("returns:receive"))]
 ) -> Response:
+    """Scans are tallied on the panel; "Receive" books them in one receipt (the service
+    takes a parcel's contents at once and refuses it whole if a unit does not belong)."""
+    scanned = [c for c in visit.lists.get("scanned", []) if c.strip()]
     scan = visit.form.get("scan", "").strip()
-    ctx = _context(visit, return_id)
     if scan:
-        try:
-            item = return_receipt.ReceiveIn.model_validate(
-                {"warehouse": ctx["ret"]["warehouse"], "scans": [{"code": scan}]}
-            )
-            return_receipt.receive_return(visit.db, return_id, item, actor=visit.user.actor)
-            ctx = _context(visit, return_id, message=f"Received 1 × {scan}")
-        except OrderwellError as exc:
-            ctx = _context(visit, return_id, message=f"Refused: {exc.message}", kind="error")
+        scanned.append(scan)
+    if visit.form.get("action") != "receive" or not scanned:
+        ctx = _context(visit, return_id, scanned=scanned)
+        if scan:
+            ctx.update(message=f"Scanned {scan} ({len(scanned)} unit(s) so far)")
+        return visit.render("_return_panel.html" if visit.htmx else "return.html", **ctx)
+    tally = Counter(scanned)
+    try:
+        item = return_receipt.ReceiveIn.model_validate(
+            {
+                "warehouse": _context(visit, return_id)["ret"]["warehouse"],
+                "scans": [{"code": c, "quantity": n} for c, n in tally.items()],
+            }
+        )
+        return_receipt.receive_return(visit.db, return_id, item, actor=visit.user.actor)
+        ctx = _context(visit, return_id, message=f"Received {len(scanned)} unit(s)")
+    except OrderwellError as exc:
+        ctx = _context(
+            visit, return_id, scanned=scanned, message=f"Refused: {exc.message}", kind="error"
+        )
     return visit.render("_return_panel.html" if visit.htmx else "return.html", **ctx)
 
 

@@ -30,7 +30,7 @@ from orderwell.console import (
 from orderwell.console import settings as settings_screens
 from orderwell.console.csrf import CsrfRefused
 from orderwell.console.frame import PREFIX, TEMPLATES, NeedLogin, NotAllowed, done, login_redirect
-from orderwell.domain.errors import OrderwellError
+from orderwell.domain.errors import NotFound, OrderwellError
 from orderwell.store.db import Database
 
 # 'self' only: no CDN, no inline script; htmx and Chart.js are served from /console/static.
@@ -97,6 +97,11 @@ def install_errors(app: FastAPI) -> None:
 
     @app.exception_handler(OrderwellError)
     async def refused_by_rules(request: Request, exc: OrderwellError) -> Response:
+        if request.method == "GET":  # a page that cannot be shown, e.g. an unknown order
+            status = 404 if isinstance(exc, NotFound) else 400
+            return _refused(
+                request, "Not found" if status == 404 else "Cannot show", exc.message, status
+            )
         return _show_error(request, exc.message)
 
     @app.exception_handler(ValidationError)

@@ -125,14 +125,14 @@ def manifest(
     return visit.render("manifest.html", manifest_id=manifest_id, doc=doc)
 
 
-@router.get("/manifests/{manifest_id}.pdf")
+@router.get("/manifests/{manifest_id}/manifest.pdf")
 def manifest_pdf(
     manifest_id: int, visit: Annotated[Visit, Depends(page("fulfilment:read"))]
 ) -> Response:
     return _pdf(docs.manifest_pdf(visit.db, manifest_id), f"manifest-{manifest_id}.pdf")
 
 
-@router.get("/manifests/{manifest_id}.csv")
+@router.get("/manifests/{manifest_id}/manifest.csv")
 def manifest_csv(
     manifest_id: int, visit: Annotated[Visit, Depends(page("fulfilment:read"))]
 ) -> Response:
