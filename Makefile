@@ -23,15 +23,15 @@ run: $(VENV)/.installed
 	@echo "API on http://127.0.0.1:8000  -  docs on http://127.0.0.1:8000/docs"
 	$(BIN)/orderwell serve
 
-test: $(VENV)/.installed
-	$(BIN)/ruff check src tests
-	$(BIN)/mypy
+test: lint
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
+# Style, formatting, types and the house plan's import contracts (docs/architecture.md).
 lint: $(VENV)/.installed
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: $(VENV)/.installed
 	$(BIN)/orderwell bench place-orders

@@ -22,7 +22,6 @@ from orderwell.store.schema import metadata
 
 PG_URL = os.environ.get("ORDERWELL_TEST_DATABASE_URL")
 PG_SKIP = "PostgreSQL variant: set ORDERWELL_TEST_DATABASE_URL to run it"
-FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
 
 
 def _worker() -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,6 +17,10 @@ from orderwell.orders.rules import PlaceOrder
 from orderwell.store import tables, tables_fulfilment
 from orderwell.store.db import Database
 from orderwell.store.schema import metadata
+
+# Real payloads written by others (licences in tests/fixtures/SOURCES.md), kept in the
+# repository so that a clone alone runs every test.
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 def seed(

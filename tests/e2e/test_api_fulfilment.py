@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
 from typing import Any
 
 from pypdf import PdfReader
@@ -13,16 +12,10 @@ from starlette.testclient import TestClient
 from orderwell.domain.roles import Role
 from orderwell.store.db import Database
 from tests.e2e.support import assert_problem, bearer, snapshot
-from tests.helpers import order_payload
+from tests.helpers import FIXTURES, order_payload
 from tests.integration.fulfilment_helpers import floor
 
-EASYPOST = (
-    Path(__file__).resolve().parents[3]
-    / "shared"
-    / "fixtures"
-    / "carrier-events"
-    / "easypost-tracker-updated.json"
-)
+EASYPOST = FIXTURES / "carrier-events" / "easypost-tracker-updated.json"
 
 
 def _pdf_text(response: Any) -> str:

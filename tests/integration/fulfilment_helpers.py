@@ -11,10 +11,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from orderwell.domain.lifecycle import BUCKETS
+from orderwell.domain.order_numbers import order_number
 from orderwell.inventory.catalog import ProductIn, upsert_products
 from orderwell.inventory.movements import ReceiveIn, receive
 from orderwell.inventory.warehouses import BinIn, WarehouseIn, upsert_bins, upsert_warehouse
-from orderwell.orders.queries import order_number
 from orderwell.store import tables
 from orderwell.store.db import Database
 from orderwell.store.tables_fulfilment import (

@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from orderwell.aftersale.cancellation import CancelIn, CancelLine, cancel_order
 from orderwell.domain.lifecycle import BUCKETS, HoldReason
 from orderwell.inventory.movements import AdjustIn, ReceiveIn, adjust, receive
 from orderwell.inventory.sourcing import (
@@ -37,14 +38,7 @@ from orderwell.inventory.sourcing import (
     Stock,
     Warehouse,
 )
-from orderwell.orders.changes import (
-    CancelIn,
-    CancelLine,
-    HoldIn,
-    cancel_order,
-    hold_order,
-    release_order,
-)
+from orderwell.orders.changes import HoldIn, hold_order, release_order
 from orderwell.orders.placing import Placed, place_order
 from orderwell.store.db import Database
 from orderwell.store.tables import order_lines, orders, stock, stock_ledger

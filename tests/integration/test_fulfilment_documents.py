@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from orderwell.domain.errors import Conflict, InvalidTransition
+from orderwell.domain.order_numbers import order_number
 from orderwell.orders.placing import place_order
-from orderwell.orders.queries import order_number
 from orderwell.store.db import Database
 from orderwell.store.tables_fulfilment import packages, shipments
 from orderwell.warehouse.carriers.gs1 import format_sscc_hri, is_valid_gs1

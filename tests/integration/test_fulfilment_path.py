@@ -7,7 +7,6 @@ After every step the units are conserved and the stock ledger explains every lev
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,8 +19,9 @@ from orderwell.domain.errors import (
     InvalidTransition,
     UnknownReference,
 )
+from orderwell.domain.order_numbers import order_number
 from orderwell.orders.placing import place_order
-from orderwell.orders.queries import get_order, order_number, timeline
+from orderwell.orders.queries import get_order, timeline
 from orderwell.store import tables
 from orderwell.store.db import Database
 from orderwell.store.tables_fulfilment import pick_scans, shipments, tracking_events
@@ -46,7 +46,7 @@ from orderwell.warehouse.packing import (
 from orderwell.warehouse.picking import PickScan, ShortReason, confirm_pick
 from orderwell.warehouse.shipping import LabelIn, buy_label, confirm_shipment
 from orderwell.warehouse.waves import WaveRelease, release_waves
-from tests.helpers import order
+from tests.helpers import FIXTURES, order
 from tests.integration.fulfilment_helpers import (
     PROMISED,
     bin_of,
@@ -57,7 +57,6 @@ from tests.integration.fulfilment_helpers import (
     pick_all,
 )
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
 EASYPOST = FIXTURES / "carrier-events" / "easypost-tracker-updated.json"
 
 

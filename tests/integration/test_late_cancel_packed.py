@@ -12,12 +12,13 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from orderwell.aftersale.cancellation import CancelIn, cancel_order
 from orderwell.aftersale.late_cancel import CancelUnitsIn, CancelUnitsLine, cancel_units
 from orderwell.domain.errors import Conflict, InvalidTransition
+from orderwell.domain.order_numbers import order_number
 from orderwell.inventory.queries import ledger
-from orderwell.orders.changes import CancelIn, cancel_order
 from orderwell.orders.placing import place_order
-from orderwell.orders.queries import get_order, order_number, timeline
+from orderwell.orders.queries import get_order, timeline
 from orderwell.store import tables
 from orderwell.store.db import Database
 from orderwell.store.tables_fulfilment import packages

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from orderwell.aftersale.cancellation import CancelIn, CancelLine, cancel_order
 from orderwell.domain.errors import (
     IdempotencyConflict,
     InvalidInput,
@@ -14,14 +15,7 @@ from orderwell.domain.errors import (
 from orderwell.domain.lifecycle import HoldReason
 from orderwell.inventory.movements import AdjustIn, ReceiveIn, TransferIn, adjust, receive, transfer
 from orderwell.inventory.queries import available_to_promise, ledger, stock_levels
-from orderwell.orders.changes import (
-    CancelIn,
-    CancelLine,
-    HoldIn,
-    cancel_order,
-    hold_order,
-    release_order,
-)
+from orderwell.orders.changes import HoldIn, hold_order, release_order
 from orderwell.orders.placing import place_order
 from orderwell.orders.queries import get_order, timeline
 from orderwell.orders.rules import PlaceOrder

@@ -30,6 +30,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from orderwell.aftersale.cancellation import CancelIn, CancelLine, cancel_order
 from orderwell.domain.errors import (
     InsufficientStock,
     InvalidInput,
@@ -46,14 +47,7 @@ from orderwell.inventory.movements import (
     receive,
     transfer,
 )
-from orderwell.orders.changes import (
-    CancelIn,
-    CancelLine,
-    HoldIn,
-    cancel_order,
-    hold_order,
-    release_order,
-)
+from orderwell.orders.changes import HoldIn, hold_order, release_order
 from orderwell.orders.placing import place_order
 from orderwell.store.db import Database
 from orderwell.store.tables import order_lines, orders, products, stock, warehouses

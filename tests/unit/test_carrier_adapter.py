@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 
@@ -18,14 +17,9 @@ from orderwell.warehouse.carriers.adapter import (
 from orderwell.warehouse.carriers.rates import Parcel, ShipPoint
 from orderwell.warehouse.carriers.scan_formats import TrackingStatus
 from orderwell.warehouse.carriers.tracking_numbers import identify, is_valid
+from tests.helpers import FIXTURES
 
-EASYPOST = (
-    Path(__file__).resolve().parents[3]
-    / "shared"
-    / "fixtures"
-    / "carrier-events"
-    / "easypost-tracker-updated.json"
-)
+EASYPOST = FIXTURES / "carrier-events" / "easypost-tracker-updated.json"
 # Tuesday morning; Berlin to Munich is zone 7 (Ground 5 days, 2Day 2, Overnight 1).
 REQUEST = ShipmentRequest(
     shipment_id=42,

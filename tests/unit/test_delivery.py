@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import random
 import socket
 import threading
@@ -22,7 +21,6 @@ from orderwell.outbound.delivery import (
     RetryPolicy,
     check_webhook_url,
     deliver,
-    deliver_async,
     parse_retry_after,
     should_retry,
 )
@@ -172,21 +170,6 @@ def test_connection_refused_is_retried() -> None:
         )
     assert (attempt.status_code, attempt.ok, attempt.retry) == (None, False, True)
     assert attempt.error and "ConnectError" in attempt.error
-
-
-def test_async_delivery_matches_sync(receiver: Receiver) -> None:
-    receiver.script = [(500, {}, b"oops"), (204, {}, b"")]
-    secret = new_secret()
-
-    async def run() -> list[bool]:
-        async with httpx.AsyncClient() as client:
-            a = await deliver_async(client, receiver.url, secret, "evt_9", "x", {}, _now())
-            b = await deliver_async(client, receiver.url, secret, "evt_9", "x", {}, _now())
-        return [a.retry, b.ok]
-
-    assert asyncio.run(run()) == [True, True]
-    for got in receiver.received:
-        Webhook(secret).verify(got.body, got.headers)
 
 
 def test_naive_time_is_refused(receiver: Receiver) -> None:

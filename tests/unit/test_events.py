@@ -2,21 +2,15 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
 from orderwell.domain.errors import InvalidInput
 from orderwell.warehouse.carriers import scan_formats as ev
 from orderwell.warehouse.carriers.scan_formats import TrackingStatus as S
+from tests.helpers import FIXTURES
 
-FIXTURE = (
-    Path(__file__).resolve().parents[2].parent
-    / "shared"
-    / "fixtures"
-    / "carrier-events"
-    / "easypost-tracker-updated.json"
-)
+FIXTURE = FIXTURES / "carrier-events" / "easypost-tracker-updated.json"
 
 
 @pytest.mark.parametrize(

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from orderwell.domain.errors import InvalidInput
 from orderwell.warehouse.carriers import tracking_numbers as tn
+from tests.helpers import FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "tracking"
+TRACKING = FIXTURES / "tracking"
 
 # Upstream gives most formats an id; the UPS waybill has only a name.
 _IDS_BY_NAME = {"UPS Waybill": "ups_waybill"}
@@ -19,7 +19,7 @@ _IDS_BY_NAME = {"UPS Waybill": "ups_waybill"}
 def _examples(kind: str) -> list[tuple[str, str, str]]:
     cases = []
     for carrier in ("ups", "usps", "fedex"):
-        spec = json.loads((FIXTURES / f"{carrier}.json").read_text())
+        spec = json.loads((TRACKING / f"{carrier}.json").read_text())
         for fmt in spec["tracking_numbers"]:
             format_id = fmt.get("id") or _IDS_BY_NAME[fmt["name"]]
             for number in fmt["test_numbers"][kind]:

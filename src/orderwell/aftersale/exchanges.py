@@ -24,9 +24,9 @@ from sqlalchemy.engine import Connection
 from orderwell.aftersale.returns import lock_return
 from orderwell.aftersale.rma import check_return_action
 from orderwell.domain.errors import AlreadyDone, NotFound
+from orderwell.domain.order_numbers import order_number
 from orderwell.inventory.stock import dialect_insert
 from orderwell.orders.placing import place_order
-from orderwell.orders.queries import order_number
 from orderwell.orders.rules import PaymentStatus, PlaceOrder
 from orderwell.store.db import Database
 from orderwell.store.tables import orders

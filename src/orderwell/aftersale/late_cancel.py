@@ -27,10 +27,9 @@ from sqlalchemy.engine import Connection
 from orderwell.aftersale.payments import lock_order
 from orderwell.domain.errors import InvalidInput, InvalidTransition
 from orderwell.domain.lifecycle import Bucket, OrderStatus
-from orderwell.inventory.reservations import fill_backorders_for
+from orderwell.inventory.reservations import fill_backorders_for, release_line
 from orderwell.inventory.stock import Ledger, put_back_in_bin
 from orderwell.inventory.warehouses import bin_id_for
-from orderwell.orders.changes import _release_line
 from orderwell.store.db import Database
 from orderwell.store.tables import order_lines, stock_ledger
 from orderwell.store.tables_fulfilment import picks, shipment_lines, shipments
@@ -206,7 +205,7 @@ def cancel_in(
         if steps["backordered"]:
             move_line_units(conn, ln.id, Bucket.BACKORDERED, Bucket.CANCELLED, steps["backordered"])
         if steps["reserved"]:
-            freed += _release_line(conn, ledger, order_id, ln.id, ln.product_id, steps["reserved"])
+            freed += release_line(conn, ledger, order_id, ln.id, ln.product_id, steps["reserved"])
             move_line_units(conn, ln.id, Bucket.RESERVED, Bucket.CANCELLED, steps["reserved"])
         # (warehouse, units, shipment or None for a tote, bucket): earliest stage first.
         back: list[tuple[int, int, int | None, Bucket]] = []

@@ -30,7 +30,7 @@ from orderwell.aftersale.payment_rules import (
 )
 from orderwell.domain.errors import Conflict, InvalidInput, NotFound
 from orderwell.domain.money import quantize, to_amount
-from orderwell.orders.rules import AmountIn
+from orderwell.domain.values import AmountIn
 from orderwell.store.db import Database
 from orderwell.store.tables import orders
 from orderwell.store.tables_aftersale import payments

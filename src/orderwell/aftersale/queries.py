@@ -10,7 +10,8 @@ from sqlalchemy.engine import Connection
 
 from orderwell.config import get_settings
 from orderwell.domain.errors import NotFound
-from orderwell.orders.queries import money, order_number
+from orderwell.domain.order_numbers import order_number
+from orderwell.orders.queries import money
 from orderwell.store.tables import bins, order_lines, orders, products, warehouses
 from orderwell.store.tables_aftersale import (
     exchanges,

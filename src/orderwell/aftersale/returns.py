@@ -31,8 +31,8 @@ from orderwell.aftersale.return_rules import (
 from orderwell.aftersale.rma import OPEN_STATUSES, ReturnStatus, check_return_action, rma_number
 from orderwell.config import get_settings
 from orderwell.domain.errors import InvalidInput, NotFound
+from orderwell.domain.order_numbers import order_number
 from orderwell.inventory.warehouses import warehouse_id_for_code
-from orderwell.orders.queries import order_number
 from orderwell.store.db import Database
 from orderwell.store.tables import order_lines, warehouses
 from orderwell.store.tables_aftersale import return_lines, returns

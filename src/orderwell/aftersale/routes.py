@@ -7,7 +7,15 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from orderwell.aftersale import exchanges, late_cancel, payments, refunds, return_receipt, returns
+from orderwell.aftersale import (
+    cancellation,
+    exchanges,
+    late_cancel,
+    payments,
+    refunds,
+    return_receipt,
+    returns,
+)
 from orderwell.aftersale import queries as q
 from orderwell.http.bodies import JsonBodyRoute
 from orderwell.http.deps import authorize_header, get_db, require
@@ -69,6 +77,20 @@ def record_payment(
 
 
 # --- cancellation at any stage before shipping -------------------------------------------
+
+
+@router.post("/orders/{ref}/cancel", tags=["orders"])
+def cancel(
+    ref: str,
+    item: cancellation.CancelIn,
+    db: Database = Depends(get_db),
+    who: Principal = Depends(require("orders:cancel")),
+) -> JSON:
+    """Cancel the whole order (without ``lines``) or some not-yet-picked units of lines."""
+    order_id = _order_id(ref)
+    cancellation.cancel_order(db, order_id, item, actor=who.actor)
+    with db.read() as conn:
+        return JSON(order_q.get_order(conn, order_id))
 
 
 @router.post("/orders/{ref}/cancel-units")

@@ -25,8 +25,8 @@ from rich.text import Text
 from orderwell.channels.csv_rows import COLUMNS, OrderRows, Problem, parse
 from orderwell.domain.errors import InvalidInput, OrderwellError
 from orderwell.domain.money import check_currency
+from orderwell.domain.order_numbers import order_number
 from orderwell.orders.placing import place_order
-from orderwell.orders.queries import order_number
 from orderwell.orders.rules import OrderLineIn, PlaceOrder, price_order
 from orderwell.store.db import Database
 from orderwell.store.tables import orders, products

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
 
+from orderwell.aftersale.cancellation import CancelIn, cancel_order
 from orderwell.aftersale.payments import payment_ledger
 from orderwell.aftersale.queries import order_returns
 from orderwell.console import saved_views
@@ -15,13 +16,7 @@ from orderwell.console.frame import Visit, done, page
 from orderwell.domain.errors import NotFound
 from orderwell.domain.lifecycle import HoldReason, OrderStatus
 from orderwell.orders import queries as q
-from orderwell.orders.changes import (
-    CancelIn,
-    HoldIn,
-    cancel_order,
-    hold_order,
-    release_order,
-)
+from orderwell.orders.changes import HoldIn, hold_order, release_order
 from orderwell.outbound.messages import list_messages
 from orderwell.outbound.tracking_links import link_key, make_token
 from orderwell.warehouse import queries as fq

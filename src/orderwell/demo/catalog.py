@@ -260,10 +260,3 @@ def demo_products() -> list[ProductIn]:
                 )
             )
     return items
-
-
-def category_of(sku: str) -> str:
-    for family in FAMILIES:
-        if sku.startswith(family.code + "-"):
-            return family.category
-    raise KeyError(sku)

@@ -21,8 +21,8 @@ from typing import Any, Protocol
 
 from orderwell.demo.catalog import BUILDINGS
 from orderwell.domain.errors import Conflict, InvalidInput
+from orderwell.domain.order_numbers import order_number, parse_order_ref
 from orderwell.inventory.catalog import ProductIn
-from orderwell.orders.queries import order_number, parse_order_ref
 from orderwell.store.db import Database
 from orderwell.warehouse.box_fitting import Box, suggest_box
 from orderwell.warehouse.boxes import box_catalog

@@ -16,6 +16,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from orderwell.aftersale.cancellation import CancelIn, CancelLine, cancel_order
 from orderwell.aftersale.refunds import RefundIn, issue_refund
 from orderwell.aftersale.return_receipt import (
     InspectIn,
@@ -42,7 +43,7 @@ from orderwell.demo.orders import HOLD_NOTES
 from orderwell.demo.simulation import SimClock, group_count
 from orderwell.domain.lifecycle import HoldReason, OrderStatus
 from orderwell.inventory.queries import stock_levels
-from orderwell.orders.changes import CancelIn, CancelLine, HoldIn, cancel_order, hold_order
+from orderwell.orders.changes import HoldIn, hold_order
 from orderwell.orders.placing import place_order
 from orderwell.orders.queries import get_order
 from orderwell.orders.rules import PlaceOrder

@@ -20,6 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from orderwell.aftersale.cancellation import CancelIn, CancelLine, cancel_order
 from orderwell.demo.aftersale import AfterSale
 from orderwell.demo.catalog import BUILDINGS, serpentine_bins
 from orderwell.demo.floor import WarehouseFloor
@@ -28,14 +29,7 @@ from orderwell.domain.lifecycle import HoldReason, OrderStatus
 from orderwell.inventory.catalog import ProductIn
 from orderwell.inventory.movements import ReceiveIn, receive
 from orderwell.inventory.queries import stock_levels
-from orderwell.orders.changes import (
-    CancelIn,
-    CancelLine,
-    HoldIn,
-    cancel_order,
-    hold_order,
-    release_order,
-)
+from orderwell.orders.changes import HoldIn, hold_order, release_order
 from orderwell.orders.placing import place_order
 from orderwell.orders.queries import get_order
 from orderwell.store.db import Database

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from fastapi import Path, Query
 
-from orderwell.orders.queries import MAX_ROW_ID
+from orderwell.domain.order_numbers import MAX_ROW_ID
 
 RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="a row id")]
 RowIdQuery = Annotated[int | None, Query(ge=1, le=MAX_ROW_ID, description="a row id")]

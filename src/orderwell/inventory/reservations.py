@@ -203,3 +203,30 @@ def fill_backorders_for(
     return sum(
         fill_backorders(conn, ledger, p, w, actor=actor, at=at) for p, w in sorted(set(pairs))
     )
+
+
+def release_line(
+    conn: Connection, ledger: Ledger, order_id: int, line_id: int, product_id: int, qty: int
+) -> list[tuple[int, int]]:
+    """Release ``qty`` reserved units of a line, from its allocations in warehouse order."""
+    allocs = conn.execute(
+        sa.select(allocations.c.id, allocations.c.warehouse_id, allocations.c.quantity)
+        .where(allocations.c.order_line_id == line_id, allocations.c.quantity > 0)
+        .order_by(allocations.c.warehouse_id)
+    ).all()
+    freed = []
+    for a in allocs:
+        if qty == 0:
+            break
+        take = min(qty, a.quantity)
+        stock_moves.release(conn, ledger, product_id, a.warehouse_id, take, order_id)
+        conn.execute(
+            sa.update(allocations)
+            .where(allocations.c.id == a.id)
+            .values(quantity=allocations.c.quantity - take)
+        )
+        freed.append((product_id, a.warehouse_id))
+        qty -= take
+    if qty:
+        raise AssertionError(f"line {line_id} has fewer allocated units than reserved ones")
+    return freed

@@ -7,13 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from orderwell.domain.order_numbers import MAX_ROW_ID
 from orderwell.http.bodies import JsonBodyRoute
 from orderwell.http.deps import get_db, require
 from orderwell.http.responses import JSON
 from orderwell.http.tokens import Principal
 from orderwell.inventory import movements as svc
 from orderwell.inventory import queries as q
-from orderwell.orders.queries import MAX_ROW_ID
 from orderwell.store.db import Database
 
 router = APIRouter(prefix="/inventory", tags=["inventory"], route_class=JsonBodyRoute)

@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Connection
 
 from orderwell.domain.errors import Conflict, InvalidInput, NotFound, UnknownReference
+from orderwell.domain.values import CountryCode
 from orderwell.inventory.stock import dialect_insert
-from orderwell.orders.rules import CountryCode
 from orderwell.store.db import Database
 from orderwell.store.tables import bins, warehouses
 

@@ -17,10 +17,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Connection
 
 from orderwell.config import get_settings
+from orderwell.domain.branding import (
+    Branding,
+    branding_from_mapping,
+    branding_to_mapping,
+    check_address,
+)
 from orderwell.domain.errors import InvalidInput
 from orderwell.inventory.stock import dialect_insert
-from orderwell.outbound.message_render import Branding, branding_from_mapping, branding_to_mapping
-from orderwell.outbound.smtp import make_message_id
 from orderwell.store.db import Database
 from orderwell.store.tables_outbound import channel_settings
 
@@ -114,7 +118,7 @@ def put_channel_settings(db: Database, channel: str, item: ChannelSettingsIn) ->
         raise InvalidInput("a channel name is 1 to 40 characters", field="channel")
     s = get_settings()
     sender = item.sender or s.mail_from
-    make_message_id("check", sender)  # refuses a sender that is not one address
+    check_address(sender, "sender")  # refuses a sender that is not one address
     brand_fields = {k: v for k, v in item.branding.items() if k != "sender"}
     unknown = set(brand_fields) - set(Branding.__dataclass_fields__)
     if unknown:

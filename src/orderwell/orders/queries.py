@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,34 +10,22 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from orderwell.config import get_settings
-from orderwell.domain.errors import InvalidInput, NotFound
+from orderwell.domain.errors import NotFound
 from orderwell.domain.lifecycle import BUCKETS
 from orderwell.domain.money import quantize
+from orderwell.domain.order_numbers import (  # noqa: F401  (re-exported for this area's routes)
+    MAX_ROW_ID,
+    decode_cursor,
+    encode_cursor,
+    order_number,
+    parse_order_ref,
+)
 from orderwell.store.tables import allocations, order_events, order_lines, orders, warehouses
-
-# Row ids are 32-bit INTEGER columns on PostgreSQL: a bigger number can name no row, and
-# sending one would make the database raise "integer out of range".
-MAX_ROW_ID = 2**31 - 1
-
-
-def order_number(order_id: int) -> str:
-    return f"{get_settings().order_number_prefix}{order_id:06d}"
 
 
 def money(amount: Any, currency: str) -> str:
     """Amounts leave the API as strings with the currency's decimals: exact, never floats."""
     return str(quantize(amount, currency))
-
-
-def parse_order_ref(ref: str) -> int:
-    """Accept an id (``42``) or an order number (``OW-000042``)."""
-    prefix = get_settings().order_number_prefix
-    text = ref[len(prefix) :] if ref.upper().startswith(prefix.upper()) else ref
-    # isascii: str.isdigit() also accepts digits such as "²" that int() refuses.
-    if not (text.isascii() and text.isdigit()) or len(text) > 12 or int(text) > MAX_ROW_ID:
-        raise NotFound(f"no order {ref}")
-    return int(text)
 
 
 def _order_dict(m: Mapping[Any, Any]) -> dict[str, Any]:
@@ -147,23 +134,6 @@ class OrderFilter:
     placed_to: datetime | None = None
     sku: str | None = None
     customer_email: str | None = None
-
-
-def encode_cursor(order_id: int) -> str:
-    return base64.urlsafe_b64encode(f"o:{order_id}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> int:
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        kind, _, value = text.partition(":")
-        if kind != "o" or not (value.isascii() and value.isdigit()) or len(value) > 10:
-            raise ValueError
-        if int(value) > MAX_ROW_ID + 1:
-            raise ValueError
-        return int(value)
-    except ValueError:
-        raise InvalidInput("cursor is not one this API gave out", field="cursor") from None
 
 
 def list_orders(

@@ -13,13 +13,7 @@ from orderwell.http.deps import get_db, require
 from orderwell.http.responses import JSON
 from orderwell.http.tokens import Principal
 from orderwell.orders import queries as q
-from orderwell.orders.changes import (
-    CancelIn,
-    HoldIn,
-    cancel_order,
-    hold_order,
-    release_order,
-)
+from orderwell.orders.changes import HoldIn, hold_order, release_order
 from orderwell.orders.placing import place_order
 from orderwell.orders.rules import PlaceOrder
 from orderwell.store.db import Database
@@ -122,16 +116,4 @@ def release(
 ) -> JSON:
     order_id = q.parse_order_ref(ref)
     release_order(db, order_id, actor=who.actor)
-    return _detail(db, order_id)
-
-
-@router.post("/{ref}/cancel")
-def cancel(
-    ref: str,
-    item: CancelIn,
-    db: Database = Depends(get_db),
-    who: Principal = Depends(require("orders:cancel")),
-) -> JSON:
-    order_id = q.parse_order_ref(ref)
-    cancel_order(db, order_id, item, actor=who.actor)
     return _detail(db, order_id)

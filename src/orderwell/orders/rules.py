@@ -16,37 +16,16 @@ from enum import StrEnum
 from typing import Annotated
 
 import orjson
-import pycountry
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from orderwell.domain.errors import InvalidInput
-from orderwell.domain.money import check_currency, to_amount
+from orderwell.domain.money import to_amount
+from orderwell.domain.values import AmountIn, CountryCode, CurrencyCode, OptText, Text
 
 MAX_LINE_QUANTITY = 10_000
 MAX_LINES = 200
 
 _EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
-
-
-def _country(code: str) -> str:
-    if pycountry.countries.get(alpha_2=code.upper()) is None or len(code) != 2:
-        raise ValueError(f"'{code}' is not an ISO 3166-1 alpha-2 country code")
-    return code.upper()
-
-
-def _currency(code: str) -> str:
-    try:
-        return check_currency(code)
-    except InvalidInput as exc:
-        raise ValueError(exc.message) from None
-
-
-CountryCode = Annotated[str, Field(min_length=2, max_length=2), AfterValidator(_country)]
-CurrencyCode = Annotated[str, Field(min_length=3, max_length=3), AfterValidator(_currency)]
-Text = Annotated[str, Field(min_length=1, max_length=200)]
-OptText = Annotated[str | None, Field(default=None, max_length=200)]
-# Amounts arrive as JSON strings or numbers; decimals are checked against the currency.
-AmountIn = Annotated[Decimal, Field(ge=0, le=Decimal("1000000000"), allow_inf_nan=False)]
 
 
 class _Strict(BaseModel):

@@ -21,8 +21,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from orderwell.domain.errors import InvalidInput
+from orderwell.domain.order_numbers import order_number
 from orderwell.orders.channel_settings import ChannelConfig, load_channel
-from orderwell.orders.queries import money, order_number
+from orderwell.orders.queries import money
 from orderwell.outbound.message_render import may_send
 from orderwell.store.tables import order_lines, orders
 from orderwell.store.tables_outbound import MESSAGE_STATUSES, customer_messages

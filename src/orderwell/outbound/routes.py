@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from orderwell.domain.order_numbers import parse_order_ref
 from orderwell.http.deps import get_db, require
 from orderwell.http.params import RowId, RowIdQuery
 from orderwell.http.responses import JSON
@@ -18,7 +19,6 @@ from orderwell.orders.channel_settings import (
     load_channel,
     put_channel_settings,
 )
-from orderwell.orders.queries import parse_order_ref
 from orderwell.outbound import webhooks as hooks
 from orderwell.outbound.messages import list_messages
 from orderwell.store.db import Database

@@ -21,8 +21,9 @@ import ssl
 from collections.abc import Mapping
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formatdate, parseaddr
+from email.utils import formatdate
 
+from orderwell.domain.branding import check_address
 from orderwell.domain.errors import InvalidInput
 from orderwell.outbound.message_render import Branding, RenderedMessage, may_send
 
@@ -50,20 +51,9 @@ class SendFailed(Exception):
         self.smtp_code = smtp_code
 
 
-def _address(value: str, field: str) -> str:
-    """The bare address in ``value``; refuses anything that is not exactly one address."""
-    if any(ch in value for ch in "\r\n"):
-        raise InvalidInput("an email address is one line", field=field)
-    _, addr = parseaddr(value)
-    local, at, domain = addr.rpartition("@")
-    if not at or not local or "." not in domain or " " in addr:
-        raise InvalidInput(f"'{value}' is not an email address", field=field)
-    return addr
-
-
 def make_message_id(event_id: str, sender: str) -> str:
     """``<event_id@sender-domain>``: stable across retries of the same outbox event."""
-    domain = _address(sender, "sender").rpartition("@")[2]
+    domain = check_address(sender, "sender").rpartition("@")[2]
     safe = "".join(ch for ch in event_id if ch.isalnum() or ch in "-._")
     if not safe:
         raise InvalidInput("an event id is needed for the Message-ID", field="message_id")
@@ -86,8 +76,8 @@ def build_email(
     unsubscribe_mailto: str | None = None,
 ) -> EmailMessage:
     """The multipart/alternative message, ready for any transport."""
-    _address(sender, "sender")
-    _address(recipient, "recipient")
+    check_address(sender, "sender")
+    check_address(recipient, "recipient")
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = recipient
@@ -98,7 +88,7 @@ def build_email(
     if unsubscribe_url:
         targets.append(f"<{unsubscribe_url}>")
     if unsubscribe_mailto:
-        targets.append(f"<mailto:{_address(unsubscribe_mailto, 'unsubscribe_mailto')}>")
+        targets.append(f"<mailto:{check_address(unsubscribe_mailto, 'unsubscribe_mailto')}>")
     if targets:
         msg["List-Unsubscribe"] = ", ".join(targets)
         if unsubscribe_url and unsubscribe_url.startswith("https://"):
@@ -159,8 +149,8 @@ class SmtpSender:
             unsubscribe_url=unsubscribe_url,
             unsubscribe_mailto=unsubscribe_mailto,
         )
-        envelope_from = _address(sender, "sender")
-        envelope_to = Address(addr_spec=_address(recipient, "recipient")).addr_spec
+        envelope_from = check_address(sender, "sender")
+        envelope_to = Address(addr_spec=check_address(recipient, "recipient")).addr_spec
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
                 smtp.ehlo()

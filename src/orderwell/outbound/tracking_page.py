@@ -24,8 +24,8 @@ from sqlalchemy.engine import Connection
 from orderwell.aftersale.queries import return_label_doc
 from orderwell.aftersale.return_rules import ReturnReason
 from orderwell.domain.errors import NotFound, OrderwellError
+from orderwell.domain.order_numbers import order_number
 from orderwell.http.deps import get_db
-from orderwell.orders.queries import order_number
 from orderwell.outbound.messages import HOLD_WORDS
 from orderwell.outbound.tracking_links import link_key, order_for_token
 from orderwell.store.db import Database

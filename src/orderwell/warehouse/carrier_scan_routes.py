@@ -29,14 +29,11 @@ from orderwell.warehouse.carriers.scan_formats import (
 router = APIRouter(prefix="/tracking", tags=["tracking"])
 
 INGEST = Depends(require("tracking:ingest"))
-MAX_BODY = 5_000_000
 
 
 async def _body(request: Request) -> bytes:
-    body = await request.body()
-    if len(body) > MAX_BODY:
-        raise InvalidInput(f"the body is over {MAX_BODY} bytes; split the file", field="body")
-    return body
+    # The app's BodySizeLimit has already refused a body over ORDERWELL_MAX_BODY_BYTES (413).
+    return await request.body()
 
 
 @router.post(

@@ -30,9 +30,9 @@ from orderwell.domain.errors import (
     UnknownReference,
 )
 from orderwell.domain.lifecycle import Bucket
+from orderwell.domain.order_numbers import order_number, parse_order_ref
 from orderwell.inventory.stock import dialect_insert
 from orderwell.inventory.warehouses import warehouse_id_for_code
-from orderwell.orders.queries import order_number, parse_order_ref
 from orderwell.store.db import Database
 from orderwell.store.tables import order_lines, orders, products, stock_ledger
 from orderwell.store.tables_fulfilment import (

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 
 from orderwell.config import get_settings
 from orderwell.domain.errors import InvalidTransition, NotFound
-from orderwell.orders.queries import order_number
+from orderwell.domain.order_numbers import order_number
 from orderwell.store.db import Database
 from orderwell.store.tables import bins, order_lines, orders, products, warehouses
 from orderwell.store.tables_fulfilment import (

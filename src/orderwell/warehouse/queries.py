@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from orderwell.domain.errors import NotFound
-from orderwell.orders.queries import money, order_number
+from orderwell.domain.order_numbers import order_number
+from orderwell.orders.queries import money
 from orderwell.store.tables import bins, warehouses
 from orderwell.store.tables_fulfilment import (
     manifests,

@@ -11,12 +11,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 
+from orderwell.domain.order_numbers import parse_order_ref
 from orderwell.http.bodies import JsonBodyRoute
 from orderwell.http.deps import get_db, require
 from orderwell.http.params import RowId
 from orderwell.http.responses import JSON
 from orderwell.http.tokens import Principal
-from orderwell.orders.queries import parse_order_ref
 from orderwell.store.db import Database
 from orderwell.warehouse import boxes, packing, picking, shipping, waves
 from orderwell.warehouse import paperwork as docs

@@ -30,7 +30,6 @@ from orderwell.domain.lifecycle import Bucket
 from orderwell.inventory import stock as stock_moves
 from orderwell.inventory.stock import Ledger
 from orderwell.inventory.warehouses import warehouse_id_for_code
-from orderwell.orders.queries import order_number
 from orderwell.store.db import Database
 from orderwell.store.tables import order_lines, orders, warehouses
 from orderwell.store.tables_fulfilment import (
@@ -409,15 +408,6 @@ def close_manifest(db: Database, item: ManifestIn, *, actor: str) -> int:
         return int(manifest_id)
 
     return db.write(work)
-
-
-def shipment_order_number(conn: Connection, shipment_id: int) -> str:
-    oid = conn.execute(
-        sa.select(shipments.c.order_id).where(shipments.c.id == shipment_id)
-    ).scalar()
-    if oid is None:
-        raise NotFound(f"no shipment {shipment_id}")
-    return order_number(int(oid))
 
 
 def _tracking_url(number: str) -> str | None:

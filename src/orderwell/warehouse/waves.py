@@ -21,8 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Connection
 
 from orderwell.domain.errors import InvalidInput, NotFound
+from orderwell.domain.order_numbers import order_number, parse_order_ref
 from orderwell.inventory.warehouses import warehouse_id_for_code
-from orderwell.orders.queries import order_number, parse_order_ref
 from orderwell.store.db import Database
 from orderwell.store.tables import (
     allocations,

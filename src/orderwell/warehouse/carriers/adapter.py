@@ -14,7 +14,7 @@ and deterministic for the built-in carrier: the tracking serial is the shipment 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -190,7 +190,3 @@ def pick_adapter(adapters: Mapping[str, CarrierAdapter], code: str | None) -> Ca
         raise InvalidInput(
             f"no carrier {code}; configured: {', '.join(sorted(adapters))}", field="carrier"
         ) from None
-
-
-def adapters_by_code(adapters: Sequence[CarrierAdapter]) -> dict[str, CarrierAdapter]:
-    return {a.code: a for a in adapters}
