@@ -7,6 +7,7 @@ own browser download is never used, so the tests run with no network.
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import threading
@@ -88,8 +89,9 @@ def served(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> I
     while not server.started:
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
-    shots = here / "screenshots"
-    shots.mkdir()
+    # ORDERWELL_SCREENSHOTS_DIR keeps them somewhere lasting (pytest prunes old temp dirs).
+    shots = Path(os.environ.get("ORDERWELL_SCREENSHOTS_DIR") or here / "screenshots")
+    shots.mkdir(parents=True, exist_ok=True)
     try:
         yield Floor(f"http://127.0.0.1:{port}", db, [order_number(i) for i in placed], token, shots)
     finally:
