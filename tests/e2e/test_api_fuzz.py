@@ -8,6 +8,7 @@ plugin does not run under this pytest, so the operations are driven with Hypothe
 
 from __future__ import annotations
 
+import pytest
 import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
@@ -20,6 +21,9 @@ from tests.helpers import seed
 EXAMPLES_PER_OPERATION = 40
 
 
+# Thousands of generated requests: minutes on a busy shared machine, so more time than
+# the suite's default; a server error still fails at once.
+@pytest.mark.timeout(1200)
 def test_no_route_answers_with_a_server_error(
     app: FastAPI, db: Database, tokens: dict[Role, str]
 ) -> None:
