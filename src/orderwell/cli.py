@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from orderwell.commands import users as users_commands
+from orderwell.commands.docs import app as docs_app
 from orderwell.config import get_settings
 from orderwell.store.db import Database
 
@@ -24,6 +25,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
 app.add_typer(import_app, name="import")
 app.add_typer(bench_app, name="bench")
+app.add_typer(docs_app, name="docs")
 app.add_typer(users_commands.app, name="user")
 
 console = Console()

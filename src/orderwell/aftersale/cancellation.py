@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 
 from orderwell.aftersale.late_cancel import cancel_everything_unshipped
 from orderwell.domain.errors import InvalidInput, InvalidTransition
+from orderwell.domain.events import EventType
 from orderwell.domain.lifecycle import Bucket, OrderStatus, check_action
 from orderwell.inventory.reservations import fill_backorders_for, release_line
 from orderwell.inventory.stock import Ledger
@@ -110,7 +111,11 @@ def cancel_order(db: Database, order_id: int, item: CancelIn, *, actor: str) -> 
         if not cancelled:
             raise InvalidTransition("nothing left to cancel on this order")
         status = refresh_status(conn, order_id, now)
-        kind = "order.cancelled" if status is OrderStatus.CANCELLED else "order.partially_cancelled"
+        kind = (
+            EventType.ORDER_CANCELLED
+            if status is OrderStatus.CANCELLED
+            else EventType.ORDER_PARTIALLY_CANCELLED
+        )
         units = sum(cancelled.values())
         record(
             conn,

@@ -24,10 +24,12 @@ from sqlalchemy.engine import Connection
 from orderwell.aftersale.returns import lock_return
 from orderwell.aftersale.rma import check_return_action
 from orderwell.domain.errors import AlreadyDone, NotFound
+from orderwell.domain.events import EventType
 from orderwell.domain.order_numbers import order_number
+from orderwell.domain.statuses import PaymentStatus
 from orderwell.inventory.stock import dialect_insert
 from orderwell.orders.placing import place_order
-from orderwell.orders.rules import PaymentStatus, PlaceOrder
+from orderwell.orders.rules import PlaceOrder
 from orderwell.store.db import Database
 from orderwell.store.tables import orders
 from orderwell.store.tables_aftersale import exchanges, returns
@@ -125,7 +127,7 @@ def create_exchange(db: Database, return_id: int, item: ExchangeIn, *, actor: st
         record(
             conn,
             ret.order_id,
-            "return.exchanged",
+            EventType.RETURN_EXCHANGED,
             f"return {ret.number} exchanged: replacement order {new_number}",
             actor=actor,
             at=now,
@@ -140,7 +142,7 @@ def create_exchange(db: Database, return_id: int, item: ExchangeIn, *, actor: st
         record(
             conn,
             placed.order_id,
-            "order.exchange_for",
+            EventType.ORDER_EXCHANGE_FOR,
             f"replaces the units of return {ret.number} (order {order_number(ret.order_id)})",
             actor=actor,
             at=now,
@@ -149,7 +151,6 @@ def create_exchange(db: Database, return_id: int, item: ExchangeIn, *, actor: st
                 "rma_number": ret.number,
                 "order_id_returned": ret.order_id,
             },
-            publish=False,
         )
         return Exchange(return_id, placed.order_id)
 

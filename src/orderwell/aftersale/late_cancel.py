@@ -26,7 +26,9 @@ from sqlalchemy.engine import Connection
 
 from orderwell.aftersale.payments import lock_order
 from orderwell.domain.errors import InvalidInput, InvalidTransition
+from orderwell.domain.events import EventType
 from orderwell.domain.lifecycle import Bucket, OrderStatus
+from orderwell.domain.statuses import ShipmentStatus
 from orderwell.inventory.reservations import fill_backorders_for, release_line
 from orderwell.inventory.stock import Ledger, put_back_in_bin
 from orderwell.inventory.warehouses import bin_id_for
@@ -265,14 +267,18 @@ def _record(
     actor: str,
     at: datetime,
 ) -> None:
-    kind = "order.cancelled" if status is OrderStatus.CANCELLED else "order.partially_cancelled"
+    kind = (
+        EventType.ORDER_CANCELLED
+        if status is OrderStatus.CANCELLED
+        else EventType.ORDER_PARTIALLY_CANCELLED
+    )
     units = sum(sum(d.values()) for d in detail.values())
     summary = f"{units} unit(s) cancelled: {reason}"
     shelved = sum(d.get("picked", 0) + d.get("packed", 0) for d in detail.values())
     if shelved:
         summary += f"; {shelved} picked or packed unit(s) put back in a bin"
     for s in shipments_after:
-        if s["status"] == "cancelled":
+        if s["status"] == ShipmentStatus.CANCELLED:
             summary += f"; shipment {s['shipment_id']} cancelled"
             if s["label_voided"]:
                 summary += f", label {s['label_voided']} voided"

@@ -18,9 +18,14 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
 
-from orderwell.domain.errors import Conflict
+from orderwell.domain.errors import (
+    CaptureExceedsTotal,
+    RefundExceedsCapture,
+    VoidExceedsAuthorization,
+)
+from orderwell.domain.events import EventType
 from orderwell.domain.money import quantize
-from orderwell.orders.rules import PaymentStatus
+from orderwell.domain.statuses import PaymentStatus
 
 ZERO = Decimal(0)
 
@@ -30,6 +35,15 @@ class PaymentKind(StrEnum):
     CAPTURED = "captured"
     REFUNDED = "refunded"
     VOIDED = "voided"
+
+
+# The timeline event each kind of payment entry records.
+PAYMENT_EVENTS: dict[PaymentKind, EventType] = {
+    PaymentKind.AUTHORIZED: EventType.PAYMENT_AUTHORIZED,
+    PaymentKind.CAPTURED: EventType.PAYMENT_CAPTURED,
+    PaymentKind.REFUNDED: EventType.PAYMENT_REFUNDED,
+    PaymentKind.VOIDED: EventType.PAYMENT_VOIDED,
+}
 
 
 class PaymentSource(StrEnum):
@@ -86,29 +100,26 @@ def check_entry(
     """The totals after adding this entry; Conflict naming ``amount`` when it breaks a rule."""
     cur = totals.currency
     if kind is PaymentKind.REFUNDED and amount > totals.refundable:
-        raise Conflict(
+        raise RefundExceedsCapture(
             f"a refund of {amount} {cur} exceeds the {totals.refundable} {cur} "
             "captured and not yet refunded",
             field="amount",
-            code="refund_exceeds_capture",
             requested=str(amount),
             available=str(totals.refundable),
         )
     if kind is PaymentKind.VOIDED and amount > totals.open_authorization:
-        raise Conflict(
+        raise VoidExceedsAuthorization(
             f"a void of {amount} {cur} exceeds the {totals.open_authorization} {cur} "
             "authorized and not yet captured or voided",
             field="amount",
-            code="void_exceeds_authorization",
             requested=str(amount),
             available=str(totals.open_authorization),
         )
     if kind is PaymentKind.CAPTURED and totals.captured + amount > order_total:
-        raise Conflict(
+        raise CaptureExceedsTotal(
             f"captures would total {totals.captured + amount} {cur}, more than the "
             f"order's {order_total} {cur}",
             field="amount",
-            code="capture_exceeds_total",
             requested=str(amount),
             available=str(max(order_total - totals.captured, ZERO)),
         )

@@ -22,13 +22,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Connection
 
 from orderwell.aftersale.payment_rules import (
+    PAYMENT_EVENTS,
     PaymentKind,
     PaymentSource,
     PaymentTotals,
     check_entry,
     derive_payment_status,
 )
-from orderwell.domain.errors import Conflict, InvalidInput, NotFound
+from orderwell.domain.errors import IdempotencyConflict, InvalidInput, NotFound
 from orderwell.domain.money import quantize, to_amount
 from orderwell.domain.values import AmountIn
 from orderwell.store.db import Database
@@ -156,11 +157,10 @@ def _replayed(
     if row is None:
         return None
     if row.amount != amount:
-        raise Conflict(
+        raise IdempotencyConflict(
             f"a {item.kind.value} entry with reference {item.reference} exists "
             f"for {row.amount} {order.currency}, not {amount}",
             field="reference",
-            code="idempotency_conflict",
         )
     totals = payment_totals(conn, order.id, order.currency)
     return PaymentEntry(int(row.id), item.kind.value, amount, order.currency, False, totals)
@@ -192,7 +192,7 @@ def record_payment(db: Database, order_id: int, item: PaymentIn, *, actor: str) 
         record(
             conn,
             order_id,
-            f"payment.{item.kind.value}",
+            PAYMENT_EVENTS[item.kind],
             f"{amount} {order.currency} {item.kind.value}"
             + (f" ({item.reference})" if item.reference else "")
             + f", reported via {item.source.value}",

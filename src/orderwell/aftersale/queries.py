@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from orderwell.aftersale.rma import OPEN_STATUSES
 from orderwell.config import get_settings
 from orderwell.domain.errors import NotFound
 from orderwell.domain.order_numbers import order_number
@@ -22,6 +23,18 @@ from orderwell.store.tables_aftersale import (
 )
 from orderwell.warehouse.carriers.adapter import default_adapters, pick_adapter
 from orderwell.warehouse.documents.models import LabelDoc, PostalAddress
+
+
+def pending_units_by_line_no(conn: Connection, order_id: int) -> dict[int, int]:
+    """Units per order line number that open returns (requested, authorized) still expect."""
+    rows = conn.execute(
+        sa.select(order_lines.c.line_no, sa.func.sum(return_lines.c.quantity_requested))
+        .join(return_lines, return_lines.c.order_line_id == order_lines.c.id)
+        .join(returns, returns.c.id == return_lines.c.return_id)
+        .where(returns.c.order_id == order_id, returns.c.status.in_(sorted(OPEN_STATUSES)))
+        .group_by(order_lines.c.line_no)
+    ).all()
+    return {int(line_no): int(units) for line_no, units in rows}
 
 
 def parse_return_ref(conn: Connection, ref: str) -> int:

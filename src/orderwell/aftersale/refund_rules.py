@@ -26,7 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from orderwell.aftersale.return_rules import ReturnReason
-from orderwell.domain.errors import Conflict, InvalidInput
+from orderwell.domain.errors import InvalidInput, RefundExceedsCapture
 from orderwell.domain.money import currency_exponent, quantize, to_amount
 
 ZERO = Decimal(0)
@@ -248,10 +248,9 @@ def quote_refund(
     total = sum((r.amount for r in refunds), ZERO) + shipping
     available = captured - already_refunded
     if total > available:
-        raise Conflict(
+        raise RefundExceedsCapture(
             f"a refund of {total} {currency} exceeds the {max(available, ZERO)} {currency} "
             "captured and not yet refunded",
-            code="refund_exceeds_capture",
             requested=str(total),
             available=str(max(available, ZERO)),
         )

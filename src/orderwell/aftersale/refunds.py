@@ -32,7 +32,8 @@ from orderwell.aftersale.return_rules import ReturnReason
 from orderwell.aftersale.returns import lock_return
 from orderwell.aftersale.rma import check_return_action
 from orderwell.config import get_settings
-from orderwell.domain.errors import Conflict, InvalidInput
+from orderwell.domain.errors import Conflict, InvalidInput, ReturnExchanged
+from orderwell.domain.events import EventType
 from orderwell.domain.money import quantize
 from orderwell.store.db import Database
 from orderwell.store.tables import order_lines
@@ -146,10 +147,9 @@ def issue_refund(db: Database, return_id: int, item: RefundIn, *, actor: str) ->
             sa.select(exchanges.c.new_order_id).where(exchanges.c.return_id == return_id)
         ).scalar()
         if exchanged is not None:
-            raise Conflict(
+            raise ReturnExchanged(
                 f"return {ret.number} was settled by exchange order {exchanged}; "
                 "it is not refunded as well",
-                code="return_exchanged",
                 new_order_id=exchanged,
             )
         lines, by_id = _refund_lines(conn, ret.order_id, return_id, order.currency)
@@ -175,7 +175,7 @@ def issue_refund(db: Database, return_id: int, item: RefundIn, *, actor: str) ->
             )
         except Conflict as exc:
             # Name the field at fault for the API: the refund's amount.
-            raise Conflict(exc.message, field="amount", code=exc.code, **exc.data) from None
+            raise type(exc)(exc.message, field="amount", **exc.data) from None
         refund_id = int(
             conn.execute(
                 sa.insert(refunds)
@@ -221,7 +221,7 @@ def issue_refund(db: Database, return_id: int, item: RefundIn, *, actor: str) ->
         record(
             conn,
             ret.order_id,
-            "refund.issued",
+            EventType.REFUND_ISSUED,
             f"refund of {refund_amount} for return {ret.number}",
             actor=actor,
             at=now,

@@ -20,9 +20,11 @@ from sqlalchemy.engine import Connection
 
 from orderwell.aftersale.return_rules import Disposition
 from orderwell.aftersale.returns import ReturnRef, lock_return
-from orderwell.aftersale.rma import ReturnStatus, check_return_action
-from orderwell.domain.errors import InvalidInput
+from orderwell.aftersale.rma import check_return_action
+from orderwell.domain.errors import InvalidInput, ReturnQuantityExceeded
+from orderwell.domain.events import EventType
 from orderwell.domain.lifecycle import Bucket
+from orderwell.domain.statuses import ReturnStatus
 from orderwell.inventory.reservations import fill_backorders_for
 from orderwell.inventory.stock import Ledger, add_on_hand
 from orderwell.inventory.warehouses import bin_id_for, warehouse_id_for_code
@@ -106,11 +108,10 @@ def receive_return(db: Database, return_id: int, item: ReceiveIn, *, actor: str)
                 )
             counted[line.id] += scan.quantity
             if counted[line.id] > line.quantity_requested:
-                raise InvalidInput(
+                raise ReturnQuantityExceeded(
                     f"return {ret.number} names {line.quantity_requested} × {line.sku}; "
                     f"{counted[line.id]} were scanned",
                     field=f"scans.{i}.quantity",
-                    code="return_quantity_exceeded",
                 )
         received: list[dict[str, Any]] = []
         for line in rows:
@@ -143,7 +144,7 @@ def receive_return(db: Database, return_id: int, item: ReceiveIn, *, actor: str)
         record(
             conn,
             ret.order_id,
-            "return.received",
+            EventType.RETURN_RECEIVED,
             f"return {ret.number}: {units} unit(s) received at {item.warehouse}",
             actor=actor,
             at=now,
@@ -235,7 +236,7 @@ def inspect_return(db: Database, return_id: int, item: InspectIn, *, actor: str)
         record(
             conn,
             ret.order_id,
-            "return.inspected",
+            EventType.RETURN_INSPECTED,
             f"return {ret.number}: "
             + ", ".join(f"{n} {d}" for d, n in sorted(outcome.items()))
             + ("" if done else " (inspection continues)"),

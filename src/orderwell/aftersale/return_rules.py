@@ -12,7 +12,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from orderwell.domain.errors import InvalidInput
+from orderwell.domain.errors import (
+    InvalidInput,
+    NotShipped,
+    ReturnQuantityExceeded,
+    ReturnWindowExpired,
+)
 
 MAX_RETURN_WINDOW_DAYS = 3650  # ten years: anything longer is a configuration typo
 
@@ -104,19 +109,17 @@ def check_return_window(
     elif shipped_at is not None:
         start, field = shipped_at, "shipped_at"
     else:
-        raise InvalidInput(
+        raise NotShipped(
             "nothing of this order has shipped yet, so there is nothing to return",
             field="shipped_at",
-            code="not_shipped",
         )
     if start.tzinfo is None or now.tzinfo is None:
         raise InvalidInput("times must be timezone-aware", field=field)
     deadline = start + timedelta(days=window_days)
     if now > deadline:
-        raise InvalidInput(
+        raise ReturnWindowExpired(
             f"the {window_days}-day return window ended on {deadline.date().isoformat()}",
             field=field,
-            code="return_window_expired",
             deadline=deadline.isoformat(),
         )
     return deadline
@@ -142,11 +145,10 @@ def check_return_quantity(
         )
     returnable = shipped - already_returned
     if requested > returnable:
-        raise InvalidInput(
+        raise ReturnQuantityExceeded(
             f"only {returnable} unit(s) can be returned "
             f"({shipped} shipped, {already_returned} already returned)",
             field=field,
-            code="return_quantity_exceeded",
             returnable=returnable,
         )
     return requested

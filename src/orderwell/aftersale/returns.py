@@ -28,10 +28,12 @@ from orderwell.aftersale.return_rules import (
     check_return_quantity,
     check_return_window,
 )
-from orderwell.aftersale.rma import OPEN_STATUSES, ReturnStatus, check_return_action, rma_number
+from orderwell.aftersale.rma import OPEN_STATUSES, check_return_action, rma_number
 from orderwell.config import get_settings
 from orderwell.domain.errors import InvalidInput, NotFound
+from orderwell.domain.events import EventType
 from orderwell.domain.order_numbers import order_number
+from orderwell.domain.statuses import ReturnStatus
 from orderwell.inventory.warehouses import warehouse_id_for_code
 from orderwell.store.db import Database
 from orderwell.store.tables import order_lines, warehouses
@@ -211,7 +213,7 @@ def request_return(db: Database, order_id: int, item: ReturnRequestIn, *, actor:
         record(
             conn,
             order_id,
-            "return.requested",
+            EventType.RETURN_REQUESTED,
             f"return {number} requested ({item.reason.value}): "
             + ", ".join(f"{u['quantity']} × {u['sku']}" for u in units),
             actor=actor,
@@ -307,7 +309,7 @@ def authorize_return(db: Database, return_id: int, item: AuthorizeIn, *, actor: 
         record(
             conn,
             ret.order_id,
-            "return.authorized",
+            EventType.RETURN_AUTHORIZED,
             f"return {ret.number} authorized; label {tracking}",
             actor=actor,
             at=now,
@@ -341,7 +343,7 @@ def reject_return(db: Database, return_id: int, item: RejectIn, *, actor: str) -
         record(
             conn,
             ret.order_id,
-            "return.rejected",
+            EventType.RETURN_REJECTED,
             f"return {ret.number} rejected: {item.note}",
             actor=actor,
             at=now,
@@ -367,7 +369,7 @@ def close_return(db: Database, return_id: int, *, actor: str) -> ReturnRef:
         record(
             conn,
             ret.order_id,
-            "return.closed",
+            EventType.RETURN_CLOSED,
             f"return {ret.number} closed",
             actor=actor,
             at=now,

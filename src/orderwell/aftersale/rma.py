@@ -10,19 +10,9 @@ start from and where it leads; anything else is refused with ``invalid_transitio
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
 from orderwell.domain.errors import InvalidTransition
-
-
-class ReturnStatus(StrEnum):
-    REQUESTED = "requested"
-    AUTHORIZED = "authorized"
-    REJECTED = "rejected"
-    RECEIVED = "received"  # units scanned in; inspection may be under way
-    INSPECTED = "inspected"  # every received unit has a disposition
-    REFUNDED = "refunded"
-    CLOSED = "closed"
+from orderwell.domain.statuses import ReturnStatus
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ from rich.progress import (
 )
 from sqlalchemy.engine import make_url
 
+from orderwell.domain.statuses import PaymentStatus
 from orderwell.http.tokens import create_token
 from orderwell.inventory.catalog import ProductIn, upsert_products
 from orderwell.inventory.movements import ReceiveIn, receive
@@ -140,7 +141,7 @@ def order_payload(n: int, rng: random.Random, *, run: str, skus: int = SKUS) -> 
             "country": "DE",
         },
         "currency": "EUR",
-        "payment_status": "paid",
+        "payment_status": PaymentStatus.PAID,
         "lines": [
             {"sku": sku(p), "quantity": rng.randint(1, 3), "unit_price": "12.50"} for p in picks
         ],

@@ -12,13 +12,15 @@ from __future__ import annotations
 import multiprocessing as mp
 import socket
 import time
-from multiprocessing.synchronize import Event as EventType
+from multiprocessing.synchronize import Event as ProcessEvent
 from typing import Any
 
 import sqlalchemy as sa
 
 from orderwell.bench.common import Figures, fresh_postgres, postgres_server_url, stderr
 from orderwell.config import Settings
+from orderwell.domain.events import EventType
+from orderwell.domain.statuses import DeliveryStatus
 from orderwell.outbound.webhooks import SubscriptionIn, create_subscription
 from orderwell.store.db import Database
 from orderwell.store.tables_outbound import outbox_deliveries
@@ -62,7 +64,9 @@ def _wait_for_port(port: int, timeout_s: float = 15.0) -> None:
     raise RuntimeError("the bench receiver did not start")
 
 
-def _run_worker(url: str, name: str, ready: EventType, go: EventType, stop: EventType) -> None:
+def _run_worker(
+    url: str, name: str, ready: ProcessEvent, go: ProcessEvent, stop: ProcessEvent
+) -> None:
     from orderwell.outbound.worker import Worker
 
     settings = Settings(
@@ -96,7 +100,7 @@ def _prepare(server_url: str, receiver_url: str, events: int) -> str:
             def work(conn: sa.Connection, start: int = start) -> None:
                 now = db.clock()
                 for i in range(start, min(start + 1000, events)):
-                    publish_event(conn, "bench.ping", {"n": i}, at=now)
+                    publish_event(conn, EventType.BENCH_PING, {"n": i}, at=now)
 
             db.write(work)
     finally:
@@ -108,7 +112,9 @@ def _delivered(db: Database) -> int:
     with db.read() as conn:
         return int(
             conn.execute(
-                sa.select(sa.func.count()).where(outbox_deliveries.c.status == "delivered")
+                sa.select(sa.func.count()).where(
+                    outbox_deliveries.c.status == DeliveryStatus.DELIVERED
+                )
             ).scalar_one()
         )
 

@@ -25,6 +25,8 @@ from psycopg.types.json import Json
 from sqlalchemy.engine import make_url
 
 from orderwell.bench.common import LINES_PER_ORDER, RunResult
+from orderwell.domain.events import EventType
+from orderwell.domain.lifecycle import OrderStatus
 from orderwell.store.db import normalise_url
 
 _CATALOG = """
@@ -138,7 +140,7 @@ class _Placer:
             "external_id": body["external_id"],
             "idempotency_key": None,
             "request_hash": "raw",
-            "status": "reserved",
+            "status": OrderStatus.RESERVED,
             "customer_email": cust["email"],
             "customer_name": cust["name"],
             "ship_name": addr["name"],
@@ -192,12 +194,12 @@ class _Placer:
         for row in ledger:
             row["order_id"] = order_id
         self.execute("ledger", _rows(_LEDGER_COLUMNS, ledger))
-        data = {"channel": body["channel"], "status": "reserved", "grand_total": total}
+        data = {"channel": body["channel"], "status": OrderStatus.RESERVED, "grand_total": total}
         event = {
             "order_id": order_id,
             "at": at,
             "actor": "bench:raw",
-            "type": "order.placed",
+            "type": EventType.ORDER_PLACED,
             "summary": "placed",
             "data": self.as_json(data),
         }
@@ -205,14 +207,14 @@ class _Placer:
         event_id = str(uuid.uuid4())
         payload = {
             "id": event_id,
-            "type": "order.placed",
+            "type": EventType.ORDER_PLACED,
             "at": now.isoformat(),
             "order_id": order_id,
             **data,
         }
         outbox = {
             "id": event_id,
-            "event_type": "order.placed",
+            "event_type": EventType.ORDER_PLACED,
             "order_id": order_id,
             "payload": self.as_json(payload),
             "created_at": at,

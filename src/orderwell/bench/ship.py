@@ -30,6 +30,7 @@ from orderwell.bench.common import (
     stderr,
 )
 from orderwell.bench.waves import WAREHOUSE, place_orders, seed_floor
+from orderwell.domain.statuses import PickStatus
 from orderwell.store.db import Database, make_engine, normalise_url
 from orderwell.store.tables import bins, order_lines
 from orderwell.store.tables_fulfilment import picks
@@ -77,7 +78,7 @@ def prepare(url: str, shipments: int, label: str) -> list[int]:
                     picks.c.id, picks.c.pick_list_id, picks.c.sku, picks.c.qty_expected, bins.c.code
                 )
                 .join(bins, bins.c.id == picks.c.bin_id)
-                .where(picks.c.status == "open")
+                .where(picks.c.status == PickStatus.OPEN)
                 .order_by(picks.c.id)
             ).all()
             order_ids = sorted(

@@ -1,1 +1,1 @@
-"""Sub-commands of the `orderwell` CLI, one module per area."""
+"""Sub-commands of ``orderwell``, one module per area, each a ``typer.Typer`` app."""

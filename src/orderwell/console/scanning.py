@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from orderwell.console.frame import Visit, done, page
 from orderwell.domain.errors import OrderwellError
+from orderwell.domain.statuses import PackageStatus, PickStatus
 from orderwell.inventory.queries import list_warehouses
 from orderwell.warehouse import packing, picking, shipping
 from orderwell.warehouse import queries as fq
@@ -33,8 +34,8 @@ def _panel(visit: Visit, template: str, page_template: str, **context: Any) -> R
 def _pick_context(visit: Visit, pick_list_id: int, **extra: Any) -> dict[str, Any]:
     with visit.db.read() as conn:
         pick_list = fq.get_pick_list(conn, pick_list_id)
-    current = next((p for p in pick_list["picks"] if p["status"] == "open"), None)
-    left = sum(1 for p in pick_list["picks"] if p["status"] == "open")
+    current = next((p for p in pick_list["picks"] if p["status"] == PickStatus.OPEN), None)
+    left = sum(1 for p in pick_list["picks"] if p["status"] == PickStatus.OPEN)
     return {
         "pick_list": pick_list,
         "pick": current,
@@ -89,7 +90,7 @@ def pick_scan(
         message = exc.message if isinstance(exc, OrderwellError) else "scan not understood"
         ctx = _pick_context(visit, pick_list_id, message=f"Refused: {message}", kind="error")
         return _panel(visit, "_pick_panel.html", "pick.html", **ctx)
-    said = f"Picked {quantity} × {scan}" if result.status == "picked" else f"Short: {scan}"
+    said = f"Picked {quantity} × {scan}" if result.status == PickStatus.PICKED else f"Short: {scan}"
     ctx = _pick_context(visit, pick_list_id, message=said)
     return _panel(visit, "_pick_panel.html", "pick.html", **ctx)
 
@@ -138,7 +139,7 @@ def _pack_context(visit: Visit, shipment_id: int, **extra: Any) -> dict[str, Any
         for sku, n in pkg["items"].items():
             packed[sku] = packed.get(sku, 0) + n
     rows = [(ln["sku"], ln["quantity"], packed.get(ln["sku"], 0)) for ln in shipment["lines"]]
-    open_pkg = next((p for p in shipment["packages"] if p["status"] == "open"), None)
+    open_pkg = next((p for p in shipment["packages"] if p["status"] == PackageStatus.OPEN), None)
     return {
         "shipment": shipment,
         "rows": rows,

@@ -19,7 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from orderwell.domain.errors import Conflict, InvalidInput, NotFound, Unauthorized
+from orderwell.domain.errors import Conflict, InvalidInput, LockedOut, NotFound, Unauthorized
 from orderwell.domain.roles import Role
 from orderwell.store.db import Database
 from orderwell.store.tables_console import (
@@ -34,10 +34,6 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("orderwell-no-such-user")
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
 MIN_PASSWORD = 10
-
-
-class LockedOut(Unauthorized):
-    code = "locked_out"
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,7 +46,8 @@ from orderwell.aftersale.returns import (
 from orderwell.demo.carrier import Delivered
 from orderwell.demo.floor import Shipped
 from orderwell.demo.orders import PlannedOrder
-from orderwell.domain.lifecycle import HoldReason
+from orderwell.domain.lifecycle import HoldReason, OrderStatus
+from orderwell.domain.statuses import PaymentStatus
 from orderwell.inventory.catalog import ProductIn
 from orderwell.orders.queries import get_order
 from orderwell.store.db import Database
@@ -115,9 +116,9 @@ class AfterSale:
         if total <= 0:
             return
         ref = f"{channel}-{order_id:06d}"
-        if status == "paid":
+        if status == PaymentStatus.PAID:
             self._pay(order_id, PaymentKind.CAPTURED, f"{ref}-sale")
-        elif status == "authorized":
+        elif status == PaymentStatus.AUTHORIZED:
             self._pay(order_id, PaymentKind.AUTHORIZED, f"{ref}-auth")
         elif channel == "woocommerce" and p.hold_reason is not HoldReason.PAYMENT:
             transfer = at + timedelta(hours=self.rng.uniform(6, 72))
@@ -160,7 +161,12 @@ class AfterSale:
         with self.db.read() as conn:
             order = get_order(conn, d.order_id)
         m = self.money.get(d.order_id)
-        if order["status"] != "delivered" or m is None or not m.captured or m.channel == "edi":
+        if (
+            order["status"] != OrderStatus.DELIVERED
+            or m is None
+            or not m.captured
+            or m.channel == "edi"
+        ):
             return  # still parts on the way, not paid yet, or a B2B delivery (no returns)
         apparel = any(ln["sku"].startswith("APP-") for ln in order["lines"])
         chance = (0.16 if apparel else 0.06) + (0.04 if d.late else 0)

@@ -41,7 +41,9 @@ from orderwell.demo.customers import make_shopper
 from orderwell.demo.floor import PickTask, WarehouseFloor
 from orderwell.demo.orders import HOLD_NOTES
 from orderwell.demo.simulation import SimClock, group_count
+from orderwell.domain.events import EventType
 from orderwell.domain.lifecycle import HoldReason, OrderStatus
+from orderwell.domain.statuses import PaymentStatus, PickStatus
 from orderwell.inventory.queries import stock_levels
 from orderwell.orders.changes import HoldIn, hold_order
 from orderwell.orders.placing import place_order
@@ -120,7 +122,7 @@ class Showcase:
         statuses = group_count(self.db, orders.c.status)
         with self.db.read() as conn:
             waiting_pick = conn.execute(
-                sa.select(picks.c.id).where(picks.c.status == "open").limit(1)
+                sa.select(picks.c.id).where(picks.c.status == PickStatus.OPEN).limit(1)
             ).first()
             picked, packed = conn.execute(
                 sa.select(
@@ -247,7 +249,7 @@ def _showcase_order(
                 for sku, (qty, price) in lines.items()
             ],
             "shipping": "4.90",
-            "payment_status": "authorized",
+            "payment_status": PaymentStatus.AUTHORIZED,
             "placed_at": at,
         }
     )
@@ -261,8 +263,8 @@ def partially_cancelled(db: Database) -> int:
                 sa.select(sa.func.count(sa.distinct(order_events.c.order_id)))
                 .join(orders, orders.c.id == order_events.c.order_id)
                 .where(
-                    order_events.c.type == "order.partially_cancelled",
-                    orders.c.status != OrderStatus.CANCELLED.value,
+                    order_events.c.type == EventType.ORDER_PARTIALLY_CANCELLED,
+                    orders.c.status != OrderStatus.CANCELLED,
                 )
             ).scalar_one()
         )

@@ -50,14 +50,19 @@ UNIT_MOVES: dict[tuple[Bucket, Bucket], str] = {
 }
 
 
-def check_move(source: Bucket, target: Bucket, quantity: int, available: int) -> None:
-    """Refuse a move the table does not allow or that has not enough units to move."""
+def check_route(source: Bucket, target: Bucket) -> None:
+    """Refuse a move the table does not allow, whatever the counts."""
     if (source, target) not in UNIT_MOVES:
         raise InvalidTransition(
             f"units cannot move from {source} to {target}",
             source=source.value,
             target=target.value,
         )
+
+
+def check_move(source: Bucket, target: Bucket, quantity: int, available: int) -> None:
+    """Refuse a move the table does not allow or that has not enough units to move."""
+    check_route(source, target)
     if quantity <= 0:
         raise InvalidInput("quantity must be positive", field="quantity")
     if quantity > available:
@@ -91,6 +96,17 @@ class OrderStatus(StrEnum):
     RETURNED = "returned"
     CANCELLED = "cancelled"
     ON_HOLD = "on_hold"
+
+
+# Statuses (of derive_status without a hold) in which some units have left the building.
+LEFT_BUILDING_STATUSES: frozenset[OrderStatus] = frozenset(
+    {
+        OrderStatus.PARTIALLY_SHIPPED,
+        OrderStatus.SHIPPED,
+        OrderStatus.DELIVERED,
+        OrderStatus.RETURNED,
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,9 +23,13 @@ from fastapi import Request, Response
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
-from orderwell.domain.errors import InvalidInput, OrderwellError
+from orderwell.domain.errors import (
+    InvalidInput,
+    MalformedJson,
+    OrderwellError,
+    UnsupportedMediaType,
+)
 from orderwell.http.deps import authorize_header, permission_of
-from orderwell.http.errors import MalformedJson, UnsupportedMediaType
 
 
 def _is_json(content_type: str | None) -> bool:

@@ -13,25 +13,10 @@ from starlette.routing import Match
 from orderwell.domain import errors as e
 from orderwell.http.responses import JSON
 
-
-class MalformedJson(e.InvalidInput):
-    """The body is not JSON at all; nothing in it could be checked."""
-
-    code = "malformed_json"
-    title = "Malformed JSON"
-
-
-class UnsupportedMediaType(e.InvalidInput):
-    """The body was sent as something other than JSON (say, a form)."""
-
-    code = "unsupported_media_type"
-    title = "Unsupported media type"
-
-
 # The one mapping from error class to HTTP status; subclasses inherit their parent's.
 STATUS_BY_ERROR: dict[type[e.OrderwellError], int] = {
-    MalformedJson: 400,
-    UnsupportedMediaType: 415,
+    e.MalformedJson: 400,
+    e.UnsupportedMediaType: 415,
     e.InvalidInput: 422,
     e.UnknownReference: 422,
     e.NotFound: 404,
@@ -108,8 +93,8 @@ def install(app: FastAPI) -> None:
         if any(err.get("type") == "json_invalid" for err in errs):
             return problem(
                 400,
-                "malformed_json",
-                "Malformed JSON",
+                e.MalformedJson.code,
+                e.MalformedJson.title,
                 "the request body is not valid JSON",
                 "body",
             )
@@ -120,8 +105,8 @@ def install(app: FastAPI) -> None:
         first = details[0]
         return problem(
             422,
-            "invalid_input",
-            "Invalid input",
+            e.InvalidInput.code,
+            e.InvalidInput.title,
             f"{first['field']}: {first['message']}",
             first["field"],
             extra={"errors": details},
@@ -130,7 +115,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(req: Request, exc: StarletteHTTPException) -> JSON:
         code, detail, headers = _http_problem(req, exc)
-        title = _TITLES.get(code, "HTTP error")
+        title = _TITLES.get(code, e.HTTP_CODES["http_error"])
         return problem(exc.status_code, code, title, detail, headers=headers)
 
     @app.exception_handler(Exception)
@@ -139,18 +124,12 @@ def install(app: FastAPI) -> None:
         return problem(
             500,
             "internal_error",
-            "Internal error",
+            e.HTTP_CODES["internal_error"],
             "the server failed to handle this request; it has been logged",
         )
 
 
-_TITLES = {
-    "not_found": "Not found",
-    "method_not_allowed": "Method not allowed",
-    "unauthorized": "Unauthorized",
-    "forbidden": "Forbidden",
-    "payload_too_large": "Payload too large",
-}
+_TITLES = e.all_codes()
 
 
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
@@ -175,7 +154,7 @@ def _http_problem(req: Request, exc: StarletteHTTPException) -> tuple[str, str, 
     headers = dict(exc.headers or {})
     if exc.status_code == 404:
         detail = f"no endpoint {req.method} {req.url.path}; see /docs for the API"
-        return "not_found", detail, headers
+        return e.NotFound.code, detail, headers
     if exc.status_code == 405:
         allow = ", ".join(_allowed_methods(req)) or headers.get("Allow", "")
         if allow:
@@ -184,7 +163,7 @@ def _http_problem(req: Request, exc: StarletteHTTPException) -> tuple[str, str, 
             f"; use {allow}" if allow else ""
         )
         return "method_not_allowed", detail, headers
-    code = {401: "unauthorized", 403: "forbidden", 413: "payload_too_large"}.get(
+    code = {401: e.Unauthorized.code, 403: e.Forbidden.code, 413: "payload_too_large"}.get(
         exc.status_code, "http_error"
     )
     return code, str(exc.detail), headers

@@ -17,6 +17,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from orderwell.domain.events import EventType
 from orderwell.domain.lifecycle import Bucket
 from orderwell.inventory import stock as stock_moves
 from orderwell.inventory.sourcing import SourcingPlan
@@ -174,7 +175,7 @@ def fill_backorders(
         record(
             conn,
             line.order_id,
-            "order.backorder_reserved",
+            EventType.ORDER_BACKORDER_RESERVED,
             f"{take} × {line.sku} reserved from arriving stock",
             actor=actor,
             at=at,

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Connection
 
 from orderwell.domain.errors import NotFound
+from orderwell.domain.events import EventType
 from orderwell.domain.lifecycle import Bucket, HoldReason, OrderStatus, check_action
 from orderwell.inventory.reservations import execute_plan, save_allocations
 from orderwell.inventory.sourcing import DEFAULT_STRATEGY, STRATEGIES, Warehouse
@@ -57,7 +58,7 @@ def hold_order(db: Database, order_id: int, item: HoldIn, *, actor: str) -> Orde
         record(
             conn,
             order_id,
-            "order.held",
+            EventType.ORDER_HELD,
             f"put on hold: {item.reason.value}",
             actor=actor,
             at=now,
@@ -87,7 +88,7 @@ def release_order(db: Database, order_id: int, *, actor: str) -> OrderStatus:
         record(
             conn,
             order_id,
-            "order.released",
+            EventType.ORDER_RELEASED,
             "hold released"
             + (f"; {reserved_units} backordered unit(s) reserved" if reserved_units else ""),
             actor=actor,

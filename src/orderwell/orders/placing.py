@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from orderwell.domain.errors import IdempotencyConflict, InvalidInput, UnknownReference
+from orderwell.domain.events import EventType
 from orderwell.domain.lifecycle import Bucket, UnitTotals, derive_status
 from orderwell.inventory.reservations import execute_plan, save_allocations
 from orderwell.inventory.sourcing import DEFAULT_STRATEGY, STRATEGIES, SourcingStrategy, Warehouse
@@ -190,7 +191,7 @@ def place_order(
         record(
             conn,
             order_id,
-            "order.placed",
+            EventType.ORDER_PLACED,
             summary,
             actor=actor,
             at=now,

@@ -12,7 +12,6 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from enum import StrEnum
 from typing import Annotated
 
 import orjson
@@ -20,6 +19,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from orderwell.domain.errors import InvalidInput
 from orderwell.domain.money import to_amount
+from orderwell.domain.statuses import PaymentStatus
 from orderwell.domain.values import AmountIn, CountryCode, CurrencyCode, OptText, Text
 
 MAX_LINE_QUANTITY = 10_000
@@ -30,15 +30,6 @@ _EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
-
-
-class PaymentStatus(StrEnum):
-    PENDING = "pending"
-    AUTHORIZED = "authorized"
-    PAID = "paid"
-    PARTIALLY_PAID = "partially_paid"
-    REFUNDED = "refunded"
-    VOIDED = "voided"
 
 
 class Customer(_Strict):

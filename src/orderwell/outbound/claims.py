@@ -28,6 +28,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
+from orderwell.domain.statuses import DeliveryStatus
+
 
 def _key(table: sa.Table) -> sa.Column[Any]:
     return next(iter(table.primary_key.columns))
@@ -48,7 +50,8 @@ def claim_due(
     due = (
         sa.select(key)
         .where(
-            table.c.status == "pending",
+            # Every work-row status enum shares PENDING ("pending"): one claiming scheme.
+            table.c.status == DeliveryStatus.PENDING,
             table.c.next_attempt_at <= now,
             sa.or_(table.c.locked_until.is_(None), table.c.locked_until < now),
             *where,

@@ -18,6 +18,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from orderwell.domain.errors import InvalidInput
+from orderwell.domain.lifecycle import OrderStatus
 
 
 class DisruptionKind(StrEnum):
@@ -35,20 +36,22 @@ class TrackingProblem(StrEnum):
 
 
 # Orders in these states are finished or in the customer's hands: nothing to warn about.
-# Status names follow domain/lifecycle.py; unknown statuses are watched, which errs on
-# the side of telling the customer.
-FINISHED_STATUSES = frozenset(
-    {"delivered", "cancelled", "returned", "partly_returned", "refunded", "closed", "completed"}
+FINISHED_STATUSES: frozenset[OrderStatus] = frozenset(
+    {OrderStatus.DELIVERED, OrderStatus.CANCELLED, OrderStatus.RETURNED}
 )
 # An order on hold was already explained to the customer (on_hold message); warning that
 # it missed its ship date would be a second, confusing message about the same thing.
-HELD_STATUSES = frozenset({"on_hold"})
+HELD_STATUSES: frozenset[OrderStatus] = frozenset({OrderStatus.ON_HOLD})
+# What the watcher looks at: every order not finished.
+WATCHED_STATUSES: tuple[OrderStatus, ...] = tuple(
+    s for s in OrderStatus if s not in FINISHED_STATUSES
+)
 
 
 @dataclass(frozen=True, slots=True)
 class OrderFacts:
     order_id: str
-    status: str
+    status: OrderStatus
     now: datetime
     promised_ship_by: datetime | None = None
     promised_delivery_date: date | None = None

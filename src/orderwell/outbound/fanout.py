@@ -23,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from orderwell.domain.statuses import DeliveryStatus, PublicationStatus
 from orderwell.inventory.stock import dialect_insert
 from orderwell.orders.channel_settings import ChannelConfig
 from orderwell.outbound.messages import plan_messages
@@ -112,7 +113,7 @@ def _fan_out_events(
                     {
                         "event_id": ev.id,
                         "subscription_id": sub.id,
-                        "status": "pending",
+                        "status": DeliveryStatus.PENDING,
                         "attempts": 0,
                         "next_attempt_at": now,
                         "created_at": now,
@@ -120,7 +121,12 @@ def _fan_out_events(
                 )
         if stream:
             publications.append(
-                {"event_id": ev.id, "status": "pending", "attempts": 0, "next_attempt_at": now}
+                {
+                    "event_id": ev.id,
+                    "status": PublicationStatus.PENDING,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                }
             )
         if ev.order_id is not None:
             messages += plan_messages(

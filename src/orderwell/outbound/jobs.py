@@ -20,6 +20,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from orderwell.domain.errors import InvalidInput
+from orderwell.domain.events import EventType
+from orderwell.domain.statuses import DeliveryStatus, MessageStatus, PublicationStatus
 from orderwell.orders.channel_settings import load_channel
 from orderwell.outbound.claims import claim_due, finish, release
 from orderwell.outbound.delivery import Attempt, RetryPolicy, deliver
@@ -187,16 +189,16 @@ class WebhookJobs:
                 "last_error": a.error,
             }
             if a.ok:
-                values.update(status="delivered", delivered_at=now)
+                values.update(status=DeliveryStatus.DELIVERED, delivered_at=now)
             elif a.retry:
                 when = self.retry.next_attempt_at(
                     job.attempt_no, now, retry_after_s=a.retry_after_s
                 )
-                values.update(status="dead") if when is None else values.update(
-                    status="pending", next_attempt_at=when
+                values.update(status=DeliveryStatus.DEAD) if when is None else values.update(
+                    status=DeliveryStatus.PENDING, next_attempt_at=when
                 )
             else:
-                values.update(status="failed")
+                values.update(status=DeliveryStatus.FAILED)
             if not finish(
                 conn, outbox_deliveries, job.delivery_id, worker=self.lease.worker, values=values
             ):
@@ -262,7 +264,7 @@ class StreamJobs:
                     event.id, event.event_type, dict(event.payload), now=event.created_at
                 )
                 values: dict[str, Any] = {
-                    "status": "published",
+                    "status": PublicationStatus.PUBLISHED,
                     "attempts": attempts + 1,
                     "stream_seq": ack.seq,
                     "duplicate": ack.duplicate,
@@ -270,12 +272,16 @@ class StreamJobs:
                     "last_error": None,
                 }
             except InvalidInput as exc:  # an event type that is no subject: never will be
-                values = {"status": "failed", "attempts": attempts + 1, "last_error": str(exc)}
+                values = {
+                    "status": PublicationStatus.FAILED,
+                    "attempts": attempts + 1,
+                    "last_error": str(exc),
+                }
             except Exception as exc:  # NATS unavailable or any other failure: retried later
                 self.close()  # reconnect on the next try
                 when = STREAM_RETRY.next_attempt_at(attempts + 1, now) or now
                 values = {
-                    "status": "pending",
+                    "status": PublicationStatus.PENDING,
                     "attempts": attempts + 1,
                     "next_attempt_at": when,
                     "last_error": f"{type(exc).__name__}: {exc}"[:500],
@@ -333,20 +339,20 @@ class MessageJobs:
             message_id = make_message_id(f"ow-msg-{row.id}", cfg.sender)
             self.sender.send(cfg.sender, row.recipient, rendered, message_id)
         except (jinja2.UndefinedError, InvalidInput) as exc:
-            self._save(row.id, {"status": "failed", "attempts": attempt}, exc)
+            self._save(row.id, {"status": MessageStatus.FAILED, "attempts": attempt}, exc)
             return
         except SendFailed as exc:
             when = None if exc.permanent else MESSAGE_RETRY.next_attempt_at(attempt, now)
             values: dict[str, Any] = {"attempts": attempt}
-            values.update(status="failed") if when is None else values.update(
-                status="pending", next_attempt_at=when
+            values.update(status=MessageStatus.FAILED) if when is None else values.update(
+                status=MessageStatus.PENDING, next_attempt_at=when
             )
             self._save(row.id, values, exc)
             return
 
         def sent(conn: Connection) -> None:
             values = {
-                "status": "sent",
+                "status": MessageStatus.SENT,
                 "attempts": attempt,
                 "sent_at": now,
                 "message_id": message_id,
@@ -358,12 +364,11 @@ class MessageJobs:
             record(
                 conn,
                 row.order_id,
-                "message.sent",
+                EventType.MESSAGE_SENT,
                 f"{row.kind} message sent to {row.recipient}",
                 actor="system:messages",
                 at=now,
                 data={"kind": row.kind, "subject": rendered.subject, "message_id": message_id},
-                publish=False,
             )
             disruption = dict(row.context).get("disruption_kind")
             if row.kind == "delivery_delayed" and disruption:

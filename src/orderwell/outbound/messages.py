@@ -1,10 +1,9 @@
 """Which events the customer hears about, and what each message says.
 
 The fan-out calls :func:`plan_messages` for every outbox event of an order. The table
-:data:`EVENT_MESSAGES` (and :data:`SHIPPING_SUFFIXES` for shipment and tracking events,
-whichever module writes them) names the message kinds of ``outbound/message_render.py``; the
-context is fixed now, from the order as it is when the event happens, so a message sent a
-minute later still tells what happened then.
+:data:`EVENT_MESSAGES` names the message kind of ``outbound/message_render.py`` each event
+type sends; the context is fixed now, from the order as it is when the event happens,
+so a message sent a minute later still tells what happened then.
 
 Opt-out is decided here too: a kind the customer turned off (``may_send``) or a channel
 that sends its own messages gives a ``suppressed`` row, so the operator can see that the
@@ -21,7 +20,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from orderwell.domain.errors import InvalidInput
+from orderwell.domain.events import EventType
 from orderwell.domain.order_numbers import order_number
+from orderwell.domain.statuses import MessageStatus
 from orderwell.orders.channel_settings import ChannelConfig, load_channel
 from orderwell.orders.queries import money
 from orderwell.outbound.message_render import may_send
@@ -29,25 +30,20 @@ from orderwell.store.tables import order_lines, orders
 from orderwell.store.tables_outbound import MESSAGE_STATUSES, customer_messages
 from orderwell.warehouse.carriers.tracking_numbers import tracking_url as carrier_tracking_url
 
-# Exact event types that warrant a message, and the kind each one sends.
-EVENT_MESSAGES: dict[str, str] = {
-    "order.placed": "order_received",
-    "order.held": "on_hold",
-    "order.cancelled": "cancelled",
-    "order.partially_cancelled": "partly_cancelled",
-    "order.delay_detected": "delivery_delayed",
-    "return.authorized": "return_authorized",
-    "return.received": "return_received",
-    "refund.issued": "refund_issued",
-}
-# Shipment and tracking events are written by the warehouse modules; whatever their
-# prefix, the last part of the type says what happened.
-SHIPPING_PREFIXES = ("order.", "shipment.", "tracking.")
-SHIPPING_SUFFIXES: dict[str, str] = {
-    "shipped": "shipped",
-    "short_shipped": "short_shipped",
-    "out_for_delivery": "out_for_delivery",
-    "delivered": "delivered",
+# Event types that warrant a message, and the kind each one sends.
+EVENT_MESSAGES: dict[EventType, str] = {
+    EventType.ORDER_PLACED: "order_received",
+    EventType.ORDER_HELD: "on_hold",
+    EventType.ORDER_CANCELLED: "cancelled",
+    EventType.ORDER_PARTIALLY_CANCELLED: "partly_cancelled",
+    EventType.ORDER_DELAY_DETECTED: "delivery_delayed",
+    EventType.ORDER_SHIPPED: "shipped",
+    EventType.ORDER_SHORT_SHIPPED: "short_shipped",
+    EventType.ORDER_OUT_FOR_DELIVERY: "out_for_delivery",
+    EventType.ORDER_DELIVERED: "delivered",
+    EventType.RETURN_AUTHORIZED: "return_authorized",
+    EventType.RETURN_RECEIVED: "return_received",
+    EventType.REFUND_ISSUED: "refund_issued",
 }
 
 HOLD_WORDS = {
@@ -60,24 +56,15 @@ HOLD_WORDS = {
 
 def kinds_for(event_type: str, data: dict[str, Any]) -> list[str]:
     """The message kinds an event warrants (usually none or one)."""
-    if event_type == "order.placed":
-        kinds = ["order_received"]
-        if int(data.get("backordered_units") or 0) > 0:
-            kinds.append("backordered")
-        return kinds
-    if event_type in EVENT_MESSAGES:
-        return [EVENT_MESSAGES[event_type]]
-    if event_type.startswith(SHIPPING_PREFIXES):
-        suffix = event_type.rsplit(".", 1)[-1]
-        status = str(data.get("tracking_status") or data.get("status") or "")
-        if suffix in SHIPPING_SUFFIXES:
-            return [SHIPPING_SUFFIXES[suffix]]
-        if suffix in ("tracking", "tracking_updated", "tracked") and status in (
-            "out_for_delivery",
-            "delivered",
-        ):
-            return [status]
-    return []
+    try:
+        kind = EVENT_MESSAGES.get(EventType(event_type))
+    except ValueError:  # not an event type of this version (an old outbox row): no message
+        return []
+    if kind is None:
+        return []
+    if event_type == EventType.ORDER_PLACED and int(data.get("backordered_units") or 0) > 0:
+        return [kind, "backordered"]
+    return [kind]
 
 
 def _lines(conn: Connection, order_id: int) -> list[Any]:
@@ -221,7 +208,7 @@ def plan_messages(
                 "kind": kind,
                 "recipient": order.customer_email,
                 "context": _context(conn, kind, order, data, page, at),
-                "status": "pending" if allowed else "suppressed",
+                "status": MessageStatus.PENDING if allowed else MessageStatus.SUPPRESSED,
                 "attempts": 0,
                 "next_attempt_at": now,
                 "last_error": None if allowed else _why_suppressed(cfg, opted_out),

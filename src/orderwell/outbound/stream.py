@@ -30,7 +30,7 @@ from nats.js import JetStreamContext
 from nats.js.api import StreamConfig
 from nats.js.errors import BadRequestError, NotFoundError
 
-from orderwell.domain.errors import Conflict, InvalidInput
+from orderwell.domain.errors import InvalidInput, NotConnected
 from orderwell.outbound.delivery import encode_event
 
 DEFAULT_STREAM = "ORDERWELL"
@@ -124,7 +124,7 @@ class JetStreamPublisher:
     @property
     def _jetstream(self) -> JetStreamContext:
         if self._js is None:
-            raise Conflict("the publisher is not connected", code="not_connected")
+            raise NotConnected("the publisher is not connected")
         return self._js
 
     async def ensure_stream(self) -> None:

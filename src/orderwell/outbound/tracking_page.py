@@ -21,15 +21,22 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.engine import Connection
 
-from orderwell.aftersale.queries import return_label_doc
+from orderwell.aftersale.queries import pending_units_by_line_no, return_label_doc
 from orderwell.aftersale.return_rules import ReturnReason
 from orderwell.domain.errors import NotFound, OrderwellError
-from orderwell.domain.order_numbers import order_number
+from orderwell.domain.events import EventType as E
+from orderwell.domain.lifecycle import (
+    LEFT_BUILDING_STATUSES,
+    Bucket,
+    OrderStatus,
+    UnitTotals,
+    derive_status,
+)
 from orderwell.http.deps import get_db
+from orderwell.orders.queries import get_order, timeline
 from orderwell.outbound.messages import HOLD_WORDS
 from orderwell.outbound.tracking_links import link_key, order_for_token
 from orderwell.store.db import Database
-from orderwell.store.tables import order_events, order_lines, orders
 from orderwell.store.tables_aftersale import returns
 from orderwell.warehouse.documents.label import render_label_pdf
 
@@ -44,23 +51,23 @@ REASON_WORDS = {
     ReturnReason.OTHER: "Something else",
 }
 
-_SIMPLE = {
-    "order.placed": "We received your order.",
-    "order.backorder_reserved": "Items that were out of stock are now set aside for you.",
-    "order.released": "Your order is no longer on hold.",
-    "order.cancelled": "Your order was cancelled.",
-    "order.partially_cancelled": "Some items of your order were cancelled.",
-    "order.label_created": "Your parcel is packed and waiting for the carrier.",
-    "order.picked_up": "The carrier has collected your parcel.",
-    "order.in_transit": "Your parcel is on its way.",
-    "order.out_for_delivery": "Your parcel is out for delivery today.",
-    "order.delivery_attempted": "The carrier tried to deliver your parcel.",
-    "order.delayed": "The carrier reports a delay.",
-    "order.exception": "The carrier reports a problem delivering your parcel; we are on it.",
-    "order.delivered": "Your parcel was delivered.",
-    "order.returned_to_sender": "Your parcel is on its way back to us.",
-    "return.rejected": "Your return request was not accepted.",
-    "return.closed": "Your return is complete.",
+_SIMPLE: dict[str, str] = {
+    E.ORDER_PLACED: "We received your order.",
+    E.ORDER_BACKORDER_RESERVED: "Items that were out of stock are now set aside for you.",
+    E.ORDER_RELEASED: "Your order is no longer on hold.",
+    E.ORDER_CANCELLED: "Your order was cancelled.",
+    E.ORDER_PARTIALLY_CANCELLED: "Some items of your order were cancelled.",
+    E.ORDER_LABEL_CREATED: "Your parcel is packed and waiting for the carrier.",
+    E.ORDER_PICKED_UP: "The carrier has collected your parcel.",
+    E.ORDER_IN_TRANSIT: "Your parcel is on its way.",
+    E.ORDER_OUT_FOR_DELIVERY: "Your parcel is out for delivery today.",
+    E.ORDER_DELIVERY_ATTEMPTED: "The carrier tried to deliver your parcel.",
+    E.ORDER_DELAYED: "The carrier reports a delay.",
+    E.ORDER_EXCEPTION: "The carrier reports a problem delivering your parcel; we are on it.",
+    E.ORDER_DELIVERED: "Your parcel was delivered.",
+    E.ORDER_RETURNED_TO_SENDER: "Your parcel is on its way back to us.",
+    E.RETURN_REJECTED: "Your return request was not accepted.",
+    E.RETURN_CLOSED: "Your return is complete.",
 }
 
 
@@ -68,26 +75,26 @@ def plain_words(event_type: str, data: dict[str, Any]) -> str | None:
     """What an event means to the customer, or None for events that are internal."""
     if event_type in _SIMPLE:
         return _SIMPLE[event_type]
-    if event_type == "order.held":
+    if event_type == E.ORDER_HELD:
         return "Your order is on hold: " + HOLD_WORDS.get(
             str(data.get("reason")), "we are checking it."
         )
-    if event_type in ("order.shipped", "order.short_shipped"):
+    if event_type in (E.ORDER_SHIPPED, E.ORDER_SHORT_SHIPPED):
         carrier = data.get("carrier_name") or data.get("carrier") or "the carrier"
         text = f"Your parcel left our warehouse with {carrier}"
         if data.get("tracking_number"):
             text += f", tracking number {data['tracking_number']}"
         return text + "."
-    if event_type == "order.delay_detected":
+    if event_type == E.ORDER_DELAY_DETECTED:
         return "Your order is running late. " + str(data.get("what_happens_next", ""))
     rma = data.get("rma_number", "")
-    if event_type == "return.requested":
+    if event_type == E.RETURN_REQUESTED:
         return f"You asked to return items (return {rma})."
-    if event_type == "return.authorized":
+    if event_type == E.RETURN_AUTHORIZED:
         return f"Your return {rma} is approved."
-    if event_type == "return.received":
+    if event_type == E.RETURN_RECEIVED:
         return f"We received your return {rma}."
-    if event_type == "refund.issued":
+    if event_type == E.REFUND_ISSUED:
         return f"We refunded {data.get('amount', '')} {data.get('currency', '')}.".replace(
             " .", "."
         )
@@ -107,44 +114,37 @@ def _order_for(db: Database, token: str) -> int:
 
 
 def _page(conn: Connection, order_id: int, token: str) -> dict[str, Any]:
-    from orderwell.aftersale.returns import pending_return_units
-
-    order = conn.execute(sa.select(orders).where(orders.c.id == order_id)).one()
-    lines = conn.execute(
-        sa.select(order_lines)
-        .where(order_lines.c.order_id == order_id)
-        .order_by(order_lines.c.line_no)
-    ).all()
-    events = conn.execute(
-        sa.select(order_events.c.at, order_events.c.type, order_events.c.data)
-        .where(order_events.c.order_id == order_id)
-        .order_by(order_events.c.id)
-    ).all()
+    order = get_order(conn, order_id)
+    events = timeline(conn, order_id)
     story = [
-        {"at": e.at, "text": text}
+        {"at": e["at"], "text": text}
         for e in events
-        if (text := plain_words(e.type, dict(e.data))) is not None
+        if (text := plain_words(e["type"], dict(e["data"]))) is not None
     ]
-    types = {e.type for e in events}
-    shipped = any(ln.qty_shipped + ln.qty_delivered + ln.qty_returned for ln in lines)
-    delivered = any(ln.qty_delivered + ln.qty_returned for ln in lines)
-    pending = pending_return_units(conn, order_id)
+    lines = order["lines"]
+    units = [{Bucket(b): n for b, n in ln["units"].items()} for ln in lines]
+    # Hold aside: the steps say where the parcels are; a hold is told in the story.
+    status = derive_status(UnitTotals.of(units))
+    shipped = status in LEFT_BUILDING_STATUSES
+    delivered = status in (OrderStatus.DELIVERED, OrderStatus.RETURNED)
+    pending = pending_units_by_line_no(conn, order_id)
     returnable = [
-        {"line_no": ln.line_no, "name": ln.name, "max": n}
-        for ln in lines
-        if (n := ln.qty_shipped + ln.qty_delivered - pending.get(ln.id, 0)) > 0
+        {"line_no": ln["line_no"], "name": ln["name"], "max": n}
+        for ln, u in zip(lines, units, strict=True)
+        if (n := u[Bucket.SHIPPED] + u[Bucket.DELIVERED] - pending.get(ln["line_no"], 0)) > 0
     ]
+    labelled = any(e["type"] == E.ORDER_LABEL_CREATED for e in events)
     return {
-        "order_number": order_number(order_id),
-        "customer_name": order.customer_name,
+        "order_number": order["number"],
+        "customer_name": order["customer"]["name"],
         "steps": [
             {"name": "Ordered", "done": True},
-            {"name": "Packed", "done": shipped or "order.label_created" in types},
+            {"name": "Packed", "done": shipped or labelled},
             {"name": "Shipped", "done": shipped},
             {"name": "Delivered", "done": delivered},
         ],
         "story": story,
-        "lines": [{"name": ln.name, "quantity": ln.quantity} for ln in lines],
+        "lines": [{"name": ln["name"], "quantity": ln["quantity"]} for ln in lines],
         "returnable": returnable,
         "shipped": shipped,
         "reasons": [(r.value, words) for r, words in REASON_WORDS.items()],

@@ -28,25 +28,28 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from orderwell.domain.events import EventType
+from orderwell.domain.lifecycle import OrderStatus
+from orderwell.domain.statuses import TrackingStatus
 from orderwell.inventory.stock import dialect_insert
 from orderwell.orders.channel_settings import load_channels
-from orderwell.outbound.disruptions import OrderFacts, TrackingProblem, find_disruptions
+from orderwell.outbound.disruptions import (
+    WATCHED_STATUSES,
+    OrderFacts,
+    TrackingProblem,
+    find_disruptions,
+)
 from orderwell.store.db import Database
 from orderwell.store.tables import metadata, order_lines, orders
 from orderwell.store.tables_outbound import order_disruptions
 from orderwell.store.timeline import record
 
-WATCHED_STATUSES = (
-    "backordered",
-    "partially_backordered",
-    "reserved",
-    "in_progress",
-    "partially_shipped",
-    "shipped",
-    "on_hold",
-)
 ACTOR = "system:watcher"
-_PROBLEMS = {"delayed": TrackingProblem.DELAYED, "exception": TrackingProblem.EXCEPTION}
+_SHIPPED = (OrderStatus.SHIPPED, OrderStatus.PARTIALLY_SHIPPED)
+_PROBLEMS = {
+    TrackingStatus.DELAYED: TrackingProblem.DELAYED,
+    TrackingStatus.EXCEPTION: TrackingProblem.EXCEPTION,
+}
 
 
 def _shipment_facts(conn: Connection, ids: list[int]) -> dict[int, dict[str, Any]]:
@@ -113,13 +116,13 @@ def gather_facts(conn: Connection, now: datetime, *, batch: int = 500) -> list[O
             cfg = channels[r.channel]
             s = shipped.get(r.id, {})
             shipped_at = s.get("shipped_at")
-            if shipped_at is None and r.status in ("shipped", "partially_shipped"):
+            if shipped_at is None and r.status in _SHIPPED:
                 shipped_at = r.updated_at  # shipped, but no shipment table to say when
             grace_end = r.placed_at + timedelta(days=cfg.backorder_grace_days)
             out.append(
                 OrderFacts(
                     order_id=str(r.id),
-                    status=r.status,
+                    status=OrderStatus(r.status),
                     now=now,
                     promised_ship_by=cfg.promised_ship_by(r.placed_at),
                     promised_delivery_date=r.requested_delivery_date or s.get("promised"),
@@ -159,7 +162,7 @@ def watch(db: Database) -> int:
             record(
                 conn,
                 order_id,
-                "order.delay_detected",
+                EventType.ORDER_DELAY_DETECTED,
                 d.detail[:500],
                 actor=ACTOR,
                 at=now,

@@ -7,7 +7,6 @@ and nothing more is sent to it.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Connection
 
 from orderwell.domain.errors import InvalidInput, NotFound
+from orderwell.domain.events import ALL_EVENTS, check_event_filter
+from orderwell.domain.statuses import DeliveryStatus
 from orderwell.outbound.delivery import check_webhook_url
 from orderwell.outbound.signing import new_secret, secret_key
 from orderwell.store.db import Database
@@ -25,10 +26,6 @@ from orderwell.store.tables_outbound import (
     outbox_deliveries,
     webhook_subscriptions,
 )
-
-ALL_EVENTS = "*"
-# Event types are dotted names (order.placed); a trailing ".*" takes a whole family.
-_EVENT_TYPE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*(\.\*)?$")
 
 
 class SubscriptionIn(BaseModel):
@@ -53,9 +50,10 @@ def matches(event_types: list[str], event_type: str) -> bool:
 def _check(item: SubscriptionIn) -> None:
     check_webhook_url(item.url)
     for i, et in enumerate(item.event_types):
-        if et != ALL_EVENTS and not _EVENT_TYPE.match(et):
+        if not check_event_filter(et):
             raise InvalidInput(
-                f"'{et}' is not an event type (like order.placed, order.* or *)",
+                f"'{et}' is not an event type (like order.placed, order.* or *; "
+                "see docs/events.md)",
                 field=f"event_types.{i}",
             )
     if item.secret is not None:
@@ -145,7 +143,12 @@ def redeliver(db: Database, subscription_id: int, event_id: str) -> dict[str, An
             raise NotFound(f"no active webhook subscription {subscription_id}")
         if conn.execute(sa.select(outbox.c.id).where(outbox.c.id == event_id)).first() is None:
             raise NotFound(f"no event {event_id}", field="event_id")
-        values = {"status": "pending", "attempts": 0, "next_attempt_at": now, "last_error": None}
+        values = {
+            "status": DeliveryStatus.PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "last_error": None,
+        }
         updated = conn.execute(
             sa.update(outbox_deliveries)
             .where(
@@ -188,7 +191,7 @@ def _delivery(row: Any) -> dict[str, Any]:
         "subscription_id": row.subscription_id,
         "status": row.status,
         "attempts": row.attempts,
-        "next_attempt_at": row.next_attempt_at if row.status == "pending" else None,
+        "next_attempt_at": row.next_attempt_at if row.status == DeliveryStatus.PENDING else None,
         "last_status_code": row.last_status_code,
         "last_error": row.last_error,
         "delivered_at": row.delivered_at,

@@ -12,12 +12,19 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from orderwell.domain.statuses import (
+    DeliveryStatus,
+    MessageStatus,
+    PublicationStatus,
+    statuses,
+)
 from orderwell.store.tables import metadata
 from orderwell.store.types import UTCDateTime
 
-DELIVERY_STATUSES = ("pending", "delivered", "failed", "dead")
-MESSAGE_STATUSES = ("pending", "sent", "failed", "suppressed")
-PUBLICATION_STATUSES = ("pending", "published", "failed")
+# The CHECK constraints hold the enums' values (the migration wrote the same lists).
+DELIVERY_STATUSES = statuses(DeliveryStatus)
+MESSAGE_STATUSES = statuses(MessageStatus)
+PUBLICATION_STATUSES = statuses(PublicationStatus)
 
 
 def _status_check(statuses: tuple[str, ...]) -> sa.CheckConstraint:

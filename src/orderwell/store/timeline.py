@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from orderwell.domain.events import CATALOGUE, EventType
 from orderwell.store.tables import order_events, outbox
 
 _INSERT_EVENT = sa.insert(order_events)
@@ -18,17 +19,19 @@ _INSERT_OUTBOX = sa.insert(outbox)
 def record(
     conn: Connection,
     order_id: int,
-    event_type: str,
+    event_type: EventType,
     summary: str,
     *,
     actor: str,
     at: datetime,
     data: dict[str, Any] | None = None,
-    publish: bool = True,
+    publish: bool | None = None,
 ) -> str | None:
     """Append a timeline event and, when the outside world should hear of it, an outbox row.
 
     Returns the outbox event id (what consumers de-duplicate on), if one was written.
+    ``event_type`` is a member of the catalogue (``domain/events.py``): the public contract.
+    Whether it is published (``publish``) is the catalogue's word unless a caller says so.
     """
     payload = data or {}
     conn.execute(
@@ -42,6 +45,9 @@ def record(
             "data": payload,
         },
     )
+    if publish is None:
+        info = CATALOGUE.get(event_type)
+        publish = info is None or info.published
     if not publish:
         return None
     return publish_event(
@@ -51,7 +57,7 @@ def record(
 
 def publish_event(
     conn: Connection,
-    event_type: str,
+    event_type: EventType,
     payload: dict[str, Any],
     *,
     at: datetime,

@@ -11,10 +11,10 @@ from sqlalchemy.engine import Connection
 from orderwell.domain.errors import InvalidTransition
 from orderwell.domain.lifecycle import (
     BUCKETS,
-    UNIT_MOVES,
     Bucket,
     OrderStatus,
     UnitTotals,
+    check_route,
     derive_status,
 )
 from orderwell.store.tables import order_lines, orders
@@ -24,8 +24,7 @@ def move_line_units(
     conn: Connection, line_id: int, source: Bucket, target: Bucket, qty: int
 ) -> None:
     """Guarded move of ``qty`` units of one line; refused if the table or the counts forbid it."""
-    if (source, target) not in UNIT_MOVES:
-        raise InvalidTransition(f"units cannot move from {source} to {target}")
+    check_route(source, target)
     src, dst = order_lines.c[source.column], order_lines.c[target.column]
     result = conn.execute(
         sa.update(order_lines)

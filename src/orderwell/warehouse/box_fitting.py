@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from orderwell.domain.errors import Conflict, InvalidInput
+from orderwell.domain.errors import InvalidInput, PackageContentsMismatch
 
 DEFAULT_FILL_FACTOR = 0.8
 
@@ -186,10 +186,9 @@ def ensure_package_complete(expected: Mapping[str, int], scanned: Mapping[str, i
     """
     result = check_package_contents(expected, scanned)
     if not result.ok:
-        raise Conflict(
+        raise PackageContentsMismatch(
             f"package cannot close: {result.describe()}",
             field="scanned",
-            code="package_contents_mismatch",
             missing=result.missing,
             extra=result.extra,
         )

@@ -13,9 +13,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from orderwell.domain.errors import InvalidInput
+from orderwell.domain.errors import InvalidInput, UnsupportedMediaType
 from orderwell.http.deps import get_db, require
-from orderwell.http.errors import UnsupportedMediaType
 from orderwell.http.responses import JSON
 from orderwell.http.tokens import Principal
 from orderwell.store.db import Database

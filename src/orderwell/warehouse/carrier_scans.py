@@ -23,17 +23,18 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from orderwell.domain.errors import UnknownReference
+from orderwell.domain.events import TRACKING_EVENTS
 from orderwell.domain.lifecycle import Bucket
+from orderwell.domain.statuses import ShipmentStatus, TrackingStatus
 from orderwell.inventory.stock import dialect_insert
 from orderwell.store.db import Database
 from orderwell.store.tables_fulfilment import shipment_lines, shipments, tracking_events
 from orderwell.store.timeline import record
 from orderwell.store.unit_moves import move_line_units, refresh_status
-from orderwell.warehouse.carriers.scan_formats import TrackingEvent, TrackingStatus
+from orderwell.warehouse.carriers.scan_formats import TrackingEvent
 from orderwell.warehouse.carriers.tracking_numbers import normalise
 
 # Shipment statuses after which a tracking status changes the shipment itself.
-_IN_TRANSIT = ("shipped",)
 
 
 @dataclass(slots=True)
@@ -132,7 +133,7 @@ def _apply(
         record(
             conn,
             ship.order_id,
-            f"order.{status.value}",
+            TRACKING_EVENTS[status],
             f"{ship.tracking_number}: {event.description or event.raw_status}"
             + (f" ({event.location})" if event.location else ""),
             actor=actor,
@@ -149,11 +150,11 @@ def _apply(
         if status is TrackingStatus.DELIVERED:
             _deliver(conn, ship, event, now)
             result.delivered_shipments.append(shipment_id)
-        elif status is TrackingStatus.RETURNED_TO_SENDER and ship.status in _IN_TRANSIT:
+        elif status is TrackingStatus.RETURNED_TO_SENDER and ship.status == ShipmentStatus.SHIPPED:
             conn.execute(
                 sa.update(shipments)
-                .where(shipments.c.id == shipment_id, shipments.c.status == "shipped")
-                .values(status="returned_to_sender")
+                .where(shipments.c.id == shipment_id, shipments.c.status == ShipmentStatus.SHIPPED)
+                .values(status=ShipmentStatus.RETURNED_TO_SENDER)
             )
 
 
@@ -161,8 +162,8 @@ def _deliver(conn: Connection, ship: Any, event: TrackingEvent, now: Any) -> Non
     """Units shipped -> delivered, once, with the carrier's delivery time."""
     done = conn.execute(
         sa.update(shipments)
-        .where(shipments.c.id == ship.id, shipments.c.status == "shipped")
-        .values(status="delivered", delivered_at=event.occurred_at)
+        .where(shipments.c.id == ship.id, shipments.c.status == ShipmentStatus.SHIPPED)
+        .values(status=ShipmentStatus.DELIVERED, delivered_at=event.occurred_at)
     ).rowcount
     if done != 1:  # not shipped yet, or delivered already: the event is kept, units stay put
         return

@@ -23,14 +23,21 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy.engine import Connection
 
 from orderwell.domain.errors import (
-    Conflict,
+    ExtraUnit,
     InvalidInput,
     InvalidTransition,
     NotFound,
+    NothingToPack,
+    OrderOnHold,
+    PackageOpen,
+    PartialShipmentNotAllowed,
     UnknownReference,
+    WrongProduct,
 )
+from orderwell.domain.events import EventType
 from orderwell.domain.lifecycle import Bucket
 from orderwell.domain.order_numbers import order_number, parse_order_ref
+from orderwell.domain.statuses import PackageStatus, ShipmentStatus
 from orderwell.inventory.stock import dialect_insert
 from orderwell.inventory.warehouses import warehouse_id_for_code
 from orderwell.store.db import Database
@@ -114,10 +121,9 @@ def _lock_order(conn: Connection, order_id: int) -> Any:
 def check_may_ship(conn: Connection, order: Any, field: str = "order") -> None:
     """Held orders never ship; backordered units stop an order that must ship complete."""
     if order.hold_reason is not None:
-        raise Conflict(
+        raise OrderOnHold(
             f"order {order_number(order.id)} is on hold ({order.hold_reason})",
             field=field,
-            code="order_on_hold",
         )
     if order.allow_partial_shipment:
         return
@@ -127,11 +133,10 @@ def check_may_ship(conn: Connection, order: Any, field: str = "order") -> None:
         )
     ).scalar_one()
     if waiting:
-        raise Conflict(
+        raise PartialShipmentNotAllowed(
             f"order {order_number(order.id)} may not ship partially and has {waiting} "
             "unit(s) backordered; it waits for them",
             field=field,
-            code="partial_shipment_not_allowed",
             backordered=int(waiting),
         )
 
@@ -149,25 +154,24 @@ def start_packing(db: Database, item: StartPacking, *, actor: str) -> PackingSta
             sa.select(shipments.c.id).where(
                 shipments.c.order_id == order_id,
                 shipments.c.warehouse_id == wid,
-                shipments.c.status == "packing",
+                shipments.c.status == ShipmentStatus.PACKING,
             )
         ).scalar()
         if existing is not None:  # the tote was scanned again: carry on with its shipment
             return _started(conn, existing, order_id, created=False)
         todo = _units_to_pack(conn, order_id, wid)
         if not todo:
-            raise Conflict(
+            raise NothingToPack(
                 f"nothing of order {order_number(order_id)} picked at {item.warehouse} waits "
                 "to be packed",
                 field="order" if item.order else "tote",
-                code="nothing_to_pack",
             )
         shipment_id = conn.execute(
             sa.insert(shipments)
             .values(
                 order_id=order_id,
                 warehouse_id=wid,
-                status="packing",
+                status=ShipmentStatus.PACKING,
                 promised_date=order.requested_delivery_date,
                 created_by=actor,
                 created_at=now,
@@ -191,7 +195,7 @@ def start_packing(db: Database, item: StartPacking, *, actor: str) -> PackingSta
         record(
             conn,
             order_id,
-            "order.packing_started",
+            EventType.ORDER_PACKING_STARTED,
             f"shipment {shipment_id}: {units} unit(s) at the pack bench of {item.warehouse}",
             actor=actor,
             at=now,
@@ -350,7 +354,7 @@ def open_package(db: Database, shipment_id: int, item: PackageIn, *, actor: str)
                     length_mm=box.inner_length_mm,
                     width_mm=box.inner_width_mm,
                     height_mm=box.inner_height_mm,
-                    status="open",
+                    status=PackageStatus.OPEN,
                 )
                 .returning(packages.c.id)
             ).scalar_one()
@@ -360,7 +364,7 @@ def open_package(db: Database, shipment_id: int, item: PackageIn, *, actor: str)
 
 
 def _require_packing(ship: Any) -> None:
-    if ship.status != "packing":
+    if ship.status != ShipmentStatus.PACKING:
         raise InvalidTransition(
             f"shipment {ship.id} is {ship.status}; packing is over", field="shipment_id"
         )
@@ -372,7 +376,7 @@ def _open_package(conn: Connection, package_id: int) -> tuple[Any, Any]:
         raise NotFound(f"no package {package_id}")
     ship = lock_shipment(conn, pkg.shipment_id)
     _require_packing(ship)
-    if pkg.status != "open":
+    if pkg.status != PackageStatus.OPEN:
         raise InvalidTransition(f"package {package_id} is already closed", field="package_id")
     return pkg, ship
 
@@ -401,10 +405,9 @@ def scan_into_package(
             )
         ).first()
         if line is None:
-            raise InvalidInput(
+            raise WrongProduct(
                 f"{scan.product} is not part of shipment {ship.id}",
                 field="product",
-                code="wrong_product",
             )
         packed = conn.execute(
             sa.select(sa.func.coalesce(sa.func.sum(package_items.c.quantity), 0))
@@ -415,11 +418,10 @@ def scan_into_package(
             )
         ).scalar_one()
         if packed + scan.quantity > line.quantity:
-            raise Conflict(
+            raise ExtraUnit(
                 f"{line.sku}: {packed} of {line.quantity} already packed; "
                 f"{scan.quantity} more would be extra",
                 field="quantity",
-                code="extra_unit",
             )
         ins = dialect_insert(conn, package_items).values(
             package_id=package_id,
@@ -458,8 +460,8 @@ def close_package(db: Database, package_id: int, item: ClosePackage, *, actor: s
             raise InvalidInput(f"package {package_id} is empty", field="package_id")
         conn.execute(
             sa.update(packages)
-            .where(packages.c.id == package_id, packages.c.status == "open")
-            .values(weight_g=item.weight_g, status="closed")
+            .where(packages.c.id == package_id, packages.c.status == PackageStatus.OPEN)
+            .values(weight_g=item.weight_g, status=PackageStatus.CLOSED)
         )
         return int(pkg.package_no)
 
@@ -480,12 +482,11 @@ def close_shipment(db: Database, shipment_id: int, *, actor: str) -> str:
         ).all()
         if not pkgs:
             raise InvalidInput("scan the units into a package first", field="packages")
-        still_open = [p.package_no for p in pkgs if p.status != "closed"]
+        still_open = [p.package_no for p in pkgs if p.status != PackageStatus.CLOSED]
         if still_open:
-            raise Conflict(
+            raise PackageOpen(
                 f"package(s) {still_open} not weighed and closed yet",
                 field="packages",
-                code="package_open",
             )
         lines = conn.execute(
             sa.select(shipment_lines).where(shipment_lines.c.shipment_id == shipment_id)
@@ -505,15 +506,15 @@ def close_shipment(db: Database, shipment_id: int, *, actor: str) -> str:
             move_line_units(conn, ln.order_line_id, Bucket.PICKED, Bucket.PACKED, ln.quantity)
         conn.execute(
             sa.update(shipments)
-            .where(shipments.c.id == shipment_id, shipments.c.status == "packing")
-            .values(status="packed", packed_at=now)
+            .where(shipments.c.id == shipment_id, shipments.c.status == ShipmentStatus.PACKING)
+            .values(status=ShipmentStatus.PACKED, packed_at=now)
         )
         units = sum(expected.values())
         status = refresh_status(conn, ship.order_id, now)
         record(
             conn,
             ship.order_id,
-            "order.packed",
+            EventType.ORDER_PACKED,
             f"shipment {shipment_id}: {units} unit(s) packed in {len(pkgs)} package(s)",
             actor=actor,
             at=now,

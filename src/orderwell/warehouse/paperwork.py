@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 from orderwell.config import get_settings
 from orderwell.domain.errors import InvalidTransition, NotFound
 from orderwell.domain.order_numbers import order_number
+from orderwell.domain.statuses import PackageStatus, ShipmentStatus
 from orderwell.store.db import Database
 from orderwell.store.tables import bins, order_lines, orders, products, warehouses
 from orderwell.store.tables_fulfilment import (
@@ -159,7 +160,7 @@ def label_docs(
     conn: Connection, shipment_id: int, adapters: dict[str, CarrierAdapter] | None = None
 ) -> list[LabelDoc]:
     ship, order, wh = _shipment(conn, shipment_id)
-    if ship.status == "cancelled":
+    if ship.status == ShipmentStatus.CANCELLED:
         raise InvalidTransition(
             f"shipment {shipment_id} was cancelled; its label {ship.tracking_number} is void",
             field="shipment_id",
@@ -172,7 +173,7 @@ def label_docs(
     level = _service_level(adapter, ship.service_code)
     pkgs = conn.execute(
         sa.select(packages)
-        .where(packages.c.shipment_id == shipment_id, packages.c.status != "voided")
+        .where(packages.c.shipment_id == shipment_id, packages.c.status != PackageStatus.VOIDED)
         .order_by(packages.c.package_no)
     ).all()
     return [
@@ -234,7 +235,7 @@ def manifest_doc(conn: Connection, manifest_id: int) -> ManifestDoc:
         )
         .join(packages, packages.c.shipment_id == shipments.c.id)
         .join(orders, orders.c.id == shipments.c.order_id)
-        .where(shipments.c.manifest_id == manifest_id, packages.c.status != "voided")
+        .where(shipments.c.manifest_id == manifest_id, packages.c.status != PackageStatus.VOIDED)
         .order_by(shipments.c.id, packages.c.package_no)
     ).all()
     return ManifestDoc(

@@ -26,8 +26,19 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Connection
 
-from orderwell.domain.errors import AlreadyDone, Conflict, InvalidInput, InvalidTransition, NotFound
+from orderwell.domain.errors import (
+    AlreadyDone,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    OverPick,
+    WrongBin,
+    WrongPickList,
+    WrongProduct,
+)
+from orderwell.domain.events import EventType
 from orderwell.domain.lifecycle import Bucket
+from orderwell.domain.statuses import PickListStatus, PickScanResult, PickStatus, WaveStatus
 from orderwell.inventory import stock as stock_moves
 from orderwell.inventory.reservations import Reserved, save_allocations
 from orderwell.inventory.stock import Ledger
@@ -88,13 +99,12 @@ def confirm_pick(
     if pick is None:
         raise NotFound(f"no pick {pick_id}")
     if pick.pick_list_id != pick_list_id:
-        raise Conflict(
+        raise WrongPickList(
             f"pick {pick_id} belongs to pick list {pick.pick_list_id} of wave "
             f"{pick.wave_code}, not to pick list {pick_list_id}",
             field="pick_id",
-            code="wrong_pick_list",
         )
-    if pick.status != "open":
+    if pick.status != PickStatus.OPEN:
         raise AlreadyDone(f"pick {pick_id} was already confirmed ({pick.status})", field="pick_id")
     refusal = _check_scan(pick, scan)
     if refusal is not None:
@@ -115,22 +125,19 @@ def confirm_pick(
 
 def _check_scan(pick: Any, scan: PickScan) -> tuple[str, InvalidInput] | None:
     if scan.bin.upper() != pick.bin_code.upper():
-        return "wrong_bin", InvalidInput(
+        return PickScanResult.WRONG_BIN, WrongBin(
             f"scanned bin {scan.bin}, but this pick is from bin {pick.bin_code}",
             field="bin",
-            code="wrong_bin",
         )
     if scan.product.upper() != pick.sku.upper() and scan.product != (pick.barcode or ""):
-        return "wrong_product", InvalidInput(
+        return PickScanResult.WRONG_PRODUCT, WrongProduct(
             f"scanned {scan.product}, but this pick is {pick.sku}",
             field="product",
-            code="wrong_product",
         )
     if scan.quantity > pick.qty_expected:
-        return "over", InvalidInput(
+        return PickScanResult.OVER, OverPick(
             f"{scan.quantity} unit(s) scanned, the pick is for {pick.qty_expected}",
             field="quantity",
-            code="over_pick",
         )
     return None
 
@@ -155,10 +162,10 @@ def _insert_scan(
 def _confirm(conn: Connection, pick: Any, scan: PickScan, actor: str, now: Any) -> PickResult:
     found = scan.quantity
     short = pick.qty_expected - found
-    status = "picked" if short == 0 else "short"
+    status = PickStatus.PICKED if short == 0 else PickStatus.SHORT
     won = conn.execute(
         sa.update(picks)
-        .where(picks.c.id == pick.id, picks.c.status == "open")
+        .where(picks.c.id == pick.id, picks.c.status == PickStatus.OPEN)
         .values(
             status=status,
             qty_picked=found,
@@ -170,7 +177,9 @@ def _confirm(conn: Connection, pick: Any, scan: PickScan, actor: str, now: Any) 
     ).rowcount
     if won != 1:  # another picker confirmed it between our read and this update
         raise AlreadyDone(f"pick {pick.id} was already confirmed", field="pick_id")
-    _insert_scan(conn, pick, scan, "ok" if short == 0 else "short", actor, now)
+    _insert_scan(
+        conn, pick, scan, PickScanResult.OK if short == 0 else PickScanResult.SHORT, actor, now
+    )
     ledger = Ledger(actor=actor, at=now)
     result = PickResult(pick.id, status, found, short, order_status="")
     if found:
@@ -189,7 +198,7 @@ def _confirm(conn: Connection, pick: Any, scan: PickScan, actor: str, now: Any) 
         record(
             conn,
             pick.order_id,
-            "order.picked",
+            EventType.ORDER_PICKED,
             f"{found} × {pick.sku} picked from bin {pick.bin_code} into tote {pick.tote}",
             actor=actor,
             at=now,
@@ -268,7 +277,7 @@ def _short_pick(
     record(
         conn,
         pick.order_id,
-        "order.short_picked",
+        EventType.ORDER_SHORT_PICKED,
         f"{short} × {pick.sku} not found in bin {pick.bin_code} ({why}): " + ", ".join(parts),
         actor=actor,
         at=now,
@@ -316,15 +325,17 @@ def _reserve_elsewhere(conn: Connection, ledger: Ledger, pick: Any, qty: int) ->
 
 def _close_if_done(conn: Connection, pick_list_id: int, wave_id: int, now: Any) -> None:
     """A list (and its wave) is done once none of its picks is open."""
-    open_on_list = sa.exists().where(picks.c.pick_list_id == pick_list_id, picks.c.status == "open")
+    open_on_list = sa.exists().where(
+        picks.c.pick_list_id == pick_list_id, picks.c.status == PickStatus.OPEN
+    )
     conn.execute(
         sa.update(pick_lists)
         .where(pick_lists.c.id == pick_list_id, sa.not_(open_on_list))
-        .values(status="done", done_at=now)
+        .values(status=PickListStatus.DONE, done_at=now)
     )
-    open_on_wave = sa.exists().where(picks.c.wave_id == wave_id, picks.c.status == "open")
+    open_on_wave = sa.exists().where(picks.c.wave_id == wave_id, picks.c.status == PickStatus.OPEN)
     conn.execute(
         sa.update(waves)
-        .where(waves.c.id == wave_id, waves.c.status != "done", sa.not_(open_on_wave))
-        .values(status="done", done_at=now)
+        .where(waves.c.id == wave_id, waves.c.status != WaveStatus.DONE, sa.not_(open_on_wave))
+        .values(status=WaveStatus.DONE, done_at=now)
     )

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 
 from orderwell.domain.errors import NotFound
 from orderwell.domain.order_numbers import order_number
+from orderwell.domain.statuses import PickScanResult, PickStatus
 from orderwell.orders.queries import money
 from orderwell.store.tables import bins, warehouses
 from orderwell.store.tables_fulfilment import (
@@ -122,13 +123,17 @@ def get_pick_list(conn: Connection, pick_list_id: int) -> dict[str, Any]:
     }
 
 
+# Scans that found units (all or some); the rest were refused.
+_FOUND = (PickScanResult.OK, PickScanResult.SHORT)
+
+
 def picking_accuracy(conn: Connection, wave: str | None = None) -> dict[str, Any]:
     """Correct picks / all picks, and first-scan accuracy, from the raw scans.
 
     A pick is correct when it was confirmed complete with no refused scan; first-scan
     accurate when the first scan made for it was accepted (``ok`` or an honest ``short``).
     """
-    done = sa.select(picks.c.id, picks.c.status).where(picks.c.status != "open")
+    done = sa.select(picks.c.id, picks.c.status).where(picks.c.status != PickStatus.OPEN)
     if wave:
         done = done.join(waves, waves.c.id == picks.c.wave_id).where(waves.c.code == wave)
     confirmed = {r.id: r.status for r in conn.execute(done)}
@@ -141,18 +146,18 @@ def picking_accuracy(conn: Connection, wave: str | None = None) -> dict[str, Any
         if s.pick_id not in confirmed:
             continue
         first.setdefault(s.pick_id, s.result)
-        if s.result not in ("ok", "short"):
+        if s.result not in _FOUND:
             refused.add(s.pick_id)
     total = len(confirmed)
-    correct = sum(1 for pid, st in confirmed.items() if st == "picked" and pid not in refused)
-    first_ok = sum(1 for pid in confirmed if first.get(pid) in ("ok", "short"))
+    correct = sum(
+        1 for pid, status in confirmed.items() if status == PickStatus.PICKED and pid not in refused
+    )
+    first_ok = sum(1 for pid in confirmed if first.get(pid) in _FOUND)
     return {
         "picks": total,
         "correct_picks": correct,
-        "short_picks": sum(1 for st in confirmed.values() if st == "short"),
-        "refused_scans": sum(
-            1 for s in scans if s.pick_id in confirmed and s.result not in ("ok", "short")
-        ),
+        "short_picks": sum(1 for status in confirmed.values() if status == PickStatus.SHORT),
+        "refused_scans": sum(1 for s in scans if s.pick_id in confirmed and s.result not in _FOUND),
         "picking_accuracy": round(correct / total, 4) if total else None,
         "first_scan_accuracy": round(first_ok / total, 4) if total else None,
     }

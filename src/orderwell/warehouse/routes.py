@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 
 from orderwell.domain.order_numbers import parse_order_ref
+from orderwell.domain.statuses import PackageStatus
 from orderwell.http.bodies import JsonBodyRoute
 from orderwell.http.deps import get_db, require
 from orderwell.http.params import RowId
@@ -162,7 +163,7 @@ def close_package(
     who: Principal = WRITE,
 ) -> JSON:
     number = packing.close_package(db, package_id, item, actor=who.actor)
-    return JSON({"package_id": package_id, "package_no": number, "status": "closed"})
+    return JSON({"package_id": package_id, "package_no": number, "status": PackageStatus.CLOSED})
 
 
 @router.post("/shipments/{shipment_id}/close")

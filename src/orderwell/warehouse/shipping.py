@@ -25,8 +25,17 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Connection
 
 from orderwell.config import get_settings
-from orderwell.domain.errors import AlreadyDone, Conflict, InvalidInput, InvalidTransition, NotFound
+from orderwell.domain.errors import (
+    AlreadyDone,
+    Conflict,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    NothingToManifest,
+)
+from orderwell.domain.events import EventType
 from orderwell.domain.lifecycle import Bucket
+from orderwell.domain.statuses import LEFT_BUILDING, PackageStatus, ShipmentStatus, TrackingStatus
 from orderwell.inventory import stock as stock_moves
 from orderwell.inventory.stock import Ledger
 from orderwell.inventory.warehouses import warehouse_id_for_code
@@ -113,7 +122,7 @@ def shipment_request(
     ).first()
     if row is None:
         raise NotFound(f"no shipment {shipment_id}")
-    if row.status != "packed":
+    if row.status != ShipmentStatus.PACKED:
         raise InvalidTransition(
             f"shipment {shipment_id} is {row.status}: only a packed shipment gets a label",
             field="shipment_id",
@@ -172,9 +181,9 @@ def _save_label(
 ) -> LabelBought:
     done = conn.execute(
         sa.update(shipments)
-        .where(shipments.c.id == shipment_id, shipments.c.status == "packed")
+        .where(shipments.c.id == shipment_id, shipments.c.status == ShipmentStatus.PACKED)
         .values(
-            status="labelled",
+            status=ShipmentStatus.LABELLED,
             carrier_code=purchase.carrier_code,
             service_code=purchase.service_code,
             service_name=purchase.service_name,
@@ -185,7 +194,7 @@ def _save_label(
             ship_date=purchase.ship_date,
             expected_delivery_date=purchase.expected_delivery_date,
             tracking_number=number,
-            tracking_status="label_created",
+            tracking_status=TrackingStatus.LABEL_CREATED,
             label_created_at=now,
         )
     ).rowcount
@@ -203,16 +212,15 @@ def _save_label(
     ssccs = tuple(sscc_for_package(pid) for pid in ids)
     for pid, sscc in zip(ids, ssccs, strict=True):
         conn.execute(sa.update(packages).where(packages.c.id == pid).values(sscc=sscc))
+    created = TrackingStatus.LABEL_CREATED
     conn.execute(
         sa.insert(tracking_events).values(
-            event_key=event_key(
-                purchase.carrier_code, number, now, "label_created", None, "Label created"
-            ),
+            event_key=event_key(purchase.carrier_code, number, now, created, None, "Label created"),
             shipment_id=shipment_id,
             tracking_number=number,
             carrier=purchase.carrier_code,
-            status="label_created",
-            raw_status="label_created",
+            status=TrackingStatus.LABEL_CREATED,
+            raw_status=TrackingStatus.LABEL_CREATED.value,
             description="Label created",
             occurred_at=now,
             received_at=now,
@@ -226,7 +234,7 @@ def _save_label(
     record(
         conn,
         order_id,
-        "order.label_created",
+        EventType.ORDER_LABEL_CREATED,
         f"shipment {shipment_id}: {purchase.service_name} label {number}, "
         f"{amount} {purchase.currency}",
         actor=actor,
@@ -272,15 +280,15 @@ def confirm_shipment(
     def work(conn: Connection) -> str:
         now = db.clock()
         ship = lock_shipment(conn, shipment_id)
-        if ship.status in ("shipped", "delivered", "returned_to_sender"):
+        if ship.status in LEFT_BUILDING:
             raise AlreadyDone(f"shipment {shipment_id} was already shipped", field="shipment_id")
-        if ship.status == "cancelled":
+        if ship.status == ShipmentStatus.CANCELLED:
             raise InvalidTransition(
                 f"shipment {shipment_id} was cancelled before it shipped and its label voided",
                 field="shipment_id",
                 status=ship.status,
             )
-        if ship.status != "labelled":
+        if ship.status != ShipmentStatus.LABELLED:
             raise InvalidTransition(
                 f"shipment {shipment_id} is {ship.status}: pack it and buy a label first",
                 field="shipment_id",
@@ -309,8 +317,8 @@ def confirm_shipment(
         ledger.flush(conn)
         conn.execute(
             sa.update(shipments)
-            .where(shipments.c.id == shipment_id, shipments.c.status == "labelled")
-            .values(status="shipped", shipped_at=now)
+            .where(shipments.c.id == shipment_id, shipments.c.status == ShipmentStatus.LABELLED)
+            .values(status=ShipmentStatus.SHIPPED, shipped_at=now)
         )
         status = refresh_status(conn, ship.order_id, now)
         waiting = conn.execute(
@@ -319,7 +327,7 @@ def confirm_shipment(
             )
         ).scalar_one()
         units = sum(ln.quantity for ln in lines)
-        kind = "order.short_shipped" if waiting else "order.shipped"
+        kind = EventType.ORDER_SHORT_SHIPPED if waiting else EventType.ORDER_SHIPPED
         record(
             conn,
             ship.order_id,
@@ -370,15 +378,14 @@ def close_manifest(db: Database, item: ManifestIn, *, actor: str) -> int:
             .all()
         )
         if not todo:
-            raise Conflict(
+            raise NothingToManifest(
                 f"no shipped parcel of carrier {item.carrier} at {item.warehouse} waits for a "
                 "manifest",
                 field="carrier",
-                code="nothing_to_manifest",
             )
         weight = conn.execute(
             sa.select(sa.func.coalesce(sa.func.sum(packages.c.weight_g), 0)).where(
-                packages.c.shipment_id.in_(todo), packages.c.status != "voided"
+                packages.c.shipment_id.in_(todo), packages.c.status != PackageStatus.VOIDED
             )
         ).scalar_one()
         count = conn.execute(sa.select(sa.func.count()).select_from(manifests)).scalar_one()

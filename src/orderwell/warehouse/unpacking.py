@@ -28,13 +28,17 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from orderwell.domain.lifecycle import Bucket
+from orderwell.domain.statuses import LABEL_VOIDED, UNSHIPPED, PackageStatus, ShipmentStatus
 from orderwell.store.tables import products
 from orderwell.store.tables_fulfilment import package_items, packages, shipment_lines, shipments
 
 # Shipments whose units are still in the building, earliest stage first.
-UNSHIPPED = ("packing", "packed", "labelled")
 # A shipment being packed holds picked units; packing closed moved them to packed.
-_BUCKET_AT = {"packing": Bucket.PICKED, "packed": Bucket.PACKED, "labelled": Bucket.PACKED}
+_BUCKET_AT = {
+    ShipmentStatus.PACKING: Bucket.PICKED,
+    ShipmentStatus.PACKED: Bucket.PACKED,
+    ShipmentStatus.LABELLED: Bucket.PACKED,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +52,7 @@ class BenchUnits:
 
     @property
     def bucket(self) -> Bucket:
-        return _BUCKET_AT[self.status]
+        return _BUCKET_AT[ShipmentStatus(self.status)]
 
 
 def lock_unshipped(conn: Connection, order_id: int) -> None:
@@ -154,7 +158,9 @@ def _unbox(conn: Connection, box: Any, line_id: int, take: int, unit_weight: int
     if left == 0 and box.sscc is None:
         conn.execute(sa.delete(packages).where(packages.c.id == box.id))
     elif left == 0:
-        conn.execute(sa.update(packages).where(packages.c.id == box.id).values(status="voided"))
+        conn.execute(
+            sa.update(packages).where(packages.c.id == box.id).values(status=PackageStatus.VOIDED)
+        )
     elif box.weight_g is not None:
         lighter = max(int(box.weight_g) - take * unit_weight, 1)
         conn.execute(sa.update(packages).where(packages.c.id == box.id).values(weight_g=lighter))
@@ -183,11 +189,13 @@ def cancel_if_empty(conn: Connection, shipment_id: int) -> dict[str, Any]:
         )
     )
     conn.execute(
-        sa.update(packages).where(packages.c.shipment_id == shipment_id).values(status="voided")
+        sa.update(packages)
+        .where(packages.c.shipment_id == shipment_id)
+        .values(status=PackageStatus.VOIDED)
     )
-    values: dict[str, Any] = {"status": "cancelled"}
+    values: dict[str, Any] = {"status": ShipmentStatus.CANCELLED}
     if ship.tracking_number is not None:
-        values["tracking_status"] = "voided"
+        values["tracking_status"] = LABEL_VOIDED
     conn.execute(
         sa.update(shipments)
         .where(shipments.c.id == shipment_id, shipments.c.status.in_(UNSHIPPED))
@@ -195,7 +203,7 @@ def cancel_if_empty(conn: Connection, shipment_id: int) -> dict[str, Any]:
     )
     return {
         "shipment_id": shipment_id,
-        "status": "cancelled",
+        "status": ShipmentStatus.CANCELLED,
         "units_left": 0,
         "label_voided": ship.tracking_number,
     }

@@ -21,7 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Connection
 
 from orderwell.domain.errors import InvalidInput, NotFound
+from orderwell.domain.events import EventType
 from orderwell.domain.order_numbers import order_number, parse_order_ref
+from orderwell.domain.statuses import PickListStatus, PickStatus, WaveStatus
 from orderwell.inventory.warehouses import warehouse_id_for_code
 from orderwell.store.db import Database
 from orderwell.store.tables import (
@@ -158,7 +160,7 @@ def releasable_orders(
     """Orders with units reserved here and not yet on a pick, as the planner's input."""
     open_picks = (
         sa.select(picks.c.order_line_id, sa.func.sum(picks.c.qty_expected).label("waved"))
-        .where(picks.c.warehouse_id == warehouse_id, picks.c.status == "open")
+        .where(picks.c.warehouse_id == warehouse_id, picks.c.status == PickStatus.OPEN)
         .group_by(picks.c.order_line_id)
         .subquery()
     )
@@ -267,7 +269,7 @@ def _bin_space(
 def _promised(conn: Connection, warehouse_id: int) -> dict[tuple[int, int], int]:
     rows = conn.execute(
         sa.select(picks.c.bin_id, picks.c.product_id, sa.func.sum(picks.c.qty_expected))
-        .where(picks.c.warehouse_id == warehouse_id, picks.c.status == "open")
+        .where(picks.c.warehouse_id == warehouse_id, picks.c.status == PickStatus.OPEN)
         .group_by(picks.c.bin_id, picks.c.product_id)
     ).all()
     return {(b, p): int(q) for b, p, q in rows}
@@ -311,7 +313,7 @@ def _save(
                 code=code,
                 warehouse_id=warehouse_id,
                 single_line=wave.single_line,
-                status="released",
+                status=WaveStatus.RELEASED,
                 orders=len(wave.order_ids),
                 units=wave.units,
                 earliest_cutoff=wave.earliest_cutoff,
@@ -328,7 +330,7 @@ def _save(
                 .values(
                     wave_id=wave_id,
                     picker_no=pl.picker,
-                    status="open",
+                    status=PickListStatus.OPEN,
                     units=pl.units,
                     totes=[list(t) for t in pl.totes],
                 )
@@ -351,7 +353,7 @@ def _save(
                         "tote": pk.tote,
                         "seq": seq,
                         "qty_expected": pk.quantity,
-                        "status": "open",
+                        "status": PickStatus.OPEN,
                     }
                 )
         released.append(out)
@@ -361,7 +363,7 @@ def _save(
         record(
             conn,
             int(order.order_id),
-            "order.wave_released",
+            EventType.ORDER_WAVE_RELEASED,
             f"{order.units} unit(s) released to pick wave {code}, tote {tote}",
             actor=actor,
             at=now,

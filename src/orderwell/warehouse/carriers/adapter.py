@@ -20,7 +20,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from orderwell.domain.errors import Conflict, InvalidInput
+from orderwell.domain.errors import InvalidInput, NoCarrierService
 from orderwell.warehouse.carriers.rates import (
     Carrier,
     Parcel,
@@ -145,7 +145,7 @@ class TableRateCarrier:
         choice = self.rate(request)
         quote = choice.quote
         if quote is None:
-            raise Conflict(choice.reason, field="service_code", code="no_carrier_service")
+            raise NoCarrierService(choice.reason, field="service_code")
         level = quote.service.service_level
         return LabelPurchase(
             carrier_code=self.code,

@@ -22,24 +22,10 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
-from enum import StrEnum
 from typing import Any
 
 from orderwell.domain.errors import InvalidInput
-
-
-class TrackingStatus(StrEnum):
-    LABEL_CREATED = "label_created"
-    PICKED_UP = "picked_up"
-    IN_TRANSIT = "in_transit"
-    OUT_FOR_DELIVERY = "out_for_delivery"
-    DELIVERY_ATTEMPTED = "delivery_attempted"
-    DELAYED = "delayed"
-    EXCEPTION = "exception"
-    DELIVERED = "delivered"
-    RETURNED_TO_SENDER = "returned_to_sender"
-    UNKNOWN = "unknown"
-
+from orderwell.domain.statuses import TrackingStatus
 
 S = TrackingStatus
 
