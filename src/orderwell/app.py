@@ -18,8 +18,10 @@ from orderwell.http.tokens import TokenVerifier
 from orderwell.inventory import catalog_routes, warehouse_routes
 from orderwell.inventory import routes as inventory_routes
 from orderwell.orders import routes as order_routes
+from orderwell.orders.group_commit import configure as configure_group_commit
 from orderwell.outbound import routes as outbound_routes
 from orderwell.outbound import tracking_page
+from orderwell.review import routes as review_routes
 from orderwell.store.db import Database
 from orderwell.warehouse import carrier_scan_routes
 from orderwell.warehouse import routes as floor_routes
@@ -34,6 +36,7 @@ ROUTERS = [
     tracking_page.router,
     floor_routes.router,
     carrier_scan_routes.router,
+    review_routes.router,
 ]
 
 # Routes anyone may call: liveness, the API's own documentation, and the customer's
@@ -93,6 +96,12 @@ def create_app(
         lifespan=_lifespan(db, settings) if run_worker else None,
     )
     app.state.db = db
+    configure_group_commit(
+        db,
+        max_orders=settings.group_commit_max_orders,
+        max_wait=settings.group_commit_wait_us / 1_000_000,
+        writers=settings.group_commit_writers,
+    )
     app.state.tokens = TokenVerifier(db, ttl=settings.token_cache_seconds)
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from orderwell.commands import review as review_commands
 from orderwell.commands import users as users_commands
 from orderwell.commands.docs import app as docs_app
 from orderwell.config import get_settings
@@ -26,6 +27,7 @@ app.add_typer(token_app, name="token")
 app.add_typer(import_app, name="import")
 app.add_typer(bench_app, name="bench")
 app.add_typer(docs_app, name="docs")
+app.add_typer(review_commands.app, name="report")
 app.add_typer(users_commands.app, name="user")
 
 console = Console()
@@ -133,9 +135,10 @@ def import_orders(
 @bench_app.command("place-orders")
 def bench_place_orders(
     orders: Annotated[int, typer.Option(help="Orders per in-process run.")] = 5000,
-    http_orders: Annotated[int, typer.Option(help="Orders for the HTTP run.")] = 3000,
+    http_orders: Annotated[int, typer.Option(help="Orders for the HTTP run.")] = 6000,
 ) -> None:
-    """Orders/s in-process (SQLite, PostgreSQL 1 and 4 processes), over HTTP, statements/order."""
+    """Orders/s with group commit in-process and over HTTP (SQLite, PostgreSQL), hot SKU,
+    replays, p99 at half the maximum rate, statements/order; raw-driver baselines."""
     from orderwell.bench.place_orders import run
 
     run(orders=orders, http_orders=http_orders)
@@ -158,7 +161,10 @@ def worker(
     logging.basicConfig(
         level=s.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    w = Worker(_db(), s)
+    from orderwell.review.rollups import apply_events
+
+    db = _db()
+    w = Worker(db, s, followers=[lambda: apply_events(db)])
     try:
         if once:
             totals = w.run_until_idle()
@@ -170,6 +176,18 @@ def worker(
         w.run(stop)
     finally:
         w.close()
+
+
+@bench_app.command("kpis")
+def bench_kpis(
+    orders: Annotated[int, typer.Option(help="Orders in the bulk-loaded history.")] = 1_000_000,
+    days: Annotated[int, typer.Option(help="Days of the dashboard's period.")] = 30,
+    requests: Annotated[int, typer.Option(help="Timed calls of each read.")] = 50,
+) -> None:
+    """KPI dashboard and review report over a bulk-loaded history (PostgreSQL), rollup cost."""
+    from orderwell.bench.kpis import run
+
+    run(orders=orders, days=days, requests=requests)
 
 
 @bench_app.command("outbox")

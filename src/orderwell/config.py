@@ -20,6 +20,14 @@ class Settings(BaseSettings):
     # API tokens are checked against their hash in the database; a verified token is
     # remembered this many seconds, so a revoked token stops working within that time.
     token_cache_seconds: float = 10.0
+    # Group commit (orders.group_commit): concurrent placements share one transaction
+    # and one durable commit. A group closes at this many orders (at most 60: PostgreSQL
+    # caches 64 subtransactions) or when nothing more arrives within the wait, which is
+    # only spent while requests are coming in concurrently (docs/benchmarks.md).
+    group_commit_max_orders: int = 48
+    group_commit_wait_us: int = 200
+    # PostgreSQL: groups written at once per process (SQLite writes one at a time).
+    group_commit_writers: int = 4
     order_number_prefix: str = "OW-"
     # Your GS1 company prefix, the start of every SSCC on labels. The default is the one
     # in GS1's own SSCC example: fine for a demo, to be replaced before real shipping.

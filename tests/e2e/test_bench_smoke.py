@@ -29,7 +29,9 @@ TINY = BenchConfig(
     processes=2,
     time_limit=60.0,
     http_connections=4,
+    callers=4,
     http_workers=1,
+    half_rate_seconds=1.0,
     pg_suffix=f"_bench_smoke_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}",
     skus=12,
 )
@@ -67,8 +69,12 @@ def test_bench_on_sqlite(tmp_path: Path) -> None:
     lines = _parse(out)
     _check_run(lines, "sqlite_raw", None)
     _check_run(lines, "sqlite_inprocess", "sqlite_raw_orders_per_s")
-    assert lines["sqlite_inprocess_orders_per_s"]["orders"] == TINY.orders
-    assert lines["sqlite_inprocess_normal_sync_orders_per_s"]["value"] > 0
+    _check_run(lines, "sqlite_inprocess_one_txn_per_order", "sqlite_raw_orders_per_s")
+    _check_run(lines, "sqlite_http", None)
+    group = lines["sqlite_inprocess_orders_per_s"]
+    assert group["orders"] == TINY.orders and group["callers"] == TINY.callers
+    assert group["mean_group_size"] >= 1
+    assert lines["sqlite_http_orders_per_s"]["orders"] <= TINY.http_orders
     statements = lines["sql_statements_per_order"]
     assert statements["unit"] == "statements/order"
     assert 5 <= statements["value"] <= 15
@@ -85,8 +91,12 @@ def test_bench_on_sqlite(tmp_path: Path) -> None:
             ).one()
     finally:
         db.dispose()
-    placed = 3 * TINY.orders + TINY.statement_orders  # raw, FULL, NORMAL runs + count run
-    assert tuple(counts) == (placed, placed, placed, placed)
+    # raw, one-per-transaction and group runs + the count run + every HTTP order (the
+    # HTTP run may stop at its time limit, so it is counted from the figure)
+    http = lines["sqlite_http_orders_per_s"]["orders"]
+    placed = 3 * TINY.orders + TINY.statement_orders
+    assert counts[0] == counts[1] == counts[2] == counts[3]
+    assert placed + http <= counts[1] <= placed + TINY.http_orders
 
 
 @pytest.mark.postgres
@@ -96,15 +106,20 @@ def test_bench_on_postgres() -> None:
     out = io.StringIO()
     postgres_phases(Figures(out), TINY, PG_URL)
     lines = _parse(out)
-    _check_run(lines, "postgres_raw", None)
-    _check_run(lines, "postgres_inprocess", "postgres_raw_orders_per_s")
     _check_run(lines, "postgres_raw_2proc", None)
-    _check_run(lines, "postgres_inprocess_2proc", "postgres_raw_2proc_orders_per_s")
-    _check_run(lines, "postgres_http", "postgres_raw_2proc_orders_per_s")
-    assert lines["postgres_inprocess_2proc_orders_per_s"]["orders"] == TINY.orders
+    _check_run(lines, "postgres_inprocess", "postgres_raw_2proc_orders_per_s")
+    _check_run(lines, "postgres_http_hot_sku", None)
+    rate = lines["postgres_http_orders_per_s"]
+    assert rate["baseline_name"] == "postgres_raw_2proc_orders_per_s"
+    assert rate["workers"] == 1 and 0 < rate["orders"] <= TINY.http_orders
+    assert lines["postgres_inprocess_orders_per_s"]["orders"] == TINY.orders
     assert 5 <= lines["postgres_sql_statements_per_order"]["value"] <= 15
-    http = lines["postgres_http_orders_per_s"]
-    assert http["workers"] == 1 and 0 < http["orders"] <= TINY.http_orders
+    replay = lines["postgres_replay_per_s"]
+    assert replay["baseline"] == rate["value"] and replay["replays"] > 0
+    hot = lines["postgres_http_hot_sku_orders_per_s"]
+    assert hot["oversold_units"] == 0 and hot["reserved_matches_allocations"] is True
+    assert 0 < lines["postgres_http_p50_ms"]["value"] <= lines["postgres_http_p99_ms"]["value"]
+    assert lines["postgres_http_p99_ms"]["rate"] == pytest.approx(rate["value"] / 2, rel=0.01)
     # Tidy up the smoke database (the real bench leaves its database for inspection).
     base = make_url(normalise_url(PG_URL))
     admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")

@@ -28,7 +28,7 @@ from orderwell.domain.events import EventType
 from orderwell.domain.order_numbers import order_number
 from orderwell.domain.statuses import PaymentStatus
 from orderwell.inventory.stock import dialect_insert
-from orderwell.orders.placing import place_order
+from orderwell.orders.group_commit import place as place_order
 from orderwell.orders.rules import PlaceOrder
 from orderwell.store.db import Database
 from orderwell.store.tables import orders

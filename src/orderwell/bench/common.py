@@ -81,6 +81,13 @@ class RunResult:
     orders: int
     seconds: float
     latencies_ms: list[float] = field(default_factory=list)
+    group_size: float = 0.0  # mean orders per group commit, where groups were formed
+    warmed: int = 0  # requests answered before the clock started (their orders exist too)
+    done: list[int] = field(default_factory=list)  # which requests were answered (HTTP)
+    # CPU seconds the placing side used during the run (this process in-process; the
+    # server's processes over HTTP): cpu / orders is what one order costs on this machine.
+    cpu_seconds: float = 0.0
+    load_1m: float = field(default_factory=lambda: os.getloadavg()[0])
 
     @property
     def per_second(self) -> float:
@@ -96,9 +103,21 @@ class RunResult:
 
 
 def emit_run(
-    figures: Figures, prefix: str, run: RunResult, baseline: float | None, **extra: Any
+    figures: Figures,
+    prefix: str,
+    run: RunResult,
+    baseline: float | None,
+    *,
+    latency_prefix: str | None = None,
+    **extra: Any,
 ) -> None:
     """The orders/s line (with ``extra`` keys) plus its supporting latency lines."""
+    if run.group_size:
+        extra["mean_group_size"] = round(run.group_size, 2)
+    if run.cpu_seconds and run.orders:
+        extra["cpu_ms_per_order"] = round(run.cpu_seconds * 1000 / run.orders, 3)
+    # The machine is shared: the load average at the end of the run says how quiet it was.
+    extra["load_1m"] = round(run.load_1m, 2)
     figures.emit(
         f"{prefix}_orders_per_s",
         run.per_second,
@@ -109,8 +128,25 @@ def emit_run(
         **extra,
     )
     if run.latencies_ms:
-        figures.emit(f"{prefix}_p50_ms", run.percentile(50), "ms")
-        figures.emit(f"{prefix}_p99_ms", run.percentile(99), "ms")
+        figures.emit(f"{latency_prefix or prefix}_p50_ms", run.percentile(50), "ms")
+        figures.emit(f"{latency_prefix or prefix}_p99_ms", run.percentile(99), "ms")
+
+
+def process_tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of ``pid`` and its direct children (uvicorn's workers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        # after the command: state, ppid, ..., utime and stime are fields 14 and 15
+        if entry.name == str(pid) or fields[1] == str(pid):
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
 
 
 @contextmanager
@@ -151,6 +187,41 @@ def order_payload(n: int, rng: random.Random, *, run: str, skus: int = SKUS) -> 
 def payloads(count: int, *, run: str, seed: int = 7, skus: int = SKUS) -> list[dict[str, Any]]:
     rng = random.Random(seed)  # same SKUs and quantities for every run: fair comparisons
     return [order_payload(n, rng, run=run, skus=skus) for n in range(count)]
+
+
+HOT_SKU = 1  # the flash-sale product: every order of a hot-SKU run wants it
+
+
+def hot_payloads(count: int, *, run: str) -> list[dict[str, Any]]:
+    """Orders for one unit of the hot SKU each: a flash sale on one product."""
+    rng = random.Random(3)
+    bodies = [order_payload(n, rng, run=run, skus=LINES_PER_ORDER) for n in range(count)]
+    for body in bodies:
+        body["lines"] = [{"sku": sku(HOT_SKU), "quantity": 1, "unit_price": "12.50"}]
+    return bodies
+
+
+def oversold_units(url: str, product_sku: str) -> tuple[int, bool]:
+    """Units promised beyond what is on hand (must be 0), and whether every stock row's
+    reserved count equals the allocations recorded against it."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT s.on_hand, s.reserved, COALESCE((SELECT sum(a.quantity) FROM allocations a"
+                " WHERE a.product_id = s.product_id AND a.warehouse_id = s.warehouse_id), 0)"
+                " FROM stock s JOIN products p ON p.id = s.product_id WHERE p.sku = ?"
+                if engine.dialect.name == "sqlite"
+                else "SELECT s.on_hand, s.reserved, COALESCE((SELECT sum(a.quantity) FROM"
+                " allocations a WHERE a.product_id = s.product_id AND a.warehouse_id ="
+                " s.warehouse_id), 0) FROM stock s JOIN products p ON p.id = s.product_id"
+                " WHERE p.sku = %s",
+                (product_sku,),
+            ).all()
+    finally:
+        engine.dispose()
+    over = sum(max(int(allocated) - int(on_hand), 0) for on_hand, _r, allocated in rows)
+    return over, all(int(reserved) == int(allocated) for _o, reserved, allocated in rows)
 
 
 # --- databases -----------------------------------------------------------------------

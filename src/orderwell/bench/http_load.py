@@ -13,6 +13,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,7 +22,7 @@ from typing import Any
 import httpx
 import orjson
 
-from orderwell.bench.common import RunResult
+from orderwell.bench.common import RunResult, process_tree_cpu
 
 HOST = "127.0.0.1"
 
@@ -32,11 +33,24 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class ServerUrl(str):
+    """The server's base URL, knowing the server's process id (for its CPU time)."""
+
+    pid: int
+
+
 @contextmanager
-def api_server(database_url: str, *, workers: int | None = None) -> Iterator[str]:
+def api_server(
+    database_url: str, *, workers: int | None = None, env: dict[str, str] | None = None
+) -> Iterator[ServerUrl]:
     """Start the API on a free loopback port; yield its base URL; stop it afterwards."""
     port = free_port()
-    env = {**os.environ, "ORDERWELL_DATABASE_URL": database_url, "ORDERWELL_LOG_LEVEL": "warning"}
+    env = {
+        **os.environ,
+        "ORDERWELL_DATABASE_URL": database_url,
+        "ORDERWELL_LOG_LEVEL": "warning",
+        **(env or {}),
+    }
     cmd = [
         sys.executable,
         "-m",
@@ -53,26 +67,33 @@ def api_server(database_url: str, *, workers: int | None = None) -> Iterator[str
         "warning",
         "--no-access-log",
     ]
-    server = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://{HOST}:{port}"
-    try:
-        _wait_until_up(server, base)
-        yield base
-    finally:
-        server.terminate()
+    # The server's log goes to a file, not a pipe nobody reads (a full pipe would stall
+    # the server); it is shown when a phase fails.
+    with tempfile.TemporaryFile() as log:
+        server = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=log)
+        base = ServerUrl(f"http://{HOST}:{port}")
+        base.pid = server.pid
         try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+            _wait_until_up(server, base)
+            yield base
+        except BaseException:
+            log.seek(0)
+            sys.stderr.write(log.read()[-4000:].decode(errors="replace"))
+            raise
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
 
 
-def _wait_until_up(server: subprocess.Popen[bytes], base: str, timeout: float = 60) -> None:
+def _wait_until_up(server: subprocess.Popen[bytes], base: str, timeout: float = 240) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            errors = server.stderr.read().decode() if server.stderr else ""
-            raise RuntimeError(f"the API server exited with {server.returncode}:\n{errors}")
+            raise RuntimeError(f"the API server exited with {server.returncode}")
         try:
             if httpx.get(f"{base}/health", timeout=1).status_code == 200:
                 return
@@ -105,16 +126,22 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
 
 async def _drive(
     port: int,
-    requests: list[bytes],
+    requests: list[tuple[int, bytes]],
     *,
     connections: int,
     time_limit: float,
     tick: Callable[[], None],
+    expect: int = 201,
+    rate: float | None = None,
 ) -> RunResult:
+    """Send ``requests`` over ``connections`` keep-alive connections, as fast as they are
+    answered, or - with ``rate`` - request i at start + i/rate (open loop). Then latency
+    counts from when the request was due, so time spent waiting for a free connection is
+    counted too (no coordinated omission)."""
     result = RunResult(0, 0.0)
-    queue: asyncio.Queue[bytes] = asyncio.Queue()
-    for r in requests:
-        queue.put_nowait(r)
+    queue: asyncio.Queue[tuple[int, int, bytes]] = asyncio.Queue()
+    for n, (i, r) in enumerate(requests):
+        queue.put_nowait((n, i, r))
     start = time.perf_counter()
     deadline = start + time_limit
 
@@ -122,14 +149,20 @@ async def _drive(
         reader, writer = await asyncio.open_connection(HOST, port)
         try:
             while not queue.empty() and time.perf_counter() < deadline:
-                request = queue.get_nowait()
+                n, i, request = queue.get_nowait()
                 t0 = time.perf_counter()
+                if rate is not None:
+                    due = start + n / rate
+                    if due > t0:
+                        await asyncio.sleep(due - t0)
+                    t0 = due
                 writer.write(request)
                 status, body = await _read_response(reader)
-                if status != 201:
+                if status != expect:
                     raise RuntimeError(f"POST /orders answered {status}: {body[:300]!r}")
                 result.latencies_ms.append((time.perf_counter() - t0) * 1000)
                 result.orders += 1
+                result.done.append(i)
                 tick()
         finally:
             writer.close()
@@ -148,25 +181,51 @@ def place_over_http(
     connections: int = 32,
     time_limit: float = 40.0,
     tick: Callable[[], None] = lambda: None,
+    expect: int = 201,
+    rate: float | None = None,
+    warm_up: bool = True,
+    only: list[int] | None = None,
 ) -> RunResult:
-    """POST every body to /orders from ``connections`` keep-alive clients; each must get 201."""
+    """POST every body (or the ``only`` ones, by index) to /orders from ``connections``
+    keep-alive clients, body i with Idempotency-Key ``<key_prefix>-<i>``; each must get
+    ``expect`` (201 for new orders, 200 for replays). ``rate``: see ``_drive``. The
+    result's ``done`` lists the bodies answered, warm-up included."""
     port = int(base.rsplit(":", 1)[1])
     host = f"{HOST}:{port}"
     requests = [
-        _request("/orders", host, token, f"{key_prefix}-{i}", orjson.dumps(b))
-        for i, b in enumerate(bodies)
+        (i, _request("/orders", host, token, f"{key_prefix}-{i}", orjson.dumps(bodies[i])))
+        for i in (range(len(bodies)) if only is None else only)
     ]
-    warm = min(len(requests) // 10, connections * 4)  # let each worker's pool and caches fill
+    # let each worker's pool and caches fill
+    warm = min(len(requests) // 10, connections * 4) if warm_up else 0
+    warmed = RunResult(0, 0.0)
     if warm:
-        asyncio.run(
+        warmed = asyncio.run(
             _drive(
                 port,
                 requests[:warm],
                 connections=connections,
                 time_limit=time_limit,
                 tick=lambda: None,
+                expect=expect,
             )
         )
-    return asyncio.run(
-        _drive(port, requests[warm:], connections=connections, time_limit=time_limit, tick=tick)
+    pid = getattr(base, "pid", None)
+    cpu = process_tree_cpu(pid) if pid else 0.0
+    result = asyncio.run(
+        _drive(
+            port,
+            requests[warm:],
+            connections=connections,
+            time_limit=time_limit,
+            tick=tick,
+            expect=expect,
+            rate=rate,
+        )
     )
+    result.warmed = warmed.orders
+    result.done = warmed.done + result.done
+    if pid:
+        result.cpu_seconds = process_tree_cpu(pid) - cpu
+    result.load_1m = os.getloadavg()[0]
+    return result

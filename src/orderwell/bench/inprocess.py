@@ -1,13 +1,17 @@
-"""Orders placed through ``place_order`` in this process (or in several processes).
+"""Orders placed in this process (or in several processes).
 
-The timed loop calls the service with already-validated ``PlaceOrder`` objects, as every
+The timed loops call the service with already-validated ``PlaceOrder`` objects, as every
 channel does after parsing its input; HTTP parsing and validation are measured by the
 HTTP phase. Each order carries its own Idempotency-Key, so the unique-key path runs.
+``place_timed`` is one caller, one transaction per order (``place_order``);
+``place_concurrently`` is many callers through the group committer (``place``).
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +19,7 @@ from typing import Any
 from sqlalchemy import event
 
 from orderwell.bench.common import RunResult
+from orderwell.orders.group_commit import committer_for, place, place_many
 from orderwell.orders.placing import place_order
 from orderwell.orders.rules import PlaceOrder
 from orderwell.store.db import Database
@@ -33,6 +38,7 @@ def place_timed(
     tick: Callable[[], None] = lambda: None,
 ) -> RunResult:
     result = RunResult(0, 0.0)
+    cpu = time.process_time()
     start = time.perf_counter()
     for i, request in enumerate(requests):
         t0 = time.perf_counter()
@@ -46,14 +52,18 @@ def place_timed(
         if t1 - start > time_limit:
             break
     result.seconds = time.perf_counter() - start
+    result.cpu_seconds = time.process_time() - cpu
+    result.load_1m = os.getloadavg()[0]
     return result
 
 
-def count_statements(db: Database, requests: list[PlaceOrder], *, key_prefix: str) -> float:
+def count_statements(db: Database, requests: list[PlaceOrder]) -> float:
     """Statements the database receives per order, BEGIN/COMMIT/ROLLBACK not counted.
 
-    An executemany (several rows, one statement text) counts once: it is one round trip
-    on both drivers as SQLAlchemy batches it.
+    The orders go through the group committer together (as concurrent callers' would),
+    so the group's look-up and shelf read are shared. An executemany (several rows, one
+    statement text) counts once: it is one round trip on both drivers as SQLAlchemy
+    batches it.
     """
     counted = 0
 
@@ -66,14 +76,71 @@ def count_statements(db: Database, requests: list[PlaceOrder], *, key_prefix: st
 
     event.listen(db.engine, "before_cursor_execute", on_execute)
     try:
-        for i, request in enumerate(requests):
-            if not place_order(
-                db, request, actor="bench", idempotency_key=f"{key_prefix}-{i}"
-            ).created:
-                raise AssertionError("statement count run hit a replay")
+        for outcome in place_many(db, requests, actor="bench"):
+            if not getattr(outcome, "created", False):
+                raise AssertionError(f"statement count run failed: {outcome!r}")
     finally:
         event.remove(db.engine, "before_cursor_execute", on_execute)
     return counted / max(len(requests), 1)
+
+
+def place_concurrently(
+    db: Database,
+    requests: list[PlaceOrder],
+    *,
+    key_prefix: str,
+    callers: int,
+    time_limit: float,
+    tick: Callable[[], None] = lambda: None,
+) -> RunResult:
+    """``callers`` threads, each placing its share one order at a time through ``place``.
+
+    What a server's request handlers do: each waits for its own order's durable commit,
+    and the group committer writes whatever is waiting together.
+    """
+    result = RunResult(0, 0.0)
+    lock = threading.Lock()
+    failures: list[BaseException] = []
+    start_line = threading.Barrier(callers + 1)
+    stats = committer_for(db).stats
+    groups_before, orders_before = stats.groups, stats.orders
+
+    def caller(n: int) -> None:
+        start_line.wait()
+        for i in range(n, len(requests), callers):
+            t0 = time.perf_counter()
+            if t0 - start > time_limit:
+                return
+            try:
+                placed = place(db, requests[i], actor="bench", idempotency_key=f"{key_prefix}-{i}")
+            except BaseException as exc:
+                failures.append(exc)
+                return
+            t1 = time.perf_counter()
+            if not placed.created:
+                failures.append(AssertionError(f"bench order {i} was taken for a replay"))
+                return
+            with lock:
+                result.latencies_ms.append((t1 - t0) * 1000)
+                result.orders += 1
+            tick()
+
+    threads = [threading.Thread(target=caller, args=(n,)) for n in range(callers)]
+    for t in threads:
+        t.start()
+    cpu = time.process_time()
+    start = time.perf_counter()
+    start_line.wait()
+    for t in threads:
+        t.join()
+    result.seconds = time.perf_counter() - start
+    result.cpu_seconds = time.process_time() - cpu
+    result.load_1m = os.getloadavg()[0]
+    if failures:
+        raise RuntimeError(f"{len(failures)} placement(s) failed: {failures[0]!r}")
+    groups = stats.groups - groups_before
+    result.group_size = (stats.orders - orders_before) / groups if groups else 0.0
+    return result
 
 
 def _worker(

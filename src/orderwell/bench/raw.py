@@ -10,6 +10,7 @@ of this is what Orderwell's own code costs.
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 import time
@@ -229,6 +230,7 @@ def _timed(
     tick: Callable[[], None],
 ) -> RunResult:
     result = RunResult(0, 0.0)
+    cpu = time.process_time()
     start = time.perf_counter()
     for body in bodies:
         t0 = time.perf_counter()
@@ -240,6 +242,8 @@ def _timed(
         if t1 - start > time_limit:
             break
     result.seconds = time.perf_counter() - start
+    result.cpu_seconds = time.process_time() - cpu
+    result.load_1m = os.getloadavg()[0]
     return result
 
 

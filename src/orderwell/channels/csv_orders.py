@@ -2,7 +2,7 @@
 
 The file is checked whole before anything is written: every bad row and column is
 reported, and if there is any problem nothing is imported. Orders are then placed one by
-one with ``place_order``, idempotent on (channel, order_id): running the same file again
+one through the group committer (``place_many``), idempotent on (channel, order_id): running the same file again
 creates nothing and reports each order as already imported. Columns and rules are in
 docs/csv-import.md.
 """
@@ -26,12 +26,14 @@ from orderwell.channels.csv_rows import COLUMNS, OrderRows, Problem, parse
 from orderwell.domain.errors import InvalidInput, OrderwellError
 from orderwell.domain.money import check_currency
 from orderwell.domain.order_numbers import order_number
-from orderwell.orders.placing import place_order
+from orderwell.orders.group_commit import place_many
 from orderwell.orders.rules import OrderLineIn, PlaceOrder, price_order
 from orderwell.store.db import Database
 from orderwell.store.tables import orders, products
 
 __all__ = ["ImportResult", "Problem", "import_file"]
+
+_CHUNK = 200  # orders handed to the group committer at once (it writes 48 a commit)
 
 
 @dataclass(slots=True)
@@ -108,16 +110,20 @@ def import_file(
         if result.problems or dry_run:
             return result
         task = bar.add_task("importing", total=len(ready))
-        for group, request in ready:
-            try:
-                placed = place_order(db, request, actor=actor)
-            except OrderwellError as exc:  # the catalog changed since the check above
-                row, column = group.locate(exc.field or "")
-                result.problems.append(Problem(row, column, exc.message, group.order_id))
-            else:
-                target = result.created if placed.created else result.already_imported
-                target.append((group.order_id, placed.order_id))
-            bar.advance(task)
+        # Submitted a chunk at a time, so the group committer writes many per commit.
+        for start in range(0, len(ready), _CHUNK):
+            chunk = ready[start : start + _CHUNK]
+            outcomes = place_many(db, [request for _, request in chunk], actor=actor)
+            for (group, _), placed in zip(chunk, outcomes, strict=True):
+                if isinstance(placed, OrderwellError):  # the catalog changed since the check
+                    row, column = group.locate(placed.field or "")
+                    result.problems.append(Problem(row, column, placed.message, group.order_id))
+                elif isinstance(placed, Exception):
+                    raise placed
+                else:
+                    target = result.created if placed.created else result.already_imported
+                    target.append((group.order_id, placed.order_id))
+                bar.advance(task)
     return result
 
 

@@ -46,7 +46,7 @@ from orderwell.domain.lifecycle import HoldReason, OrderStatus
 from orderwell.domain.statuses import PaymentStatus, PickStatus
 from orderwell.inventory.queries import stock_levels
 from orderwell.orders.changes import HoldIn, hold_order
-from orderwell.orders.placing import place_order
+from orderwell.orders.group_commit import place as place_order
 from orderwell.orders.queries import get_order
 from orderwell.orders.rules import PlaceOrder
 from orderwell.store.db import Database

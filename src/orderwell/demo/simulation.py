@@ -30,7 +30,7 @@ from orderwell.inventory.catalog import ProductIn
 from orderwell.inventory.movements import ReceiveIn, receive
 from orderwell.inventory.queries import stock_levels
 from orderwell.orders.changes import HoldIn, hold_order, release_order
-from orderwell.orders.placing import place_order
+from orderwell.orders.group_commit import place as place_order
 from orderwell.orders.queries import get_order
 from orderwell.store.db import Database
 from orderwell.store.tables import order_lines, orders, products

@@ -68,22 +68,27 @@ def _nul_path(value: Any, path: tuple[str, ...] = ()) -> tuple[str, ...] | None:
 
 def body_problem(request: Request, body: bytes) -> OrderwellError | None:
     """What is wrong with a JSON request body, or None when it is sound JSON."""
+    return vet_body(request, body)[0]
+
+
+def vet_body(request: Request, body: bytes) -> tuple[OrderwellError | None, Any]:
+    """``body_problem`` and, when there is none, the parsed body."""
     if not _is_json(request.headers.get("content-type")):
         return UnsupportedMediaType(
             "send the body as JSON with the header 'Content-Type: application/json'",
             field="body",
-        )
+        ), None
     try:
         parsed = json.loads(body, parse_constant=_no_constants)
     except (ValueError, RecursionError) as exc:
         reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
-        return MalformedJson(f"the request body is not valid JSON: {reason}", field="body")
+        return MalformedJson(f"the request body is not valid JSON: {reason}", field="body"), None
     where = _nul_path(parsed)
     if where is not None:
         return InvalidInput(
             "text must not contain NUL (\\u0000) characters", field=".".join(where) or "body"
-        )
-    return None
+        ), None
+    return None, parsed
 
 
 class JsonBodyRoute(APIRoute):
@@ -98,11 +103,14 @@ class JsonBodyRoute(APIRoute):
         async def vetted(request: Request) -> Response:
             body = await request.body()
             if body:
-                problem = body_problem(request, body)
+                problem, parsed = vet_body(request, body)
                 if problem is not None:
                     if permission is not None:
                         await run_in_threadpool(authorize_header, request, permission)
                     raise problem
+                # Starlette keeps a parsed body here; FastAPI's request.json() then
+                # answers from it instead of parsing the same bytes a second time.
+                request._json = parsed
             return await handler(request)
 
         return vetted

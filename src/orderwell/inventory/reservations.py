@@ -42,10 +42,12 @@ def execute_plan(
 ) -> Reserved:
     done = Reserved()
     wanted: dict[int, int] = defaultdict(int)
-    for alloc in sorted(plan.allocations, key=lambda a: (a.product_id, a.warehouse_id)):
-        if stock_moves.try_reserve(
-            conn, ledger, alloc.product_id, alloc.warehouse_id, alloc.quantity, order_id
-        ):
+    allocs = sorted(plan.allocations, key=lambda a: (a.product_id, a.warehouse_id))
+    got = stock_moves.try_reserve_many(
+        conn, ledger, [(a.product_id, a.warehouse_id, a.quantity) for a in allocs], order_id
+    )
+    for alloc in allocs:
+        if (alloc.product_id, alloc.warehouse_id) in got:
             done.by_product[alloc.product_id].append((alloc.warehouse_id, alloc.quantity))
         else:
             wanted[alloc.product_id] += alloc.quantity

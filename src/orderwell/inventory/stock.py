@@ -166,6 +166,61 @@ def try_reserve(
     return True
 
 
+def _reserve_many_sql(n: int) -> sa.TextClause:
+    """One guarded UPDATE for ``n`` stock rows: each row moves only if it has the units."""
+    when = " ".join(
+        f"WHEN product_id = :p{i} AND warehouse_id = :w{i} THEN :q{i}" for i in range(n)
+    )
+    guards = " OR ".join(
+        f"(product_id = :p{i} AND warehouse_id = :w{i} AND on_hand - reserved >= :q{i})"
+        for i in range(n)
+    )
+    return sa.text(
+        f"UPDATE stock SET reserved = reserved + CASE {when} END WHERE {guards} "
+        "RETURNING product_id, warehouse_id, on_hand, reserved"
+    )
+
+
+# One statement text per row count, so each is compiled once (orders have few lines).
+_RESERVE_MANY: dict[int, sa.TextClause] = {}
+
+
+def try_reserve_many(
+    conn: Connection,
+    ledger: Ledger,
+    wanted: list[tuple[int, int, int]],
+    order_id: int | None,
+) -> set[tuple[int, int]]:
+    """``try_reserve`` for several distinct (product, warehouse, qty) in one round trip.
+
+    Each row keeps its own guard (a row without the units is left alone); returns the
+    (product, warehouse) pairs that were reserved, with a ledger row each, in input order.
+    """
+    if len(wanted) <= 1 or len({(p, w) for p, w, _ in wanted}) != len(wanted):
+        return {(p, w) for p, w, q in wanted if try_reserve(conn, ledger, p, w, q, order_id)}
+    stmt = _RESERVE_MANY.get(len(wanted))
+    if stmt is None:
+        stmt = _RESERVE_MANY[len(wanted)] = _reserve_many_sql(len(wanted))
+    params: dict[str, int] = {}
+    for i, (p, w, q) in enumerate(wanted):
+        params[f"p{i}"], params[f"w{i}"], params[f"q{i}"] = p, w, q
+    after = {(r.product_id, r.warehouse_id): r for r in conn.execute(stmt, params)}
+    for p, w, q in wanted:
+        row = after.get((p, w))
+        if row is not None:
+            ledger.add(
+                product_id=p,
+                warehouse_id=w,
+                kind="reserve",
+                delta_on_hand=0,
+                delta_reserved=q,
+                on_hand_after=row.on_hand,
+                reserved_after=row.reserved,
+                order_id=order_id,
+            )
+    return set(after)
+
+
 def release(
     conn: Connection,
     ledger: Ledger,

@@ -1,1 +1,1 @@
-"""Orders: capture and placement, input rules, holds and cancellations, channel settings, read models."""
+"""Orders: capture and placement (one by one or in groups), input rules, holds and cancellations, channel settings, read models."""

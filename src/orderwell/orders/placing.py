@@ -1,10 +1,12 @@
 """Steps 1 and 2 of the cycle: an order is placed, validated, and reserved or backordered.
 
 One transaction, and few statements on the hot path (see docs/benchmarks.md): read
-products+stock, locking them on PostgreSQL (1), reserve each planned stock
-row (1 per row), insert the order (1; its unique keys make replays and racing duplicates
-lose here), its lines (1), the allocations (1), the ledger rows (1), the timeline event
-(1) and the outbox row (1).
+products+stock, locking them on PostgreSQL (1), reserve the planned stock rows (1, one
+guarded UPDATE for all of them), insert the order (1; its unique keys make replays and
+racing duplicates lose here), its lines (1), the allocations (1), the ledger rows (1), the
+timeline event (1) and the outbox row (1). ``place_order`` is that one transaction;
+``orders.group_commit`` runs ``write_order`` for many orders in one transaction, each in a
+savepoint of its own, against one ``Shelf`` read (and locked) for the whole group.
 """
 
 from __future__ import annotations
@@ -38,9 +40,11 @@ class Placed:
     order_row: dict[str, Any] | None = None
     line_rows: list[dict[str, Any]] = field(default_factory=list)
     reserved_at: list[tuple[int, str, int]] = field(default_factory=list)
+    # A replay answered by the group committer: the stored order, read in its transaction.
+    detail: dict[str, Any] | None = None
 
 
-class _Replay(Exception):
+class DuplicateKeys(Exception):
     """The order's unique keys already exist: roll back and answer with the first order."""
 
 
@@ -109,6 +113,63 @@ def _read_catalog_and_stock(conn: Connection, skus: list[str]) -> list[Any]:
     return rows
 
 
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A request past its pure checks, ready to be written: what ``prepare`` returns."""
+
+    request: PlaceOrder
+    priced: PricedOrder
+    fingerprint: str
+    idempotency_key: str | None
+    actor: str
+    strategy: SourcingStrategy
+
+
+def prepare(
+    request: PlaceOrder,
+    *,
+    actor: str,
+    idempotency_key: str | None = None,
+    strategy: SourcingStrategy | None = None,
+) -> Pending:
+    """Pure checks and pricing: a bad request is refused before any transaction opens."""
+    priced = price_order(request)
+    if idempotency_key is not None and not (1 <= len(idempotency_key) <= 200):
+        raise InvalidInput("Idempotency-Key must be 1 to 200 characters", field="Idempotency-Key")
+    chosen = strategy or STRATEGIES[DEFAULT_STRATEGY]
+    return Pending(request, priced, request.fingerprint(), idempotency_key, actor, chosen)
+
+
+@dataclass(slots=True)
+class Shelf:
+    """The ordered products as this transaction sees them: catalog rows and free units.
+
+    A group of orders reads (and on PostgreSQL locks) its products once and then places
+    each order against this shelf, which ``write_order`` keeps up to date with what it
+    reserved; the guarded UPDATE stays the authority, the shelf only guides the plan.
+    """
+
+    catalog: dict[str, tuple[int, str, bool]] = field(default_factory=dict)
+    free: dict[int, dict[int, int]] = field(default_factory=lambda: defaultdict(dict))
+    whs: dict[int, Warehouse] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, conn: Connection, skus: list[str]) -> Shelf:
+        shelf = cls()
+        for r in _read_catalog_and_stock(conn, skus):
+            shelf.catalog[r.sku] = (r.id, r.name, r.active)
+            if r.code is not None:
+                shelf.free[r.id][r.warehouse_id] = max(r.free, 0)
+                shelf.whs[r.warehouse_id] = Warehouse(r.warehouse_id, r.code, r.priority)
+        return shelf
+
+    def save(self, product_ids: list[int]) -> dict[int, dict[int, int]]:
+        return {p: dict(self.free[p]) for p in product_ids if p in self.free}
+
+    def restore(self, saved: dict[int, dict[int, int]]) -> None:
+        self.free.update(saved)
+
+
 def place_order(
     db: Database,
     request: PlaceOrder,
@@ -117,107 +178,115 @@ def place_order(
     idempotency_key: str | None = None,
     strategy: SourcingStrategy | None = None,
 ) -> Placed:
-    priced = price_order(request)  # pure checks first: a bad request never opens a transaction
-    if idempotency_key is not None and not (1 <= len(idempotency_key) <= 200):
-        raise InvalidInput("Idempotency-Key must be 1 to 200 characters", field="Idempotency-Key")
-    fingerprint = request.fingerprint()
-    chosen = strategy or STRATEGIES[DEFAULT_STRATEGY]
+    """One order in one transaction of its own (the group path is orders.group_commit)."""
+    pending = prepare(request, actor=actor, idempotency_key=idempotency_key, strategy=strategy)
 
     def work(conn: Connection) -> Placed:
-        now = db.clock()
-        rows = _read_catalog_and_stock(conn, [ln.sku for ln in priced.lines])
-        catalog: dict[str, tuple[int, str, bool]] = {}
-        free: dict[int, dict[int, int]] = defaultdict(dict)
-        whs: dict[int, Warehouse] = {}
-        for r in rows:
-            catalog[r.sku] = (r.id, r.name, r.active)
-            if r.code is not None:
-                free[r.id][r.warehouse_id] = max(r.free, 0)
-                whs[r.warehouse_id] = Warehouse(r.warehouse_id, r.code, r.priority)
-        demand: dict[int, int] = {}
-        for i, ln in enumerate(priced.lines):
-            if ln.sku not in catalog:
-                raise UnknownReference(f"no product with SKU {ln.sku}", field=f"lines.{i}.sku")
-            pid, _name, active = catalog[ln.sku]
-            if not active:
-                raise InvalidInput(
-                    f"product {ln.sku} is not for sale (inactive)", field=f"lines.{i}.sku"
-                )
-            demand[pid] = ln.quantity
-
-        plan = chosen.plan(demand, free, list(whs.values()))
-        ledger = Ledger(actor=actor, at=now)
-        reserved = execute_plan(conn, ledger, plan, order_id=None)
-        line_rows: list[dict[str, Any]] = []
-        for ln in priced.lines:
-            pid, name, _ = catalog[ln.sku]
-            got = reserved.units(pid)
-            line_rows.append(
-                {
-                    "line_no": ln.line_no,
-                    "product_id": pid,
-                    "sku": ln.sku,
-                    "name": name,
-                    "quantity": ln.quantity,
-                    "unit_price": ln.unit_price,
-                    "discount": ln.discount,
-                    "tax": ln.tax,
-                    "line_total": ln.line_total,
-                    Bucket.RESERVED.column: got,
-                    Bucket.BACKORDERED.column: ln.quantity - got,
-                }
-            )
-        status = derive_status(
-            UnitTotals.of(
-                {Bucket.RESERVED: lr["qty_reserved"], Bucket.BACKORDERED: lr["qty_backordered"]}
-                for lr in line_rows
-            )
-        )
-        order_row = _insert_order(
-            conn, request, priced, status.value, plan.reason, fingerprint, idempotency_key, now
-        )
-        order_id = order_row["id"]
-        for lr in line_rows:
-            lr["order_id"] = order_id
-        line_ids = {r.product_id: r.id for r in conn.execute(_INSERT_LINES, line_rows)}
-        save_allocations(conn, order_id, line_ids, reserved)
-        for row in ledger.rows:
-            row["order_id"] = order_id
-        ledger.flush(conn)
-        backordered = sum(int(lr["qty_backordered"]) for lr in line_rows)
-        summary = f"placed via {request.channel}; " + (
-            f"{backordered} unit(s) backordered" if backordered else "all units reserved"
-        )
-        record(
-            conn,
-            order_id,
-            EventType.ORDER_PLACED,
-            summary,
-            actor=actor,
-            at=now,
-            data={
-                "channel": request.channel,
-                "external_id": request.external_id,
-                "status": status.value,
-                "sourcing": plan.reason,
-                "backordered_units": backordered,
-                "grand_total": str(priced.grand_total),
-                "currency": request.currency,
-            },
-        )
-        for lr in line_rows:
-            lr["id"] = line_ids[lr["product_id"]]
-        reserved_at = [
-            (line_ids[pid], whs[wid].code, qty)
-            for pid, pairs in reserved.by_product.items()
-            for wid, qty in pairs
-        ]
-        return Placed(order_id, True, order_row, line_rows, reserved_at)
+        shelf = Shelf.read(conn, [ln.sku for ln in pending.priced.lines])
+        return write_order(conn, pending, shelf, db.clock())
 
     try:
         return db.write(work)
-    except _Replay:
-        return _answer_replay(db, request, fingerprint, idempotency_key)
+    except DuplicateKeys:
+        return answer_replay(db, pending)
+
+
+def write_order(conn: Connection, pending: Pending, shelf: Shelf, now: datetime) -> Placed:
+    """Reserve, insert the order and all that goes with it; DuplicateKeys on a replay."""
+    request, priced, actor = pending.request, pending.priced, pending.actor
+    catalog, free, whs = shelf.catalog, shelf.free, shelf.whs
+    demand: dict[int, int] = {}
+    for i, ln in enumerate(priced.lines):
+        if ln.sku not in catalog:
+            raise UnknownReference(f"no product with SKU {ln.sku}", field=f"lines.{i}.sku")
+        pid, _name, active = catalog[ln.sku]
+        if not active:
+            raise InvalidInput(
+                f"product {ln.sku} is not for sale (inactive)", field=f"lines.{i}.sku"
+            )
+        demand[pid] = ln.quantity
+
+    plan = pending.strategy.plan(demand, free, list(whs.values()))
+    ledger = Ledger(actor=actor, at=now)
+    reserved = execute_plan(conn, ledger, plan, order_id=None)
+    for row in ledger.rows:  # what is free now, for the next order of the group
+        free[row["product_id"]][row["warehouse_id"]] = row["on_hand_after"] - row["reserved_after"]
+    line_rows: list[dict[str, Any]] = []
+    for ln in priced.lines:
+        pid, name, _ = catalog[ln.sku]
+        got = reserved.units(pid)
+        line_rows.append(
+            {
+                "line_no": ln.line_no,
+                "product_id": pid,
+                "sku": ln.sku,
+                "name": name,
+                "quantity": ln.quantity,
+                "unit_price": ln.unit_price,
+                "discount": ln.discount,
+                "tax": ln.tax,
+                "line_total": ln.line_total,
+                Bucket.RESERVED.column: got,
+                Bucket.BACKORDERED.column: ln.quantity - got,
+            }
+        )
+    status = derive_status(
+        UnitTotals.of(
+            {Bucket.RESERVED: lr["qty_reserved"], Bucket.BACKORDERED: lr["qty_backordered"]}
+            for lr in line_rows
+        )
+    )
+    order_row = _insert_order(
+        conn,
+        request,
+        priced,
+        status.value,
+        plan.reason,
+        pending.fingerprint,
+        pending.idempotency_key,
+        now,
+    )
+    order_id = order_row["id"]
+    for lr in line_rows:
+        lr["order_id"] = order_id
+    line_ids = {r.product_id: r.id for r in conn.execute(_INSERT_LINES, line_rows)}
+    save_allocations(conn, order_id, line_ids, reserved)
+    for row in ledger.rows:
+        row["order_id"] = order_id
+    ledger.flush(conn)
+    backordered = sum(int(lr["qty_backordered"]) for lr in line_rows)
+    summary = f"placed via {request.channel}; " + (
+        f"{backordered} unit(s) backordered" if backordered else "all units reserved"
+    )
+    record(
+        conn,
+        order_id,
+        EventType.ORDER_PLACED,
+        summary,
+        actor=actor,
+        at=now,
+        data={
+            "channel": request.channel,
+            "external_id": request.external_id,
+            "status": status.value,
+            "sourcing": plan.reason,
+            "backordered_units": backordered,
+            # Per SKU, so the review's fill rate can be told per SKU (review/facts.py).
+            "backordered_by_sku": {
+                lr["sku"]: int(lr["qty_backordered"]) for lr in line_rows if lr["qty_backordered"]
+            },
+            "grand_total": str(priced.grand_total),
+            "currency": request.currency,
+        },
+    )
+    for lr in line_rows:
+        lr["id"] = line_ids[lr["product_id"]]
+    reserved_at = [
+        (line_ids[pid], whs[wid].code, qty)
+        for pid, pairs in reserved.by_product.items()
+        for wid, qty in pairs
+    ]
+    return Placed(order_id, True, order_row, line_rows, reserved_at)
 
 
 def _insert_order(
@@ -269,32 +338,49 @@ def _insert_order(
     }
     order_id = conn.execute(_insert_order_row(conn), values).scalar()
     if order_id is None:
-        raise _Replay()
+        raise DuplicateKeys()
     values["id"] = int(order_id)
     return values
 
 
-def _answer_replay(db: Database, req: PlaceOrder, fingerprint: str, key: str | None) -> Placed:
-    with db.read() as conn:
-        first = None
-        if key is not None:
-            first = conn.execute(
-                sa.select(orders.c.id, orders.c.request_hash).where(orders.c.idempotency_key == key)
-            ).first()
-            field = "Idempotency-Key"
-        if first is None and req.external_id is not None:
-            first = conn.execute(
-                sa.select(orders.c.id, orders.c.request_hash).where(
-                    orders.c.channel == req.channel, orders.c.external_id == req.external_id
-                )
-            ).first()
-            field = "external_id"
-    if first is None:  # the conflicting row vanished: cannot happen, orders are never deleted
-        raise AssertionError("order insert conflicted but no order holds its keys")
-    if first.request_hash != fingerprint:
+_BY_KEY = sa.select(orders.c.id, orders.c.request_hash).where(
+    orders.c.idempotency_key == sa.bindparam("key")
+)
+_BY_EXTERNAL_ID = sa.select(orders.c.id, orders.c.request_hash).where(
+    orders.c.channel == sa.bindparam("channel"), orders.c.external_id == sa.bindparam("ext")
+)
+
+
+def find_first(conn: Connection, pending: Pending) -> tuple[Any, str] | None:
+    """The stored order holding this request's Idempotency-Key or external id, if any."""
+    req, key = pending.request, pending.idempotency_key
+    if key is not None:
+        first = conn.execute(_BY_KEY, {"key": key}).first()
+        if first is not None:
+            return first, "Idempotency-Key"
+    if req.external_id is not None:
+        first = conn.execute(
+            _BY_EXTERNAL_ID, {"channel": req.channel, "ext": req.external_id}
+        ).first()
+        if first is not None:
+            return first, "external_id"
+    return None
+
+
+def judge_replay(pending: Pending, first: Any, field: str) -> Placed:
+    """The same body again is a replay of the stored order; a different one is a conflict."""
+    if first.request_hash != pending.fingerprint:
         raise IdempotencyConflict(
             f"an order with this {field} exists with different content",
             field=field,
             order_id=first.id,
         )
     return Placed(int(first.id), created=False)
+
+
+def answer_replay(db: Database, pending: Pending) -> Placed:
+    with db.read() as conn:
+        found = find_first(conn, pending)
+    if found is None:  # the conflicting row vanished: cannot happen, orders are never deleted
+        raise AssertionError("order insert conflicted but no order holds its keys")
+    return judge_replay(pending, *found)

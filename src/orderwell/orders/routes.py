@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query
+from starlette.concurrency import run_in_threadpool
 
 from orderwell.domain.lifecycle import OrderStatus
 from orderwell.http.bodies import JsonBodyRoute
@@ -14,7 +15,7 @@ from orderwell.http.responses import JSON
 from orderwell.http.tokens import Principal
 from orderwell.orders import queries as q
 from orderwell.orders.changes import HoldIn, hold_order, release_order
-from orderwell.orders.placing import place_order
+from orderwell.orders.group_commit import place_async
 from orderwell.orders.rules import PlaceOrder
 from orderwell.store.db import Database
 
@@ -37,18 +38,22 @@ def _detail(db: Database, order_id: int, status_code: int = 200) -> JSON:
 @router.post(
     "", status_code=201, responses={200: {"description": "replay of an earlier identical request"}}
 )
-def create_order(
+async def create_order(
     order: PlaceOrder,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
     db: Database = Depends(get_db),
     who: Principal = Depends(require("orders:place")),
 ) -> JSON:
-    placed = place_order(db, order, actor=who.actor, idempotency_key=idempotency_key)
+    # async: the body is validated once, here, and the loop awaits the group's commit
+    # (orders.group_commit) instead of parking a thread-pool thread per request.
+    placed = await place_async(db, order, actor=who.actor, idempotency_key=idempotency_key)
     if placed.order_row is not None:  # new: answer from what was written, no second read
         detail = q.order_detail(placed.order_row, placed.line_rows, placed.reserved_at)
         response = JSON(detail, status_code=201)
-    else:
-        response = _detail(db, placed.order_id, 200)
+    elif placed.detail is not None:  # a replay: read in the group's transaction
+        response = JSON(placed.detail, status_code=200)
+    else:  # a replay found only at insert time (a race): read it now
+        response = await run_in_threadpool(_detail, db, placed.order_id, 200)
     response.headers["Location"] = f"/orders/{q.order_number(placed.order_id)}"
     return response
 

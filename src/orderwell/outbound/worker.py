@@ -18,6 +18,7 @@ import secrets
 import socket
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import httpx
@@ -41,10 +42,11 @@ class TickReport:
     delivered: int = 0
     messages: int = 0
     disruptions: int = 0
+    followed: int = 0  # events the followers (e.g. the review's rollups) applied
 
     @property
     def busy(self) -> bool:
-        return any((self.fanned_out, self.published, self.delivered, self.messages))
+        return any((self.fanned_out, self.published, self.delivered, self.messages, self.followed))
 
 
 def worker_name() -> str:
@@ -62,6 +64,7 @@ class Worker:
         smtp: SmtpSender | None = None,
         transport: httpx.BaseTransport | None = None,
         concurrency: int = 16,
+        followers: Sequence[Callable[[], int]] = (),
     ) -> None:
         s = settings or get_settings()
         self.db, self.settings = db, s
@@ -99,6 +102,9 @@ class Worker:
         self._next_watch = 0.0
         self._base_url = s.public_url.rstrip("/")
         self._link_key: bytes | None = None
+        # Readers of the outbox from layers above this one (the review's rollups), run
+        # after the fan-out on every pass; each returns how many events it applied.
+        self.followers = tuple(followers)
 
     def _tracking_page(self, order_id: int) -> str:
         assert self._link_key is not None  # fetched before the fan-out transaction opens
@@ -121,7 +127,8 @@ class Worker:
         published = self.stream.run() if self.stream is not None else 0
         delivered = self.webhooks.run()
         sent = self.messages.run() if self.messages is not None else 0
-        return TickReport(fanned, published, delivered, sent, disruptions)
+        followed = sum(follow() for follow in self.followers)
+        return TickReport(fanned, published, delivered, sent, disruptions, followed)
 
     def run_until_idle(self, *, max_ticks: int = 10_000) -> TickReport:
         """Work until nothing is due (``--once`` and tests); returns the totals."""
@@ -134,6 +141,7 @@ class Worker:
                 totals.delivered + r.delivered,
                 totals.messages + r.messages,
                 totals.disruptions + r.disruptions,
+                totals.followed + r.followed,
             )
             if not r.busy and not r.disruptions:
                 break

@@ -84,7 +84,8 @@ def _configure_sqlite(engine: Engine, synchronous: str) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def _is_retryable(exc: DBAPIError) -> bool:
+def is_retryable(exc: DBAPIError) -> bool:
+    """A deadlock or serialization failure: the transaction may simply be run again."""
     sqlstate = getattr(exc.orig, "sqlstate", None)
     return sqlstate in _RETRYABLE_SQLSTATES
 
@@ -125,7 +126,7 @@ class Database:
                 with self.transaction() as conn:
                     return work(conn)
             except DBAPIError as exc:
-                if attempt == attempts or not _is_retryable(exc):
+                if attempt == attempts or not is_retryable(exc):
                     raise
                 time.sleep(min(0.002 * 2**attempt, 0.2))
         raise AssertionError("unreachable")

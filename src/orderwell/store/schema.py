@@ -10,6 +10,7 @@ from orderwell.store import (
     tables_console,
     tables_fulfilment,
     tables_outbound,
+    tables_review,
 )
 from orderwell.store.tables import metadata
 
@@ -20,4 +21,5 @@ __all__ = [
     "tables_console",
     "tables_fulfilment",
     "tables_outbound",
+    "tables_review",
 ]

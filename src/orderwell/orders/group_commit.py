@@ -1,0 +1,333 @@
+"""Group commit: concurrent order placements share one transaction and one durable commit.
+
+Every path that places orders (the API, CSV import, channels, the demo) calls ``place``,
+``place_async`` or ``place_many`` here instead of ``place_order``. Each caller's request
+is checked and priced in the caller's thread; the write goes to the database's committer
+thread, which gathers what is waiting into a group and runs it as ONE transaction:
+
+1. one SELECT finds orders already stored under the group's Idempotency-Keys and
+   (channel, external id): those replays and conflicts are answered from the stored
+   order, without a stock lock and without consuming an order number;
+2. one SELECT reads the products and stock of every remaining order, and on PostgreSQL
+   locks them in (product, warehouse) order - the one global lock order, so two groups
+   (two API workers) can queue behind each other but not deadlock; a hot SKU's row is
+   locked once for the whole group, not once per order;
+3. each order runs in a SAVEPOINT of its own: a bad order, a conflict or a bug rolls back
+   to its savepoint and gets its own error, the others go on;
+4. COMMIT - one WAL fsync on SQLite, one WAL flush on PostgreSQL - and only then does
+   any caller get its answer. A deadlock or serialization failure re-runs the whole
+   group (the callers never see it); any other failure of the commit is every member's.
+
+A group closes when ``max_orders`` are gathered or when nothing more arrives within
+``max_wait`` seconds; a committer that just ran a group of one does not wait at all, so
+a lone request is never slowed (docs/benchmarks.md has the measured wait).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import sqlite3
+import threading
+import time
+import weakref
+from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
+
+from orderwell.inventory.sourcing import SourcingStrategy
+from orderwell.orders.placing import (
+    DuplicateKeys,
+    Pending,
+    Placed,
+    Shelf,
+    answer_replay,
+    judge_replay,
+    prepare,
+    write_order,
+)
+from orderwell.orders.prior_orders import find_prior
+from orderwell.orders.queries import get_order
+from orderwell.orders.rules import PlaceOrder
+from orderwell.store.db import Database, is_retryable
+
+# PostgreSQL keeps the ids of 64 subtransactions per transaction in shared memory; past
+# that every reader of the database pays for a lookup, so a group stays below it.
+MAX_ORDERS = 48
+MAX_WAIT = 0.0002  # seconds; see docs/benchmarks.md for how this was chosen
+WRITERS = 4  # committer threads per process on PostgreSQL
+_ATTEMPTS = 8
+_IDLE_EXIT = 5.0  # an idle committer thread ends; the next request starts a new one
+
+
+@dataclass(slots=True)
+class _Job:
+    pending: Pending
+    future: Future[Placed]
+
+
+class _Raced:
+    """An insert lost to an order stored after the group's look-up: answered after commit."""
+
+
+@dataclass(slots=True)
+class GroupStats:
+    """What the committer did, for tests and the bench."""
+
+    groups: int = 0
+    orders: int = 0
+    largest: int = 0
+    retries: int = 0
+
+
+class GroupCommitter:
+    """The threads (per database and process) that write queued placements in groups."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        max_orders: int = MAX_ORDERS,
+        max_wait: float = MAX_WAIT,
+        writers: int = WRITERS,
+    ):
+        if not 1 <= max_orders <= 60:
+            raise ValueError("max_orders must be 1 to 60")
+        self.db = db
+        self.max_orders = max_orders
+        self.max_wait = max_wait
+        self.stats = GroupStats()
+        # PostgreSQL: several committers, so one group's round trips and WAL flush overlap
+        # the next group's; they lock in the same global order (see _attempt). SQLite
+        # has one writer at a time anyway: a second committer would only wait for it.
+        self.writers = writers if db.dialect == "postgresql" else 1
+        self._queue: queue.SimpleQueue[list[_Job]] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._alive = 0  # committer threads running
+        self._idle = 0  # of which waiting for work
+
+    def submit(self, pendings: Sequence[Pending]) -> list[Future[Placed]]:
+        """Queue requests; those submitted together are written in the same group."""
+        jobs = [_Job(p, Future()) for p in pendings]
+        for start in range(0, len(jobs), self.max_orders):
+            self._queue.put(jobs[start : start + self.max_orders])
+        with self._lock:
+            if self._idle == 0 and self._alive < self.writers:
+                self._alive += 1
+                threading.Thread(
+                    target=self._loop, name="orderwell-group-commit", daemon=True
+                ).start()
+        return [j.future for j in jobs]
+
+    # --- the committer threads -----------------------------------------------------
+
+    def _loop(self) -> None:
+        carry: list[_Job] | None = None  # a batch that did not fit the last group
+        last_size = 1
+        while True:
+            if carry is not None:
+                group, carry = carry, None
+            else:
+                with self._lock:
+                    self._idle += 1
+                try:
+                    group = self._queue.get(timeout=_IDLE_EXIT)
+                except queue.Empty:
+                    with self._lock:
+                        self._idle -= 1
+                        if self._queue.empty():
+                            self._alive -= 1
+                            return
+                    continue
+                with self._lock:
+                    self._idle -= 1
+            carry = self._gather(group, self.max_wait if last_size > 1 else 0.0)
+            last_size = len(group)
+            self._run(group)
+
+    def _gather(self, group: list[_Job], wait: float) -> list[_Job] | None:
+        """Add what is already waiting, and what arrives within ``wait`` (only spent when
+        the last group had company: a lone caller is not slowed). Returns a batch that
+        did not fit, to start the next group: submitted together, written together."""
+        deadline = time.perf_counter() + wait
+        while len(group) < self.max_orders:
+            left = deadline - time.perf_counter()
+            try:
+                batch = self._queue.get(timeout=left) if left > 0 else self._queue.get_nowait()
+            except queue.Empty:
+                return None
+            if len(group) + len(batch) > self.max_orders:
+                return batch
+            group += batch
+        return None
+
+    def _run(self, group: list[_Job]) -> None:
+        outcomes: list[Any] = []
+        for attempt in range(1, _ATTEMPTS + 1):
+            try:
+                outcomes = self.db.write(lambda conn: self._attempt(conn, group), attempts=1)
+                break
+            except DBAPIError as exc:
+                if attempt == _ATTEMPTS or not (is_retryable(exc) or _sqlite_busy(exc)):
+                    self._fail(group, exc)
+                    return
+                with self._lock:
+                    self.stats.retries += 1
+                time.sleep(min(0.002 * 2**attempt, 0.2))
+            except BaseException as exc:  # the commit failed: nobody's order is stored
+                self._fail(group, exc)
+                return
+        with self._lock:
+            self.stats.groups += 1
+            self.stats.orders += len(group)
+            self.stats.largest = max(self.stats.largest, len(group))
+        for job, outcome in zip(group, outcomes, strict=True):
+            if isinstance(outcome, _Raced):
+                try:
+                    outcome = answer_replay(self.db, job.pending)
+                except BaseException as exc:
+                    outcome = exc
+            if isinstance(outcome, BaseException):
+                job.future.set_exception(outcome)
+            else:
+                job.future.set_result(outcome)
+
+    @staticmethod
+    def _fail(group: list[_Job], exc: BaseException) -> None:
+        for job in group:
+            job.future.set_exception(exc)
+
+    def _attempt(self, conn: Connection, group: list[_Job]) -> list[Any]:
+        now = self.db.clock()
+        pendings = [j.pending for j in group]
+        outcomes: list[Any] = [None] * len(group)
+        todo: list[int] = []
+        for i, prior in enumerate(find_prior(conn, pendings)):
+            if prior is None:
+                todo.append(i)
+                continue
+            try:
+                placed = judge_replay(pendings[i], *prior)
+                outcomes[i] = Placed(
+                    placed.order_id, False, detail=get_order(conn, placed.order_id)
+                )
+            except Exception as exc:  # an idempotency conflict: that caller's answer
+                outcomes[i] = exc
+        if not todo:
+            return outcomes
+        shelf = Shelf.read(conn, sorted({ln.sku for i in todo for ln in pendings[i].priced.lines}))
+        for i in todo:
+            pending = pendings[i]
+            # Not released: RELEASE would be one more round trip per order, and a later
+            # SAVEPOINT of the same name hides this one (both engines), so a failure rolls
+            # back exactly this order's statements.
+            conn.exec_driver_sql("SAVEPOINT one_order")
+            saved = shelf.save(
+                [shelf.catalog[ln.sku][0] for ln in pending.priced.lines if ln.sku in shelf.catalog]
+            )
+            try:
+                outcomes[i] = write_order(conn, pending, shelf, now)
+            except DBAPIError as exc:
+                if is_retryable(exc):  # deadlock or serialization failure: redo the group
+                    raise
+                outcomes[i] = self._undo(conn, shelf, saved, exc)
+            except DuplicateKeys:  # stored meanwhile by another process or group member
+                outcomes[i] = self._undo(conn, shelf, saved, _Raced())
+            except Exception as exc:
+                outcomes[i] = self._undo(conn, shelf, saved, exc)
+        return outcomes
+
+    @staticmethod
+    def _undo(
+        conn: Connection, shelf: Shelf, saved: dict[int, dict[int, int]], outcome: Any
+    ) -> Any:
+        conn.exec_driver_sql("ROLLBACK TO SAVEPOINT one_order")
+        shelf.restore(saved)
+        return outcome
+
+
+def _sqlite_busy(exc: DBAPIError) -> bool:
+    """SQLite's write lock stayed taken past the busy timeout. Its busy handler is not
+    fair: another writer in a loop (the in-process outbox worker draining a backlog) can
+    keep winning it. Nothing of the group was written, so it is simply tried again."""
+    return isinstance(exc.orig, sqlite3.OperationalError) and "locked" in str(exc.orig)
+
+
+# --- the entry points ---------------------------------------------------------------
+
+_committers: weakref.WeakKeyDictionary[Database, GroupCommitter] = weakref.WeakKeyDictionary()
+_registry_lock = threading.Lock()
+
+
+def committer_for(db: Database) -> GroupCommitter:
+    """The database's committer (one per Database object and process)."""
+    with _registry_lock:
+        found = _committers.get(db)
+        if found is None:
+            found = _committers[db] = GroupCommitter(db)
+        return found
+
+
+def configure(
+    db: Database, *, max_orders: int, max_wait: float, writers: int = WRITERS
+) -> GroupCommitter:
+    """Set the group size, wait and writers (from Settings) before the first placement."""
+    with _registry_lock:
+        committer = _committers[db] = GroupCommitter(
+            db, max_orders=max_orders, max_wait=max_wait, writers=writers
+        )
+        return committer
+
+
+def place(
+    db: Database,
+    request: PlaceOrder,
+    *,
+    actor: str,
+    idempotency_key: str | None = None,
+    strategy: SourcingStrategy | None = None,
+) -> Placed:
+    """Place one order through the group committer; returns once it is durably stored."""
+    pending = prepare(request, actor=actor, idempotency_key=idempotency_key, strategy=strategy)
+    (future,) = committer_for(db).submit([pending])
+    return future.result()
+
+
+async def place_async(
+    db: Database, request: PlaceOrder, *, actor: str, idempotency_key: str | None = None
+) -> Placed:
+    """``place`` for the event loop: no thread-pool hop, the loop awaits the group's commit."""
+    pending = prepare(request, actor=actor, idempotency_key=idempotency_key)
+    (future,) = committer_for(db).submit([pending])
+    return await asyncio.wrap_future(future)
+
+
+def place_many(
+    db: Database, requests: Sequence[PlaceOrder], *, actor: str
+) -> list[Placed | Exception]:
+    """Place several orders at once (an import): each gets its own outcome, in order.
+
+    A request that fails its pure checks gets its error without reaching the database;
+    the rest are submitted together, so up to ``max_orders`` of them share a commit.
+    """
+    outcomes: list[Placed | Exception] = []
+    pendings: list[Pending] = []
+    slots: list[int] = []
+    for request in requests:
+        try:
+            pendings.append(prepare(request, actor=actor))
+            slots.append(len(outcomes))
+            outcomes.append(Exception("pending"))
+        except Exception as exc:
+            outcomes.append(exc)
+    futures = committer_for(db).submit(pendings) if pendings else []
+    for slot, future in zip(slots, futures, strict=True):
+        try:
+            outcomes[slot] = future.result()
+        except Exception as exc:
+            outcomes[slot] = exc
+    return outcomes

@@ -1,0 +1,249 @@
+"""Keeping the rollup tables up to date from the outbox.
+
+Why the outbox and not the change's own transaction: every change already writes an
+outbox row naming its order in the same transaction (``timeline.record``), so the outbox
+is a complete, durable list of orders whose facts may have changed. Applying it after
+the fact keeps the order path exactly as fast as before (placing an order stays at ten
+SQL statements) and keeps the store layer free of review code; the price is a lag of
+one worker tick, which the readers remove by catching up first (``catch_up``), so no
+figure is ever computed from stale rollups.
+
+Applying an event recomputes its order's fact rows from the raw record
+(``facts.order_facts``) and replaces them: idempotent, so an event applied twice, or two
+workers racing, cannot make a rollup wrong. Events are marked in ``review_applied`` in
+the same transaction; the cursor in ``worker_cursors`` moves only past events that are
+marked *and* older than ``SETTLE``, for the reason fan-out gives (a PostgreSQL sequence
+number becomes visible at commit, so a lower ``seq`` can appear after a higher one).
+Markers below the cursor are deleted as it moves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import fields
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from orderwell.inventory.stock import dialect_insert
+from orderwell.review.facts import Facts, all_order_ids, order_facts
+from orderwell.review.kpis import (
+    LineFact,
+    OrderFact,
+    PickFact,
+    ReturnFact,
+    ShipmentFact,
+    Tag,
+    epoch,
+)
+from orderwell.store.db import Database
+from orderwell.store.tables import outbox
+from orderwell.store.tables_outbound import worker_cursors
+from orderwell.store.tables_review import (
+    ROLLUP_TABLES,
+    STAGES,
+    review_applied,
+    review_lines,
+    review_order_tags,
+    review_orders,
+    review_picks,
+    review_returns,
+    review_shipments,
+)
+
+CURSOR = "review"
+SETTLE = timedelta(minutes=2)
+
+
+def as_row(fact: Any) -> dict[str, Any]:
+    """A fact as a table row (shallow: ``dataclasses.asdict`` deep-copies, far slower)."""
+    return {name: getattr(fact, name) for name in _field_names(type(fact))}
+
+
+_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    if cls not in _NAMES:
+        _NAMES[cls] = tuple(f.name for f in fields(cls))
+    return _NAMES[cls]
+
+
+def order_row(o: OrderFact) -> dict[str, Any]:
+    row = as_row(o)
+    lead = row.pop("lead_s")
+    row["placed_epoch"] = epoch(o.placed_at)
+    row.update({f"lead_{stage}_s": v for stage, v in zip(STAGES, lead, strict=True)})
+    return row
+
+
+def fact_rows(facts: Facts) -> list[tuple[sa.Table, list[dict[str, Any]]]]:
+    """Each rollup table with the rows ``facts`` puts in it."""
+    return [
+        (review_orders, [order_row(o) for o in facts.orders]),
+        (review_lines, [as_row(x) for x in facts.lines]),
+        (review_picks, [as_row(x) for x in facts.picks]),
+        (review_shipments, [as_row(x) for x in facts.shipments]),
+        (review_returns, [as_row(x) for x in facts.returns]),
+        (review_order_tags, [as_row(x) for x in facts.tags]),
+    ]
+
+
+def replace_facts(conn: Connection, order_ids: Iterable[int], *, chunk: int = 500) -> int:
+    """Recompute the fact rows of ``order_ids`` from the record and store them."""
+    ids = sorted(set(order_ids))
+    for start in range(0, len(ids), chunk):
+        part = ids[start : start + chunk]
+        for table in ROLLUP_TABLES:
+            conn.execute(sa.delete(table).where(table.c.order_id.in_(part)))
+        for table, rows in fact_rows(order_facts(conn, part)):
+            if rows:
+                conn.execute(sa.insert(table), rows)
+    return len(ids)
+
+
+def _lock_cursor(conn: Connection, now: Any) -> int | None:
+    """The cursor, locked for this transaction; None when another worker holds it."""
+    conn.execute(
+        dialect_insert(conn, worker_cursors)
+        .values(name=CURSOR, last_seq=0, updated_at=now)
+        .on_conflict_do_nothing()
+    )
+    row = conn.execute(
+        sa.select(worker_cursors.c.last_seq)
+        .where(worker_cursors.c.name == CURSOR)
+        .with_for_update(skip_locked=True)
+    ).first()
+    return None if row is None else int(row.last_seq)
+
+
+def apply_events(db: Database, *, batch: int = 2000) -> int:
+    """Apply up to ``batch`` outbox events not yet applied; returns how many."""
+
+    def work(conn: Connection) -> int:
+        now = db.clock()
+        cursor = _lock_cursor(conn, now)
+        if cursor is None:
+            return 0
+        events = conn.execute(
+            sa.select(outbox.c.seq, outbox.c.order_id)
+            .where(
+                outbox.c.seq > cursor,
+                ~sa.exists().where(review_applied.c.seq == outbox.c.seq),
+            )
+            .order_by(outbox.c.seq)
+            .limit(batch)
+        ).all()
+        if events:
+            replace_facts(conn, {e.order_id for e in events if e.order_id is not None})
+            conn.execute(sa.insert(review_applied), [{"seq": e.seq} for e in events])
+        _advance(conn, cursor, now)
+        return len(events)
+
+    return db.write(work)
+
+
+def pending(db: Database) -> bool:
+    """Whether any outbox event waits to be applied: one read, no lock, no commit.
+
+    Readers call this before ``catch_up`` so that, when the worker keeps up, a dashboard
+    read costs no write transaction.
+    """
+    with db.read() as conn:
+        cursor = conn.execute(
+            sa.select(worker_cursors.c.last_seq).where(worker_cursors.c.name == CURSOR)
+        ).scalar()
+        return (
+            conn.execute(
+                sa.select(outbox.c.seq)
+                .where(
+                    outbox.c.seq > (cursor or 0),
+                    ~sa.exists().where(review_applied.c.seq == outbox.c.seq),
+                )
+                .limit(1)
+            ).first()
+            is not None
+        )
+
+
+def catch_up(db: Database, *, batch: int = 2000) -> int:
+    """Apply every pending event (what readers call first); returns how many."""
+    if not pending(db):
+        return 0
+    total = 0
+    while done := apply_events(db, batch=batch):
+        total += done
+    return total
+
+
+def _advance(conn: Connection, cursor: int, now: Any) -> None:
+    first_open = conn.execute(
+        sa.select(sa.func.min(outbox.c.seq)).where(
+            outbox.c.seq > cursor,
+            sa.or_(
+                outbox.c.created_at > now - SETTLE,
+                ~sa.exists().where(review_applied.c.seq == outbox.c.seq),
+            ),
+        )
+    ).scalar()
+    if first_open is None:
+        new = conn.execute(
+            sa.select(sa.func.max(outbox.c.seq)).where(outbox.c.seq > cursor)
+        ).scalar()
+    else:
+        new = int(first_open) - 1
+    if new is not None and new > cursor:
+        conn.execute(
+            sa.update(worker_cursors)
+            .where(worker_cursors.c.name == CURSOR)
+            .values(last_seq=new, updated_at=now)
+        )
+        conn.execute(sa.delete(review_applied).where(review_applied.c.seq <= new))
+
+
+def rebuild(db: Database) -> int:
+    """Throw every rollup away and recompute it from the record; returns orders done.
+
+    For a new installation or after a change of definition. The cursor jumps to the
+    newest event under the same lock, so nothing is applied twice or missed.
+    """
+
+    def work(conn: Connection) -> int:
+        now = db.clock()
+        while _lock_cursor(conn, now) is None:  # pragma: no cover - a worker holds it
+            pass
+        for table in (*ROLLUP_TABLES, review_applied):
+            conn.execute(sa.delete(table))
+        newest = conn.execute(sa.select(sa.func.coalesce(sa.func.max(outbox.c.seq), 0))).scalar()
+        conn.execute(
+            sa.update(worker_cursors)
+            .where(worker_cursors.c.name == CURSOR)
+            .values(last_seq=int(newest or 0), updated_at=now)
+        )
+        return replace_facts(conn, all_order_ids(conn))
+
+    return db.write(work)
+
+
+def stored_facts(conn: Connection, order_ids: Sequence[int] | None = None) -> Facts:
+    """The rollups (of ``order_ids``, else all) as fact rows, to compare with the record."""
+
+    def rows(table: sa.Table) -> list[dict[str, Any]]:
+        q = sa.select(table).order_by(*table.primary_key.columns)
+        if order_ids is not None:
+            q = q.where(table.c.order_id.in_(order_ids))
+        return [dict(r._mapping) for r in conn.execute(q)]
+
+    facts = Facts()
+    for m in rows(review_orders):
+        m.pop("placed_epoch")
+        lead = tuple(m.pop(f"lead_{s}_s") for s in STAGES)
+        facts.orders.append(OrderFact(**m, lead_s=lead))
+    facts.lines = [LineFact(**m) for m in rows(review_lines)]
+    facts.picks = [PickFact(**m) for m in rows(review_picks)]
+    facts.shipments = [ShipmentFact(**m) for m in rows(review_shipments)]
+    facts.returns = [ReturnFact(**m) for m in rows(review_returns)]
+    facts.tags = [Tag(**m) for m in rows(review_order_tags)]
+    return facts

@@ -1,0 +1,193 @@
+"""Group commit: many orders, one transaction, and still one answer per order.
+
+Orders submitted together (``committer.submit`` / ``place_many``) are written in one
+group: the committer's counters prove it. Within a group a bad order, an idempotency
+conflict, a racing duplicate and a backordered order each get their own answer while
+the good ones are stored; replays are answered from the stored order without stock locks
+and without consuming an order number; a hot SKU is never oversold.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from orderwell.domain.errors import IdempotencyConflict, UnknownReference
+from orderwell.inventory.catalog import ProductIn, upsert_products
+from orderwell.orders.group_commit import committer_for, place, place_many
+from orderwell.orders.placing import Placed, prepare
+from orderwell.store.db import Database
+from orderwell.store.tables import allocations, orders, stock
+from tests.helpers import invariant_breaches, order, seed, truncate_all
+
+
+def _reserved_and_allocated(db: Database, sku_id: int) -> tuple[int, int]:
+    with db.read() as conn:
+        reserved = conn.execute(
+            sa.select(sa.func.coalesce(sa.func.sum(stock.c.reserved), 0)).where(
+                stock.c.product_id == sku_id
+            )
+        ).scalar_one()
+        allocated = conn.execute(
+            sa.select(sa.func.coalesce(sa.func.sum(allocations.c.quantity), 0)).where(
+                allocations.c.product_id == sku_id
+            )
+        ).scalar_one()
+    return int(reserved), int(allocated)
+
+
+def test_one_group_gives_each_order_its_own_answer(db: Database) -> None:
+    seed(db, skus=3, stock={("SKU-1", "WH1"): 50, ("SKU-2", "WH1"): 2})
+    upsert_products(
+        db,
+        [
+            ProductIn(
+                sku="SKU-3", name="Retired", price=Decimal("10.00"), currency="EUR", active=False
+            )
+        ],
+    )
+    first = place(db, order({"SKU-1": 1}), actor="test", idempotency_key="taken")
+    assert first.created
+
+    requests = [
+        (order({"SKU-1": 2}), "good-1"),
+        (order({"NO-SUCH-SKU": 1}), "bad"),  # unknown SKU: refused inside its savepoint
+        (order({"SKU-1": 3}), "taken"),  # stored key, other body: conflict, a read
+        (order({"SKU-2": 5}), "short"),  # 2 in stock: reserved 2, backordered 3
+        (order({"SKU-1": 4}), "twice"),  # stored by this group ...
+        (order({"SKU-1": 6}), "twice"),  # ... so this different body is a conflict
+        (order({"SKU-3": 1}), "inactive"),
+        (order({"SKU-1": 1, "SKU-2": 1}), "good-2"),  # SKU-2 is gone: backordered line
+    ]
+    pendings = [prepare(r, actor="test", idempotency_key=k) for r, k in requests]
+    committer = committer_for(db)
+    groups_before = committer.stats.groups
+    outcomes: list[Placed | BaseException] = []
+    for future in committer.submit(pendings):
+        try:
+            outcomes.append(future.result(timeout=60))
+        except Exception as exc:
+            outcomes.append(exc)
+    assert committer.stats.groups == groups_before + 1, "submitted together, one group"
+
+    good1, bad, conflict, short, twice, twice_conflict, inactive, good2 = outcomes
+    assert isinstance(good1, Placed) and good1.created
+    assert good1.order_row is not None and good1.order_row["status"] == "reserved"
+    assert isinstance(bad, UnknownReference) and bad.field == "lines.0.sku"
+    assert isinstance(conflict, IdempotencyConflict) and conflict.field == "Idempotency-Key"
+    assert isinstance(short, Placed) and short.created
+    assert short.line_rows[0]["qty_reserved"] == 2 and short.line_rows[0]["qty_backordered"] == 3
+    assert isinstance(twice, Placed) and twice.created
+    assert isinstance(twice_conflict, IdempotencyConflict)
+    assert isinstance(inactive, Exception) and "inactive" in str(inactive)
+    assert isinstance(good2, Placed) and good2.created
+    assert {r["sku"]: r["qty_backordered"] for r in good2.line_rows} == {"SKU-1": 0, "SKU-2": 1}
+
+    with db.read() as conn:
+        stored = dict(conn.execute(sa.select(orders.c.idempotency_key, orders.c.id)).all())
+    assert stored == {
+        "taken": first.order_id,
+        "good-1": good1.order_id,
+        "short": short.order_id,
+        "twice": twice.order_id,
+        "good-2": good2.order_id,
+    }
+    # The conflicting duplicate's reservation was rolled back with its savepoint.
+    sku1 = good1.line_rows[0]["product_id"]
+    assert _reserved_and_allocated(db, sku1) == (1 + 2 + 4 + 1, 1 + 2 + 4 + 1)
+    assert invariant_breaches(db) == []
+
+
+def test_replays_are_reads_and_burn_no_order_number(db: Database) -> None:
+    seed(db, skus=1, stock={("SKU-1", "WH1"): 10})
+    request = order({"SKU-1": 1}, external_id="shop-1")
+    placed = place(db, request, actor="test", idempotency_key="k1")
+    for _ in range(3):
+        again = place(db, request, actor="test", idempotency_key="k1")
+        assert not again.created and again.order_id == placed.order_id
+        assert again.detail is not None and again.detail["id"] == placed.order_id
+    # The channel's own id is a key too: the same body without a header is a replay.
+    (by_external,) = place_many(db, [request], actor="test")
+    assert isinstance(by_external, Placed) and by_external.order_id == placed.order_id
+    with pytest.raises(IdempotencyConflict):
+        place(db, order({"SKU-1": 2}), actor="test", idempotency_key="k1")
+    with pytest.raises(IdempotencyConflict):
+        place(db, order({"SKU-1": 2}, external_id="shop-1"), actor="test")
+    following = place(db, order({"SKU-1": 1}), actor="test", idempotency_key="k2")
+    assert following.order_id == placed.order_id + 1, "a replay consumed an order number"
+    assert _reserved_and_allocated(db, placed.line_rows[0]["product_id"]) == (2, 2)
+
+
+@pytest.fixture
+def pg_db(pg_url: str) -> Iterator[Database]:
+    database = Database.from_url(pg_url, pool_size=4)
+    truncate_all(database)
+    yield database
+    database.dispose()
+
+
+@pytest.mark.postgres
+def test_a_replay_takes_no_stock_lock(pg_db: Database, pg_url: str) -> None:
+    seed(pg_db, skus=1, stock={("SKU-1", "WH1"): 10})
+    request = order({"SKU-1": 1})
+    placed = place(pg_db, request, actor="test", idempotency_key="k")
+    blocker = Database.from_url(pg_url, pool_size=1)
+    try:
+        with blocker.transaction() as conn:  # a receipt or a group holding SKU-1's rows
+            conn.exec_driver_sql("SELECT 1 FROM products WHERE sku = 'SKU-1' FOR UPDATE")
+            conn.exec_driver_sql("SELECT 1 FROM stock FOR UPDATE")
+            started = time.monotonic()
+            again = place(pg_db, request, actor="test", idempotency_key="k")
+            assert time.monotonic() - started < 5, "the replay waited for a stock lock"
+            assert not again.created and again.order_id == placed.order_id
+    finally:
+        blocker.dispose()
+
+
+@pytest.mark.postgres
+def test_64_clients_on_one_sku_reserve_exactly_the_stock(pg_url: str) -> None:
+    """Two committers (two API workers) and 64 clients race for 500 units of one SKU."""
+    workers = [Database.from_url(pg_url, pool_size=4) for _ in range(2)]
+    truncate_all(workers[0])
+    seed(workers[0], skus=1, stock={("SKU-1", "WH1"): 300, ("SKU-1", "WH2"): 200})
+    start = threading.Barrier(64)
+    errors: list[BaseException] = []
+    results: list[Placed] = []
+    lock = threading.Lock()
+
+    def client(n: int) -> None:
+        start.wait()
+        for i in range(10):  # 640 units wanted, 500 there
+            try:
+                placed = place(
+                    workers[n % 2], order({"SKU-1": 1}), actor="test", idempotency_key=f"{n}-{i}"
+                )
+            except BaseException as exc:
+                errors.append(exc)
+                return
+            with lock:
+                results.append(placed)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(64)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    try:
+        assert errors == []
+        assert len(results) == 640 and all(r.created for r in results)
+        reserved = sum(r.line_rows[0]["qty_reserved"] for r in results)
+        assert reserved == 500
+        sku_id = results[0].line_rows[0]["product_id"]
+        assert _reserved_and_allocated(workers[0], sku_id) == (500, 500)
+        assert invariant_breaches(workers[0]) == []
+        groups = sum(committer_for(w).stats.groups for w in workers)
+        assert groups < 640, "no two orders shared a commit"
+    finally:
+        for w in workers:
+            w.dispose()
