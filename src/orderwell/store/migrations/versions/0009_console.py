@@ -1,7 +1,7 @@
 """Console: users, sessions, saved views, failed logins.
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0006 (re-chained after the review area landed; one head)
 Create Date: 2026-11-29
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import orderwell.store.types
 
 revision: str = "0009"
-down_revision: str | Sequence[str] | None = "0005"
+down_revision: str | Sequence[str] | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
