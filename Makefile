@@ -19,6 +19,7 @@ run: $(VENV)/.installed
 	$(BIN)/orderwell demo --if-empty
 	@echo "Admin API token (use as 'Authorization: Bearer <token>'; kept in .orderwell-token):"
 	@$(BIN)/orderwell token ensure --file .orderwell-token --role admin --name make-run
+	@$(BIN)/orderwell user ensure-admin --file .orderwell-admin
 	@echo "API on http://127.0.0.1:8000  -  docs on http://127.0.0.1:8000/docs"
 	$(BIN)/orderwell serve
 

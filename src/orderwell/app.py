@@ -13,6 +13,7 @@ from orderwell.aftersale import routes as aftersale_routes
 from orderwell.channels import csv_routes, edi_routes
 from orderwell.channels import routes as channel_routes
 from orderwell.config import Settings, get_settings
+from orderwell.console.site import create_console
 from orderwell.http import api_docs, errors, openapi, ops_routes, token_routes
 from orderwell.http.limits import BodySizeLimit, RefuseNulInUrl
 from orderwell.http.metrics import Metrics
@@ -61,6 +62,8 @@ PUBLIC_PATHS = frozenset(
         "/track/{token}/returns/{rma}/label.pdf",
         # Signed by the channel's shared secret instead of a bearer token.
         "/channels/{name}/webhooks",
+        # The console: its own login and sessions guard every page (console/frame.py).
+        "/console",
     }
 )
 
@@ -128,6 +131,7 @@ def create_app(
     app.add_middleware(RequestObserver, metrics=app.state.metrics)
     for router in ROUTERS:
         app.include_router(router)
+    app.mount("/console", create_console(db, settings, app.state.tokens))
     api_docs.install(app)
     openapi.install(app)
     return app

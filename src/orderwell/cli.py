@@ -14,6 +14,7 @@ from orderwell.commands import edi as edi_commands
 from orderwell.commands import orders as order_commands
 from orderwell.commands import review as review_commands
 from orderwell.commands import tokens as token_commands
+from orderwell.commands import users as users_commands
 from orderwell.commands.channels import channel_app
 from orderwell.commands.docs import app as docs_app
 from orderwell.config import get_settings
@@ -39,6 +40,7 @@ app.add_typer(csv_commands.export_app, name="export")
 import_app.command("products")(csv_commands.import_products)
 import_app.command("stock")(csv_commands.import_stock)
 app.add_typer(review_commands.app, name="report")
+app.add_typer(users_commands.app, name="user")
 
 console = Console()
 err = Console(stderr=True)

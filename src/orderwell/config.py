@@ -81,6 +81,11 @@ class Settings(BaseSettings):
     channel_reconcile_lookback_hours: float = 48.0
     # Stock changes to one SKU within this window go to the channels as one update.
     channel_stock_window_seconds: float = 1.0
+    # --- Console (docs/console.md): a login lasts this long; this many failed logins
+    # within the window lock the name out until the oldest failure leaves it.
+    console_session_hours: float = 12.0
+    console_lockout_failures: int = 5
+    console_lockout_minutes: float = 15.0
 
 
 @lru_cache(maxsize=1)

@@ -108,6 +108,13 @@ class Unauthorized(OrderwellError):
     title = "Unauthorized"
 
 
+class LockedOut(Unauthorized):
+    """Too many failed console logins for a username within the lockout window."""
+
+    code = "locked_out"
+    title = "Locked out"
+
+
 class Forbidden(OrderwellError):
     code = "forbidden"
     title = "Forbidden"

@@ -54,6 +54,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "channels:retry": frozenset({Role.ADMIN, Role.MANAGER, Role.SUPPORT}),
     # API tokens: whoever holds this can make any role's token, so admins only.
     "tokens:manage": frozenset({Role.ADMIN}),
+    # Console users: the same reasoning as tokens.
+    "users:manage": frozenset({Role.ADMIN}),
 }
 
 

@@ -20,8 +20,9 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Connection
 
+from orderwell.domain.errors import InvalidInput, NotFound
 from orderwell.domain.events import EventType
-from orderwell.domain.order_numbers import order_number
+from orderwell.domain.order_numbers import order_number, parse_order_ref
 from orderwell.domain.statuses import PickListStatus, PickStatus, WaveStatus
 from orderwell.http.answers import closed
 from orderwell.inventory.warehouses import warehouse_id_for_code
@@ -47,6 +48,7 @@ from orderwell.warehouse.wave_planning import (
 )
 
 Limit = Annotated[int, Field(ge=1, le=100_000, strict=True)]
+OrderRef = Annotated[str, Field(min_length=1, max_length=40)]
 # How urgent a shipping method is when waves are ordered (higher first).
 PRIORITY_BY_LEVEL = {"overnight": 20, "two_day": 10}
 
@@ -62,6 +64,18 @@ class WaveRelease(BaseModel):
     pickers: Annotated[int, Field(ge=1, le=500, strict=True)] = 4
     totes_per_picker: Annotated[int, Field(ge=1, le=200, strict=True)] = 24
     separate_single_line: bool = True
+    # Order numbers (or ids) to release; None releases every releasable order.
+    orders: Annotated[list[OrderRef] | None, Field(default=None, min_length=1, max_length=1000)] = (
+        None
+    )
+
+    def chosen(self) -> set[int] | None:
+        if self.orders is None:
+            return None
+        try:
+            return {parse_order_ref(ref) for ref in self.orders}
+        except NotFound as exc:
+            raise InvalidInput(exc.message, field="orders") from None
 
     def rules(self) -> WaveRules:
         return WaveRules(
@@ -89,6 +103,7 @@ def release_waves(
 ) -> list[ReleasedWave]:
     """Release every releasable order of the warehouse; an empty list when there is none."""
     rules = item.rules()
+    chosen = item.chosen()
     services = _services(carrier or TableRateCarrier())
 
     def work(conn: Connection) -> list[ReleasedWave]:
@@ -98,12 +113,24 @@ def release_waves(
         if conn.dialect.name == "postgresql":
             conn.execute(lock.with_for_update())
         candidates = releasable_orders(conn, wid, item.warehouse, services, now)
+        if chosen is not None:
+            candidates = [c for c in candidates if int(c.order_id) in chosen]
         if not candidates:
             return []
         plan = plan_waves(candidates, rules)
         return _save(conn, wid, item.warehouse, plan, candidates, rules, actor, now)
 
     return db.write(work)
+
+
+def releasable(
+    db: Database, warehouse: str, *, carrier: CarrierAdapter | None = None
+) -> list[ReservedOrder]:
+    """What a release would take now: the orders a person may choose from."""
+    services = _services(carrier or TableRateCarrier())
+    with db.read() as conn:
+        wid = warehouse_id_for_code(conn, warehouse)
+        return releasable_orders(conn, wid, warehouse, services, db.clock())
 
 
 def _services(carrier: CarrierAdapter) -> list[Service]:

@@ -1,7 +1,7 @@
 """Tokens remember when they were last used; timeline events name the request that made them.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 
 ``api_tokens.last_used_at`` lets an operator tell a live token from a stale one before
 revoking it. ``order_events.request_id`` ties a timeline entry to the API request (and
@@ -18,7 +18,7 @@ from alembic import op
 from orderwell.store.types import UTCDateTime
 
 revision: str = "0010"
-down_revision: str | Sequence[str] | None = "0008"
+down_revision: str | Sequence[str] | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
