@@ -14,7 +14,7 @@ from orderwell.domain.branding import Branding
 from orderwell.domain.lifecycle import BUCKETS
 from orderwell.orders.schemas import BrandingOut, Units
 from orderwell.store.db import Database
-from tests.e2e.answers import AnswerCheck
+from tests.e2e.answers import UNTYPED, AnswerCheck
 from tests.e2e.conftest import answer_check
 from tests.helpers import seed
 
@@ -67,7 +67,10 @@ def test_every_success_has_a_schema(openapi: dict[str, Any]) -> None:
                     # An object with its members listed, not a free-form {} or dict.
                     assert resolved.get("properties"), f"{method} {path}: {resolved}"
                     assert resolved.get("additionalProperties") is False, (method, path)
-    assert not missing, f"answers without a schema: {missing}"
+    untyped = {f"{method} {path}" for method, path in UNTYPED}
+    assert not [m for m in missing if m.rsplit(" ", 1)[0] not in untyped], missing
+    typed_now = untyped - {m.rsplit(" ", 1)[0] for m in missing}
+    assert not typed_now, f"these have a schema now: take them off answers.UNTYPED: {typed_now}"
 
 
 def test_every_error_is_problem_json(openapi: dict[str, Any]) -> None:

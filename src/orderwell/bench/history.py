@@ -26,6 +26,7 @@ from types import SimpleNamespace
 from orderwell.aftersale.return_rules import ReturnReason
 from orderwell.bench.history_rows import Batch, World, order_row, wave_for
 from orderwell.domain.lifecycle import BUCKETS, Bucket, UnitTotals, derive_status
+from orderwell.domain.statuses import PickScanResult, PickStatus, ReturnStatus
 from orderwell.review.facts import facts_of_order
 from orderwell.review.kpis import OrderEvent
 
@@ -164,12 +165,16 @@ def make_order(world: World, batch: Batch, n: int, total: int, rng: random.Rando
                             "qty_picked": 0,
                             "qty_short": ln.quantity,
                             "short_reason": "not_found",
-                            "status": "short",
+                            "status": PickStatus.SHORT,
                         },
                     )
                 )
             p = SimpleNamespace(
-                id=world.id("picks"), **common, qty_picked=ln.quantity, qty_short=0, status="picked"
+                id=world.id("picks"),
+                **common,
+                qty_picked=ln.quantity,
+                qty_short=0,
+                status=PickStatus.PICKED,
             )
             picks.append(p)
             if rng.random() < 0.01:
@@ -185,7 +190,7 @@ def make_order(world: World, batch: Batch, n: int, total: int, rng: random.Rando
                         "scanned_bin": "X-99",
                         "scanned_product": ln.sku,
                         "quantity": 1,
-                        "result": "wrong_bin",
+                        "result": PickScanResult.WRONG_BIN,
                     },
                 )
     if not cancelled and reached[2]:
@@ -242,7 +247,7 @@ def make_order(world: World, batch: Batch, n: int, total: int, rng: random.Rando
                 "order_id": oid,
                 "seq": 1,
                 "number": f"RMA-H{rid}",
-                "status": "received",
+                "status": ReturnStatus.RECEIVED,
                 "reason": reason,
                 "source": "api",
                 "requested_at": at,

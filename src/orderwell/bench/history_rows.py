@@ -11,6 +11,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
+from orderwell.domain.statuses import PaymentStatus, PickListStatus, WaveStatus
 from orderwell.review.facts import Facts
 
 
@@ -61,7 +62,7 @@ def wave_for(world: World, batch: Batch, wid: int, at: datetime) -> tuple[int, i
                 "code": code,
                 "warehouse_id": wid,
                 "single_line": False,
-                "status": "done",
+                "status": WaveStatus.DONE,
                 "orders": 0,
                 "units": 0,
                 "earliest_cutoff": None,
@@ -77,7 +78,7 @@ def wave_for(world: World, batch: Batch, wid: int, at: datetime) -> tuple[int, i
                 "id": list_id,
                 "wave_id": wave_id,
                 "picker_no": 1,
-                "status": "done",
+                "status": PickListStatus.DONE,
                 "units": 0,
                 "totes": [],
                 "done_at": at,
@@ -109,7 +110,7 @@ def order_row(o: SimpleNamespace, status: str, n: int, lines: list[Any]) -> dict
         "tax_total": zero,
         "shipping_total": zero,
         "grand_total": total,
-        "payment_status": "paid",
+        "payment_status": PaymentStatus.PAID,
         "allow_partial_shipment": True,
         "sourcing_reason": "history",
         "placed_at": o.placed_at,

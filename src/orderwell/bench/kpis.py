@@ -42,6 +42,7 @@ from orderwell.bench.common import (
 )
 from orderwell.bench.history import batch_count, make_batch
 from orderwell.bench.history_rows import World
+from orderwell.domain.events import EventType
 from orderwell.inventory.catalog import ProductIn, upsert_products
 from orderwell.inventory.warehouses import BinIn, WarehouseIn, upsert_bins, upsert_warehouse
 from orderwell.review.facts import order_facts
@@ -234,7 +235,7 @@ def phases(figures: Figures, url: str, *, orders: int, days: int, requests: int)
         rows = [
             {
                 "id": str(uuid.uuid4()),
-                "event_type": "order.delivered",
+                "event_type": EventType.ORDER_DELIVERED,
                 "order_id": rng.randint(first, orders),
                 "payload": {},
                 "created_at": AS_OF - timedelta(hours=1),

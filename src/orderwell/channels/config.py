@@ -17,7 +17,12 @@ from sqlalchemy.engine import Connection
 
 from orderwell.channels.secrets import SecretBox, seal, unseal
 from orderwell.domain.channels import ChannelKind
-from orderwell.domain.errors import Conflict, InvalidInput, NotFound
+from orderwell.domain.errors import (
+    ChannelExists,
+    ChannelNotConfigured,
+    InvalidInput,
+    NotFound,
+)
 from orderwell.orders.channel_settings import (
     ChannelSettingsIn,
     load_channel,
@@ -88,10 +93,9 @@ class Channel:
     def secret(self, name: str) -> str:
         value = self.secrets.get(name)
         if not value:
-            raise Conflict(
+            raise ChannelNotConfigured(
                 f"channel {self.name} has no {name}: set it with PATCH /channels/{self.name}",
                 field=f"secrets.{name}",
-                code="channel_not_configured",
             )
         return value
 
@@ -189,7 +193,7 @@ def add_channel(db: Database, item: ChannelIn, box: SecretBox) -> dict[str, Any]
         now = db.clock()
         exists = conn.execute(sa.select(channels.c.id).where(channels.c.name == item.name))
         if exists.first() is not None:
-            raise Conflict(f"a channel {item.name} exists", field="name", code="channel_exists")
+            raise ChannelExists(f"a channel {item.name} exists", field="name")
         conn.execute(
             sa.insert(channels).values(
                 name=item.name,

@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from orderwell.channels.edi.partners import PartnerIn, add_partner, get_partner, list_partners
 from orderwell.channels.edi.receiving import receive_file
 from orderwell.channels.edi.sending import Sent, send_810, send_855, send_856
-from orderwell.domain.errors import InvalidInput, NotFound, UnsupportedMediaType
+from orderwell.domain.errors import InvalidInput, InvalidInterchange, NotFound, UnsupportedMediaType
 from orderwell.http.bodies import JsonBodyRoute
 from orderwell.http.deps import get_db, require
 from orderwell.http.errors import problem
@@ -110,8 +110,8 @@ async def post_interchange(
     first = got.errors[0]
     return problem(
         422,
-        "invalid_interchange",
-        "Invalid interchange",
+        InvalidInterchange.code,
+        InvalidInterchange.title,
         f"{first}; nothing was imported",
         _field(first.segment, first.element),
         extra={"errors": errors, **answer},

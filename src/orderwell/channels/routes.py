@@ -23,7 +23,7 @@ from orderwell.channels.signatures import signature_ok
 from orderwell.channels.sync import retry_channel
 from orderwell.channels.woocommerce import webhooks as woo_hooks
 from orderwell.domain.channels import ChannelKind
-from orderwell.domain.errors import Conflict, MalformedJson, NotFound, Unauthorized
+from orderwell.domain.errors import ChannelDisabled, MalformedJson, NotFound, Unauthorized
 from orderwell.http.bodies import JsonBodyRoute
 from orderwell.http.deps import get_db, require
 from orderwell.http.responses import JSON
@@ -136,7 +136,7 @@ def _verified(request: Request, db: Database, name: str, body: bytes) -> config.
     if not signature_ok(channel.secrets.get("webhook_secret", ""), body, given):
         raise Unauthorized("the webhook signature is missing or does not match its body")
     if not channel.active:
-        raise Conflict(f"channel {name} is disabled", code="channel_disabled")
+        raise ChannelDisabled(f"channel {name} is disabled")
     return channel
 
 

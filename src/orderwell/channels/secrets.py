@@ -18,7 +18,7 @@ import orjson
 import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken
 
-from orderwell.domain.errors import Conflict
+from orderwell.domain.errors import SecretsUnreadable
 from orderwell.inventory.stock import dialect_insert
 from orderwell.store.db import Database
 from orderwell.store.tables_outbound import instance_keys
@@ -92,8 +92,7 @@ def unseal(box: SecretBox, token: str | None) -> dict[str, Any]:
     try:
         return dict(orjson.loads(box.fernet().decrypt(token.encode())))
     except InvalidToken:
-        raise Conflict(
+        raise SecretsUnreadable(
             "the channel's secrets cannot be read with this secret key "
-            "(was ORDERWELL_SECRET_KEY changed?); set them again",
-            code="secrets_unreadable",
+            "(was ORDERWELL_SECRET_KEY changed?); set them again"
         ) from None

@@ -17,7 +17,7 @@ from orderwell.channels.shopify.storefront import ShopifyStorefront
 from orderwell.channels.woocommerce.mapping import map_order as map_woocommerce
 from orderwell.channels.woocommerce.storefront import WooStorefront
 from orderwell.domain.channels import ChannelKind
-from orderwell.domain.errors import Conflict
+from orderwell.domain.errors import ChannelKindNotPushed, ChannelNotConfigured
 
 # Platform order JSON -> MappedOrder, per kind (webhooks, backfill, retry of held orders).
 MAPPERS: dict[ChannelKind, Callable[..., MappedOrder]] = {
@@ -50,11 +50,7 @@ def open_storefront(
     timeout_s: float = 10.0,
 ) -> Storefront:
     if not channel.base_url:
-        raise Conflict(
-            f"channel {channel.name} has no base_url",
-            field="base_url",
-            code="channel_not_configured",
-        )
+        raise ChannelNotConfigured(f"channel {channel.name} has no base_url", field="base_url")
     common: dict[str, Any] = {"transport": transport, "sleep": sleep, "timeout_s": timeout_s}
     if channel.kind is ChannelKind.SHOPIFY:
         admin = ShopifyAdmin(channel.base_url, channel.secret("access_token"), **common)
@@ -62,8 +58,7 @@ def open_storefront(
     if channel.kind is ChannelKind.WOOCOMMERCE:
         auth = (channel.secret("consumer_key"), channel.secret("consumer_secret"))
         return WooStorefront(PlatformHttp(channel.base_url, auth=auth, **common))
-    raise Conflict(
+    raise ChannelKindNotPushed(
         f"channel {channel.name} is {channel.kind.value}: Orderwell pushes nothing to it",
         field="kind",
-        code="channel_kind_not_pushed",
     )

@@ -9,6 +9,7 @@ review functions in means filling ``Figures`` from them in ``dashboard_figures``
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -136,7 +137,7 @@ def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-def _report(by_status: Counter[str], accuracy: dict[str, Any]) -> list[str]:
+def _report(by_status: Counter[str], accuracy: Mapping[str, Any]) -> list[str]:
     """What could have been better, in plain words, from the same figures."""
     found = []
     if accuracy["refused_scans"]:

@@ -88,7 +88,9 @@ def _order_page(visit: Visit, order_id: int) -> dict[str, Any]:
     with visit.db.read() as conn:
         order = q.get_order(conn, order_id)
         timeline = sorted(q.timeline(conn, order_id), key=lambda e: e["at"])
-        shipments = [fq.get_shipment(conn, s["id"]) for s in fq.shipments_of_order(conn, order_id)]
+        shipments: list[dict[str, Any]] = [
+            dict(fq.get_shipment(conn, s["id"])) for s in fq.shipments_of_order(conn, order_id)
+        ]
         returns = order_returns(conn, order_id)
         payments = payment_ledger(conn, order_id)
         messages = list_messages(conn, order_id=order_id) if visit.may("messages:read") else None

@@ -65,10 +65,10 @@ class ChannelEvent:
 
 # The outbox events that become pushes, and which push.
 PUSH_FOR_EVENT: dict[str, PushKind] = {
-    "order.shipped": PushKind.FULFILLMENT,
-    "order.short_shipped": PushKind.FULFILLMENT,
-    "order.cancelled": PushKind.CANCELLATION,
-    "refund.issued": PushKind.REFUND,
+    EventType.ORDER_SHIPPED: PushKind.FULFILLMENT,
+    EventType.ORDER_SHORT_SHIPPED: PushKind.FULFILLMENT,
+    EventType.ORDER_CANCELLED: PushKind.CANCELLATION,
+    EventType.REFUND_ISSUED: PushKind.REFUND,
 }
 
 

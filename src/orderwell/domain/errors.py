@@ -240,6 +240,39 @@ class NotConnected(Conflict):
     title = "Not connected"
 
 
+# --- sales channels (docs/channels.md, docs/edi.md) ---------------------------------------
+
+
+class ChannelNotConfigured(Conflict):
+    code = "channel_not_configured"
+    title = "The channel lacks a setting it needs"
+
+
+class ChannelExists(Conflict):
+    code = "channel_exists"
+    title = "A channel of that name exists"
+
+
+class ChannelDisabled(Conflict):
+    code = "channel_disabled"
+    title = "The channel is disabled"
+
+
+class SecretsUnreadable(Conflict):
+    code = "secrets_unreadable"
+    title = "The channel's secrets cannot be read"
+
+
+class ChannelKindNotPushed(Conflict):
+    code = "channel_kind_not_pushed"
+    title = "Orderwell pushes nothing to this kind of channel"
+
+
+class InvalidInterchange(InvalidInput):
+    code = "invalid_interchange"
+    title = "Invalid interchange"
+
+
 # Codes the HTTP layer answers without an exception of ours, with their titles.
 HTTP_CODES: dict[str, str] = {
     "method_not_allowed": "Method not allowed",

@@ -12,6 +12,7 @@ returns a Response is not re-validated).
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import Enum
 from typing import Annotated, Any
 
@@ -52,3 +53,41 @@ class Upserted(TypedDict):
 class Health(TypedDict):
     status: str
     version: str
+
+
+@closed
+class Ready(TypedDict):
+    status: str  # "ready", or "unavailable" with a 503
+    checks: dict[str, str]  # each check: "ok" or what failed
+
+
+@closed
+class IssuedTokenOut(TypedDict):
+    id: int
+    name: str
+    role: str
+    created_at: datetime
+    token: str  # shown only in this answer
+    note: str
+
+
+@closed
+class TokenOut(TypedDict):
+    id: int
+    name: str
+    role: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+@closed
+class TokenList(TypedDict):
+    items: list[TokenOut]
+
+
+@closed
+class RevokedToken(TypedDict):
+    id: int
+    revoked_at: datetime

@@ -17,6 +17,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from orderwell.domain.statuses import DeliveryStatus
 from orderwell.store.db import Database
 from orderwell.store.tables import orders
 from orderwell.store.tables_outbound import delivery_attempts, outbox_deliveries
@@ -36,7 +37,7 @@ class DatabaseFigures(Collector):
             placed = conn.execute(sa.select(sa.func.count()).select_from(orders)).scalar_one()
             oldest: datetime | None = conn.execute(
                 sa.select(sa.func.min(outbox_deliveries.c.created_at)).where(
-                    outbox_deliveries.c.status == "pending"
+                    outbox_deliveries.c.status == DeliveryStatus.PENDING
                 )
             ).scalar()
             by_status: dict[str, int] = dict(

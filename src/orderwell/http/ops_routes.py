@@ -13,6 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from orderwell import __version__
 from orderwell.config import Settings
+from orderwell.http.answers import Health, Ready
 from orderwell.http.deps import get_db
 from orderwell.http.metrics import Metrics
 from orderwell.http.responses import JSON
@@ -22,7 +23,7 @@ router = APIRouter(tags=["operations"])
 PATHS = frozenset({"/health", "/ready", "/metrics"})
 
 
-@router.get("/health")
+@router.get("/health", response_model=Health)
 def health() -> JSON:
     """The process is up. Says nothing of the database: see ``/ready``."""
     return JSON({"status": "ok", "version": __version__})
@@ -50,7 +51,7 @@ def _nats_ok(url: str, timeout: float = 2.0) -> str | None:
     return None if greeting.startswith(b"INFO") else "nats: not a NATS server"
 
 
-@router.get("/ready")
+@router.get("/ready", response_model=Ready, responses={503: {"model": Ready}})
 def ready(request: Request, db: Database = Depends(get_db)) -> JSON:
     """200 when this process can serve: the database answers and, when an event stream
     is configured, NATS does. 503 with what failed otherwise."""
@@ -68,7 +69,11 @@ def ready(request: Request, db: Database = Depends(get_db)) -> JSON:
     )
 
 
-@router.get("/metrics", response_class=Response)
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+)
 def metrics(request: Request) -> Response:
     """Prometheus text exposition."""
     registry: Metrics = request.app.state.metrics

@@ -5,8 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from orderwell.http.answers import IssuedTokenOut, RevokedToken, TokenList
 from orderwell.http.bodies import JsonBodyRoute
 from orderwell.http.deps import get_db, require
+from orderwell.http.problems import problems
 from orderwell.http.responses import JSON
 from orderwell.http.tokens import (
     Principal,
@@ -27,7 +29,7 @@ class TokenIn(BaseModel):
     role: str = Field(description="admin, manager, warehouse, support, integration or viewer")
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=IssuedTokenOut)
 def create(
     item: TokenIn,
     db: Database = Depends(get_db),
@@ -47,7 +49,7 @@ def create(
     )
 
 
-@router.get("")
+@router.get("", response_model=TokenList)
 def list_all(
     include_revoked: bool = False,
     db: Database = Depends(get_db),
@@ -56,7 +58,7 @@ def list_all(
     return JSON({"items": list_tokens(db, include_revoked=include_revoked)})
 
 
-@router.delete("/{token_id}")
+@router.delete("/{token_id}", response_model=RevokedToken, responses=problems(404))
 def revoke(
     token_id: int,
     request: Request,

@@ -32,6 +32,7 @@ class StockLevel(TypedDict):
 @closed
 class StockLevels(TypedDict):
     items: list[StockLevel]
+    next_cursor: str | None  # null on the last page
 
 
 @closed
@@ -62,6 +63,7 @@ class LedgerEntry(TypedDict):
 @closed
 class Ledger(TypedDict):
     items: list[LedgerEntry]
+    next_cursor: str | None  # null on the last page
 
 
 @closed

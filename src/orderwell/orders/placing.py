@@ -29,6 +29,7 @@ from orderwell.inventory.stock import Ledger, dialect_insert, per_dialect
 from orderwell.orders.rules import PlaceOrder, PricedOrder, price_order
 from orderwell.orders.schemas import OrderDetail
 from orderwell.store.db import Database
+from orderwell.store.request_context import REQUEST_ID
 from orderwell.store.tables import order_lines, orders, products, stock, warehouses
 from orderwell.store.timeline import record
 
@@ -125,6 +126,9 @@ class Pending:
     idempotency_key: str | None
     actor: str
     strategy: SourcingStrategy
+    # The HTTP request that asked, for the timeline: the group committer writes in its own
+    # thread, where the request's context variable is not set.
+    request_id: str | None = None
 
 
 def prepare(
@@ -139,7 +143,9 @@ def prepare(
     if idempotency_key is not None and not (1 <= len(idempotency_key) <= 200):
         raise InvalidInput("Idempotency-Key must be 1 to 200 characters", field="Idempotency-Key")
     chosen = strategy or STRATEGIES[DEFAULT_STRATEGY]
-    return Pending(request, priced, request.fingerprint(), idempotency_key, actor, chosen)
+    return Pending(
+        request, priced, request.fingerprint(), idempotency_key, actor, chosen, REQUEST_ID.get()
+    )
 
 
 @dataclass(slots=True)
@@ -204,6 +210,14 @@ def place_order(
 
 def write_order(conn: Connection, pending: Pending, shelf: Shelf, now: datetime) -> Placed:
     """Reserve, insert the order and all that goes with it; DuplicateKeys on a replay."""
+    token = REQUEST_ID.set(pending.request_id)
+    try:
+        return _write_order(conn, pending, shelf, now)
+    finally:
+        REQUEST_ID.reset(token)
+
+
+def _write_order(conn: Connection, pending: Pending, shelf: Shelf, now: datetime) -> Placed:
     request, priced, actor = pending.request, pending.priced, pending.actor
     catalog, free, whs = shelf.catalog, shelf.free, shelf.whs
     demand: dict[int, int] = {}

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 from orderwell.aftersale.return_rules import ReturnReason
 from orderwell.aftersale.rma import ReturnStatus
 from orderwell.domain.lifecycle import BUCKETS, Bucket
+from orderwell.domain.statuses import PickStatus, ShipmentStatus
 from orderwell.review.kpis import (
     BAD_RETURN_REASONS,
     LineFact,
@@ -113,7 +114,7 @@ class _Record:
         self.codes = {int(k): str(v) for k, v in codes.items()}
         self.picks = _by_order(
             conn.execute(
-                sa.select(picks).where(picks.c.order_id.in_(ids), picks.c.status != "open")
+                sa.select(picks).where(picks.c.order_id.in_(ids), picks.c.status != PickStatus.OPEN)
             )
         )
         self.refused = set(
@@ -126,7 +127,7 @@ class _Record:
         self.shipments = _by_order(
             conn.execute(
                 sa.select(shipments).where(
-                    shipments.c.order_id.in_(ids), shipments.c.status != "cancelled"
+                    shipments.c.order_id.in_(ids), shipments.c.status != ShipmentStatus.CANCELLED
                 )
             )
         )
@@ -278,8 +279,8 @@ def facts_of_order(rec: _Record, o: Any) -> Facts:
                 pick_id=p.id,
                 warehouse=rec.codes[p.warehouse_id],
                 sku=p.sku,
-                correct=p.status == "picked" and p.id not in rec.refused,
-                short=p.status == "short",
+                correct=p.status == PickStatus.PICKED and p.id not in rec.refused,
+                short=p.status == PickStatus.SHORT,
                 **common,
             )
         )

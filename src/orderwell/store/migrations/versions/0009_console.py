@@ -1,7 +1,7 @@
 """Console: users, sessions, saved views, failed logins.
 
 Revision ID: 0009
-Revises: 0006 (re-chained after the review area landed; one head)
+Revises: 0008
 Create Date: 2026-11-29
 """
 
