@@ -11,6 +11,8 @@ plugin does not run under this pytest, so the operations are driven with Hypothe
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import schemathesis
 from fastapi import FastAPI
@@ -21,9 +23,11 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from schemathesis.core.errors import SerializationNotPossible
 
 from orderwell.domain.roles import Role
 from orderwell.store.db import Database
+from tests.e2e.answers import UNTYPED
 from tests.helpers import seed
 
 EXAMPLES_PER_OPERATION = 40
@@ -49,10 +53,16 @@ def test_no_route_answers_with_a_server_error(
     assert len(operations) > 40  # the whole API, not an empty document
 
     for operation in operations:
-        _fuzz(operation, headers)
+        untyped = (operation.method.upper(), operation.path) in UNTYPED
+        try:
+            _fuzz(operation, headers, [not_a_server_error] if untyped else CHECKS)
+        except SerializationNotPossible:
+            # POST /edi/interchanges takes raw X12 (application/edi-x12), which schemathesis
+            # cannot generate; tests/e2e/test_edi_api_cli.py sends it broken interchanges.
+            continue
 
 
-def _fuzz(operation: schemathesis.APIOperation, headers: dict[str, str]) -> None:
+def _fuzz(operation: schemathesis.APIOperation, headers: dict[str, str], checks: list[Any]) -> None:
     """Send one operation its generated requests; any 5xx fails with a curl to reproduce."""
 
     @settings(
@@ -64,6 +74,6 @@ def _fuzz(operation: schemathesis.APIOperation, headers: dict[str, str]) -> None
     )
     @given(case=operation.as_strategy())
     def fuzz(case: schemathesis.Case) -> None:
-        case.call_and_validate(headers=headers, checks=CHECKS)
+        case.call_and_validate(headers=headers, checks=checks)
 
     fuzz()
