@@ -75,6 +75,11 @@ def _replacement_order(db: Database, return_id: int, item: ExchangeIn) -> PlaceO
             f"return {r.rma} already has exchange order {order_number(linked)}",
             new_order_id=linked,
         )
+    # Two returned items may be swapped for the same SKU (an M and an S for two L): one
+    # line of the replacement order carries them both, as an order names a SKU once.
+    wanted: dict[str, int] = {}
+    for ln in item.lines:
+        wanted[ln.sku] = wanted.get(ln.sku, 0) + ln.quantity
     return PlaceOrder.model_validate(
         {
             "channel": EXCHANGE_CHANNEL,
@@ -96,8 +101,8 @@ def _replacement_order(db: Database, return_id: int, item: ExchangeIn) -> PlaceO
             },
             "currency": r.currency,
             "lines": [
-                {"sku": ln.sku, "quantity": ln.quantity, "unit_price": Decimal(0)}
-                for ln in item.lines
+                {"sku": sku, "quantity": quantity, "unit_price": Decimal(0)}
+                for sku, quantity in wanted.items()
             ],
             "shipping_method": r.shipping_method,
             "payment_status": PaymentStatus.PAID.value,
