@@ -46,6 +46,7 @@ from orderwell.aftersale.returns import (
 from orderwell.demo.carrier import Delivered
 from orderwell.demo.floor import Shipped
 from orderwell.demo.orders import PlannedOrder
+from orderwell.domain.errors import ReturnWindowExpired
 from orderwell.domain.lifecycle import HoldReason, OrderStatus
 from orderwell.domain.statuses import PaymentStatus
 from orderwell.inventory.catalog import ProductIn
@@ -193,17 +194,22 @@ class AfterSale:
             ln = self.rng.choice(lines)
             wanted = [ReturnLineIn(line_no=ln["line_no"], quantity=1)]
         online = self.rng.random() < 0.65
-        ref = request_return(
-            self.db,
-            order_id,
-            ReturnRequestIn(
-                reason=reason,
-                lines=wanted,
-                customer_note=_NOTES.get(reason) if self.rng.random() < 0.6 else None,
-                source=ReturnSource.TRACKING_PAGE if online else ReturnSource.SUPPORT,
-            ),
-            actor="customer" if online else self._agent(),
-        )
+        try:
+            ref = request_return(
+                self.db,
+                order_id,
+                ReturnRequestIn(
+                    reason=reason,
+                    lines=wanted,
+                    customer_note=_NOTES.get(reason) if self.rng.random() < 0.6 else None,
+                    source=ReturnSource.TRACKING_PAGE if online else ReturnSource.SUPPORT,
+                ),
+                actor="customer" if online else self._agent(),
+            )
+        except ReturnWindowExpired:
+            # Asked after the window closed (the parcel was delivered long before): refused,
+            # as a real shop would, and nothing is recorded.
+            return
         self.returns += 1
         skus = {ln["line_no"]: ln["sku"] for ln in lines}
         units = {skus[w.line_no]: w.quantity for w in wanted}
