@@ -56,16 +56,18 @@ def live_server(db: Database) -> Iterator[str]:
     thread.join(timeout=30)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright_driver() -> Iterator[Any]:
-    """One Playwright driver per test process: its sync API cannot be started twice."""
+    """One Playwright driver at a time: its sync API cannot be started twice in a process,
+    and while it runs it holds an asyncio loop that later tests' ``asyncio.run`` would trip
+    over, so it lives only as long as the browser test module using it."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         yield playwright
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright_driver: Any) -> Iterator[Any]:
     with tempfile.TemporaryDirectory() as profile:
         context = playwright_driver.chromium.launch_persistent_context(
