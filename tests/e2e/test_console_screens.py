@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
+from urllib.parse import unquote_plus
 
 import sqlalchemy as sa
 from starlette.testclient import TestClient
@@ -301,3 +302,46 @@ def test_settings_channels_and_webhooks(db: Database, api: TestClient) -> None:
     )
     assert "whsec_" in hook.text
     assert "https://hooks.example/ow" in api.get("/console/settings").text
+
+
+def test_settings_boxes_are_edited_and_retired(db: Database, api: TestClient) -> None:
+    from orderwell.warehouse.box_fitting import STANDARD_BOXES
+    from orderwell.warehouse.boxes import box_catalog
+
+    token = logged_in(api, db, Role.MANAGER)
+    page = api.get("/console/settings").text
+    assert all(b.code in page for b in STANDARD_BOXES), "a fresh install offers the standard ones"
+    first = STANDARD_BOXES[0]
+    box = {
+        "code": first.code,
+        "inner_length_mm": "333",
+        "inner_width_mm": str(first.inner_width_mm),
+        "inner_height_mm": str(first.inner_height_mm),
+        "tare_weight_g": str(first.tare_weight_g),
+        "max_weight_g": str(first.max_weight_g),
+        "active": "on",
+    }
+    assert "ok=" in _post(api, "/console/settings/boxes", token, **box).headers["location"]
+    with db.read() as conn:
+        catalog = {b.code: b for b in box_catalog(conn)}
+    # Changing one standard box keeps the rest of the assortment.
+    assert set(catalog) == {b.code for b in STANDARD_BOXES}
+    assert catalog[first.code].inner_length_mm == 333
+    # Unticking "in use" retires a box: packers no longer get it, the screen still lists it.
+    _post(api, "/console/settings/boxes", token, **{**box, "active": ""})
+    with db.read() as conn:
+        assert first.code not in {b.code for b in box_catalog(conn)}
+    assert first.code in api.get("/console/settings").text
+    # A new box; bad input names the field and changes nothing.
+    new = {**box, "code": "TUBE-1", "inner_length_mm": "800"}
+    _post(api, "/console/settings/boxes", token, **new)
+    bad = _post(
+        api, "/console/settings/boxes", token, **{**new, "code": "X-2", "max_weight_g": "heavy"}
+    )
+    assert "max weight g must be a whole number" in unquote_plus(bad.headers["location"])
+    with db.read() as conn:
+        codes = {b.code for b in box_catalog(conn)}
+    assert "TUBE-1" in codes and "X-2" not in codes
+    # A warehouse user may look but not change.
+    wes = logged_in(api, db, Role.WAREHOUSE, name="wes2")
+    assert _post(api, "/console/settings/boxes", wes, **new).status_code == 403

@@ -5,7 +5,6 @@ Users and API tokens, which only admins manage, are in ``people.py``.
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated
 
 import sqlalchemy as sa
@@ -24,7 +23,8 @@ from orderwell.outbound import webhooks
 from orderwell.outbound.message_render import MESSAGE_KINDS
 from orderwell.store.tables import orders
 from orderwell.store.tables_outbound import channel_settings
-from orderwell.warehouse.boxes import box_catalog
+from orderwell.warehouse import boxes as box_catalog_service
+from orderwell.warehouse.boxes import BoxIn
 from orderwell.warehouse.carriers.rates import load_carriers
 
 router = APIRouter(prefix="/settings")
@@ -37,7 +37,7 @@ def settings_screen(visit: Annotated[Visit, Depends(page("settings:read"))]) -> 
         names = set(conn.execute(sa.select(channel_settings.c.channel)).scalars())
         names |= set(conn.execute(sa.select(orders.c.channel).distinct()).scalars())
         channels = [channel_view(cfg) for _, cfg in sorted(load_channels(conn, names).items())]
-        boxes = [asdict(b) for b in box_catalog(conn)]
+        boxes = box_catalog_service.all_boxes(conn)
         hooks = (
             webhooks.list_subscriptions(conn, include_inactive=True)
             if visit.may("webhooks:read")
@@ -74,6 +74,24 @@ def save_channel(
     )
     put_channel_settings(visit.db, channel, item)
     return done("/settings", ok=f"Channel {channel} saved")
+
+
+@router.post("/boxes")
+def save_box_form(visit: Annotated[Visit, Depends(page("settings:write"))]) -> Response:
+    """Add a box or change one (by code): the packers' choice changes from the next package."""
+    item = BoxIn.model_validate(
+        {
+            "code": visit.form.get("code", ""),
+            "inner_length_mm": visit.number("inner_length_mm"),
+            "inner_width_mm": visit.number("inner_width_mm"),
+            "inner_height_mm": visit.number("inner_height_mm"),
+            "tare_weight_g": visit.number("tare_weight_g"),
+            "max_weight_g": visit.number("max_weight_g"),
+            "active": visit.form.get("active") == "on",
+        }
+    )
+    box_catalog_service.save_box(visit.db, item)
+    return done("/settings", ok=f"Box {item.code} saved")
 
 
 @router.post("/webhooks")

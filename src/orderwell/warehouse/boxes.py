@@ -6,6 +6,7 @@ Until a warehouse sets up its own boxes, the standard assortment of ``warehouse/
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
 import sqlalchemy as sa
@@ -45,6 +46,36 @@ def upsert_boxes(db: Database, items: list[BoxIn]) -> int:
         return len(items)
 
     return db.write(work)
+
+
+def save_box(db: Database, item: BoxIn) -> None:
+    """Add or change one box. On a fresh install the standard assortment is offered without
+    rows; it is written out first, so that changing one box does not drop the others."""
+
+    def work(conn: Connection) -> None:
+        if conn.execute(sa.select(sa.func.count()).select_from(boxes)).scalar_one() == 0:
+            conn.execute(
+                sa.insert(boxes), [asdict(b) for b in STANDARD_BOXES if b.code != item.code]
+            )
+        ins = dialect_insert(conn, boxes)
+        fields = item.model_dump()
+        conn.execute(
+            ins.on_conflict_do_update(
+                index_elements=[boxes.c.code],
+                set_={c: ins.excluded[c] for c in fields if c != "code"},
+            ),
+            [fields],
+        )
+
+    db.write(work)
+
+
+def all_boxes(conn: Connection) -> list[dict[str, object]]:
+    """Every box with whether it is in use, for the settings screen (retired ones too)."""
+    rows = conn.execute(sa.select(boxes).order_by(boxes.c.code)).mappings().all()
+    if not rows:
+        return [{**asdict(b), "active": True} for b in STANDARD_BOXES]
+    return [{k: r[k] for k in (*BoxIn.model_fields,)} for r in rows]
 
 
 def box_catalog(conn: Connection) -> list[Box]:

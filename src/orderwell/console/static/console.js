@@ -56,7 +56,58 @@
     if (message && !window.confirm(message)) event.preventDefault();
   }, true);
 
+  // A fast scanner sends the next barcode before the answer to the last one has swapped
+  // the panel in: keys typed meanwhile would land in a field about to be replaced (or be
+  // split between the old field and the new one) and be lost. So while a scan is in
+  // flight, what is typed into a scan field is kept here instead, Enter queues it, and
+  // when the new panel has settled its field sends the queue one by one, in order, and
+  // then takes whatever was half-typed.
+  var inFlight = null, queued = [], typed = "";
+  function isScanForm(elt) { return elt && elt.querySelector && elt.querySelector("input[data-scan]"); }
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.detail.elt;
+    if (!isScanForm(form)) return;
+    var field = form.querySelector("input[data-scan]");
+    inFlight = { sent: field.value };
+    field.value = "";  // htmx has already taken the value it sends
+  });
+  document.addEventListener("keydown", function (event) {
+    var field = event.target;
+    if (!inFlight || !field.matches || !field.matches("input[data-scan]")) return;
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.key === "Enter") {
+      if (typed.trim()) queued.push(typed.trim());
+      typed = "";
+    } else if (event.key === "Backspace") {
+      typed = typed.slice(0, -1);
+    } else if (event.key.length === 1) {
+      typed += event.key;
+    } else {
+      return;  // Tab, arrows...: the person moves on, as usual
+    }
+    event.preventDefault();
+  }, true);
+  document.addEventListener("htmx:sendError", function () {
+    // Nothing reached the server: put the scan back so it is not lost silently.
+    var field = scanField();
+    if (inFlight && field) field.value = inFlight.sent + typed;
+    inFlight = null; queued = []; typed = "";
+  });
+  function nextScan() {
+    if (!inFlight) return;
+    inFlight = null;
+    var field = scanField();
+    if (!field) { queued = []; typed = ""; return; }
+    if (queued.length && field.form) {
+      field.value = queued.shift();
+      field.form.requestSubmit();  // in flight again: what is typed stays kept
+    } else {
+      field.value = typed; typed = "";
+    }
+  }
+
   // htmx:load names the new content (an outerHTML swap replaces the target element).
   document.addEventListener("htmx:load", function (event) { settle(event.detail.elt); });
+  document.addEventListener("htmx:afterSettle", nextScan);
   document.addEventListener("DOMContentLoaded", function () { settle(document.body); });
 })();
