@@ -1,12 +1,10 @@
-"""Several placements in one transaction, each in its own savepoint.
+"""Several placements in one transaction, each in its own savepoint, committed together.
 
-``place_order`` opens one transaction per order through ``db.write``; a commit is a
-disk flush, so a file of 100,000 orders would spend most of its time waiting for the
-disk. ``SavepointBatch`` is a ``Database`` whose ``write`` runs the work in a SAVEPOINT
-of one open transaction instead: an order that fails (a replay, a SKU gone inactive)
-rolls back alone, and the batch commits once. The placement code is the same code the
-API runs. The EDI receiver uses the same thing for the opposite reason: every order of
-one interchange commits together or not at all.
+The EDI receiver places every order of one interchange this way: they commit together or
+not at all, so a broken interchange creates nothing and its 997 says so. ``SavepointBatch``
+is a ``Database`` whose ``write`` runs the work in a SAVEPOINT of one open transaction:
+the placement code is the same code the API runs. (Imports of many independent orders go
+through the group committer instead, ``orders/group_commit.py``.)
 """
 
 from __future__ import annotations

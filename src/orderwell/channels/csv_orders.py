@@ -4,9 +4,10 @@ Our own format (``csv_rows``) or Shopify's order export (``shopify_csv``). The f
 checked whole before anything is written: every bad row and column is reported, and if
 there is any problem nothing is imported. Orders are then placed with ``place_order``,
 idempotent on (channel, order_id): running the same file again creates nothing and
-reports each order as already imported. They are placed ``BATCH`` to a transaction, each
-in its own savepoint (``channels/batch.py``): one durable commit per batch instead of
-one per order. Columns and rules are in docs/csv-import.md.
+reports each order as already imported. They are handed ``BATCH`` at a time to the group
+committer (``orders/group_commit.py``), as the API's orders are: up to its group size share
+one transaction and one durable commit, each order in its own savepoint with its own
+outcome, and the group reads the catalog and stock once. Columns and rules are in docs/csv-import.md.
 """
 
 from __future__ import annotations
@@ -25,12 +26,11 @@ from rich.table import Table
 from rich.text import Text
 
 from orderwell.channels import shopify_csv
-from orderwell.channels.batch import SavepointBatch
 from orderwell.channels.csv_rows import COLUMNS, OrderRows, ParsedFile, Problem, parse
 from orderwell.domain.errors import InvalidInput, OrderwellError
 from orderwell.domain.money import check_currency
 from orderwell.domain.order_numbers import order_number
-from orderwell.orders.placing import Placed, place_order
+from orderwell.orders.group_commit import place_many
 from orderwell.orders.rules import OrderLineIn, PlaceOrder, price_order
 from orderwell.store.db import Database
 from orderwell.store.tables import orders, products
@@ -123,12 +123,13 @@ def import_file(
         task = bar.add_task("importing", total=len(ready))
         for start in range(0, len(ready), batch):
             chunk = ready[start : start + batch]
-            outcome = db.write(
-                lambda conn, chunk=chunk: _place_batch(SavepointBatch(db, conn), chunk, actor)  # type: ignore[misc]
-            )
-            for (group, _), placed in zip(chunk, outcome, strict=True):
-                if isinstance(placed, Problem):  # the catalog changed since the check above
-                    result.problems.append(placed)
+            outcomes = place_many(db, [request for _, request in chunk], actor=actor)
+            for (group, _), placed in zip(chunk, outcomes, strict=True):
+                if isinstance(placed, OrderwellError):  # the catalog changed since the check
+                    row, column = group.locate(placed.field or "")
+                    result.problems.append(Problem(row, column, placed.message, group.order_id))
+                elif isinstance(placed, Exception):
+                    raise placed
                 else:
                     target = result.created if placed.created else result.already_imported
                     target.append((group.order_id, placed.order_id))
@@ -153,20 +154,6 @@ def _named(result: ImportResult, file_format: str) -> ImportResult:
             for p in result.problems
         ]
     return result
-
-
-def _place_batch(
-    batch: SavepointBatch, chunk: list[tuple[OrderRows, PlaceOrder]], actor: str
-) -> list[Placed | Problem]:
-    """Place each order of the chunk in its own savepoint of one transaction."""
-    out: list[Placed | Problem] = []
-    for group, request in chunk:
-        try:
-            out.append(place_order(batch, request, actor=actor))
-        except OrderwellError as exc:
-            row, column = group.locate(exc.field or "")
-            out.append(Problem(row, column, exc.message, group.order_id))
-    return out
 
 
 def _check_order(
