@@ -3,8 +3,9 @@
 ``take_order`` is the one use case behind webhooks, backfill and reconciliation:
 
 - a delivery id seen before changes nothing (platforms deliver at least once);
-- a new order goes through the same ``place_order`` as the API, in one transaction with
-  the channel's record of it, its payments and the delivery receipt; the same shop order
+- a new order goes through the group committer as the API's do (``orders/group_commit.py``:
+  concurrent webhooks share a commit), in one savepoint with the channel's record of it,
+  its payments and the delivery receipt; the same shop order
   twice is one order (``orders`` is unique by channel and external id);
 - an order that cannot be placed (unknown SKU, no address...) is *held*: kept with the
   reason and the payload, shown in the channel's health, placed by ``retry``;
@@ -28,7 +29,8 @@ from orderwell.channels.inbound import MappedOrder
 from orderwell.domain.channels import ChannelOrderState, SyncDirection
 from orderwell.domain.errors import IdempotencyConflict, InvalidInput, UnknownReference
 from orderwell.inventory.stock import dialect_insert
-from orderwell.orders.placing import Placed, place_order
+from orderwell.orders.group_commit import place
+from orderwell.orders.placing import Placed
 from orderwell.store.db import Database
 from orderwell.store.tables_channels import channel_listings, channel_orders, channel_receipts
 
@@ -191,7 +193,7 @@ def take_order(
 
     adopted = False
     try:
-        placed = place_order(db, mapped.order, actor=actor_of(channel), within=within)
+        placed = place(db, mapped.order, actor=actor_of(channel), within=within)
     except (UnknownReference, InvalidInput) as exc:
         return _hold(db, channel, mapped, payload, delivery, exc.message)
     except IdempotencyConflict as exc:

@@ -31,7 +31,7 @@ import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
@@ -290,9 +290,16 @@ def place(
     actor: str,
     idempotency_key: str | None = None,
     strategy: SourcingStrategy | None = None,
+    within: Callable[[Connection, int], None] | None = None,
 ) -> Placed:
-    """Place one order through the group committer; returns once it is durably stored."""
-    pending = prepare(request, actor=actor, idempotency_key=idempotency_key, strategy=strategy)
+    """Place one order through the group committer; returns once it is durably stored.
+
+    ``within(conn, order_id)`` runs in the order's savepoint after a new order is written,
+    as with ``placing.place_order``.
+    """
+    pending = prepare(
+        request, actor=actor, idempotency_key=idempotency_key, strategy=strategy, within=within
+    )
     (future,) = committer_for(db).submit([pending])
     return future.result()
 

@@ -129,6 +129,9 @@ class Pending:
     # The HTTP request that asked, for the timeline: the group committer writes in its own
     # thread, where the request's context variable is not set.
     request_id: str | None = None
+    # Runs in the order's own savepoint right after a new order is written (a channel
+    # records the shop's order beside it): both are stored or neither is.
+    within: Callable[[Connection, int], None] | None = None
 
 
 def prepare(
@@ -137,6 +140,7 @@ def prepare(
     actor: str,
     idempotency_key: str | None = None,
     strategy: SourcingStrategy | None = None,
+    within: Callable[[Connection, int], None] | None = None,
 ) -> Pending:
     """Pure checks and pricing: a bad request is refused before any transaction opens."""
     priced = price_order(request)
@@ -144,7 +148,14 @@ def prepare(
         raise InvalidInput("Idempotency-Key must be 1 to 200 characters", field="Idempotency-Key")
     chosen = strategy or STRATEGIES[DEFAULT_STRATEGY]
     return Pending(
-        request, priced, request.fingerprint(), idempotency_key, actor, chosen, REQUEST_ID.get()
+        request,
+        priced,
+        request.fingerprint(),
+        idempotency_key,
+        actor,
+        chosen,
+        REQUEST_ID.get(),
+        within,
     )
 
 
@@ -193,14 +204,13 @@ def place_order(
     channel records where the order came from and what the shop said about its payment), so
     both commit or neither does. A replay does not run it: the first placement did.
     """
-    pending = prepare(request, actor=actor, idempotency_key=idempotency_key, strategy=strategy)
+    pending = prepare(
+        request, actor=actor, idempotency_key=idempotency_key, strategy=strategy, within=within
+    )
 
     def work(conn: Connection) -> Placed:
         shelf = Shelf.read(conn, [ln.sku for ln in pending.priced.lines])
-        placed = write_order(conn, pending, shelf, db.clock())
-        if within is not None:
-            within(conn, placed.order_id)
-        return placed
+        return write_order(conn, pending, shelf, db.clock())
 
     try:
         return db.write(work)
@@ -212,7 +222,10 @@ def write_order(conn: Connection, pending: Pending, shelf: Shelf, now: datetime)
     """Reserve, insert the order and all that goes with it; DuplicateKeys on a replay."""
     token = REQUEST_ID.set(pending.request_id)
     try:
-        return _write_order(conn, pending, shelf, now)
+        placed = _write_order(conn, pending, shelf, now)
+        if pending.within is not None:
+            pending.within(conn, placed.order_id)
+        return placed
     finally:
         REQUEST_ID.reset(token)
 
