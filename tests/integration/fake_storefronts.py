@@ -245,6 +245,8 @@ def _woo(shop: Shop, method: str, tail: str, query: dict[str, list[str]], body: 
                 if problems
                 else (201, {"id": next(shop.ids), "amount": body["amount"]}, {})
             )
+        if method == "GET" and m.group(2) is None:
+            return 200, shop.orders[oid], {}
         if method == "PUT" and m.group(2) is None:
             if (body or {}).get("status") not in {
                 "processing",

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from orderwell.aftersale.cancellation import CancelIn, cancel_order
+from orderwell.aftersale.payment_rules import PaymentKind
+from orderwell.aftersale.payments import PaymentIn, record_payment
 from orderwell.channels.config import get_channel
 from orderwell.channels.secrets import secret_box
 from orderwell.channels.shopify.webhooks import take_webhook as take_shopify
@@ -252,4 +255,41 @@ def test_woocommerce_hears_of_shipment_with_tracking_and_of_stock(db: Database) 
         assert {n["note"].split("tracking number ")[1].split(":")[0] for n in notes} == numbers
         assert woo.calls("PUT", r"/orders/727$") == [{"status": "completed"}]
         assert woo.stock == {"products/93": 3, "products/22/variations/23": 4}
+        assert woo.broken == []
+
+
+def test_woocommerce_hears_processing_once_the_order_is_paid(db: Database) -> None:
+    """A bank transfer on hold is not "processing" until the money is in; an order that is
+    "processing" already is left alone; none is moved back from "completed"."""
+    floor(db, {("SKU-1", "WH1", "A-01"): 9, ("SKU-2", "WH2", "A-01"): 9})
+    with running("woocommerce") as woo:
+        add_shop(db, kind="woocommerce", base_url=woo.base_url)
+        paid = fixture("woocommerce/order.json")
+        unpaid = {"status": "on-hold", "date_paid": None, "date_paid_gmt": None}
+        waiting = {**paid, **unpaid, "id": 728, "number": "728"}
+        late = {**paid, **unpaid, "id": 729, "number": "729"}  # completed before the money
+        with db.read() as conn:
+            channel = get_channel(conn, "kite", secret_box(db, None))
+        ids = {}
+        for n, order in enumerate((paid, waiting, late)):
+            woo.orders[order["id"]] = order
+            ids[order["id"]] = take_woo(db, channel, "order.created", f"d{n}", order).order_id
+        worker = _worker(db, [])
+        worker.run_until_idle()
+        assert woo.calls("PUT", r"/orders/\d+$") == []  # one is processing, two unpaid
+        woo.orders[729] = {**late, "status": "completed"}
+        capture = PaymentIn(kind=PaymentKind.CAPTURED, amount=Decimal("38.35"))
+        for oid in (728, 729):
+            record_payment(db, int(ids[oid] or 0), capture, actor="t")
+        worker.run_until_idle()
+        worker.close()
+        assert woo.calls("PUT", r"/orders/\d+$") == [{"status": "processing"}]
+        assert woo.orders[728]["status"] == "processing"
+        assert woo.orders[729]["status"] == "completed"
+        sent = [s for s in _timeline(db, int(ids[728] or 0)) if "status to woocommerce" in s]
+        assert sent == [
+            "status to woocommerce channel kite left as it is: not paid yet, or the shop is past"
+            " processing",
+            "status to woocommerce channel kite sent",
+        ]
         assert woo.broken == []

@@ -1,4 +1,5 @@
-"""Telling the channel what happened: fulfilments, cancellations and refunds, from the outbox.
+"""Telling the channel what happened: fulfilments, cancellations, refunds and the order's
+status, from the outbox.
 
 The worker's fan-out (which reads every outbox event exactly once) calls
 ``plan_pushes``: an ``order.shipped`` of a Shopify order becomes a ``channel_pushes`` row
@@ -30,8 +31,10 @@ from orderwell.channels.secrets import SecretBox
 from orderwell.channels.storefronts import Storefront, open_storefront
 from orderwell.domain.channels import (
     PUSH_FOR_EVENT,
+    PUSH_ONLY_TO,
     PUSHING_KINDS,
     ChannelEvent,
+    ChannelKind,
     PushKind,
     PushStatus,
     SyncDirection,
@@ -47,6 +50,7 @@ log = logging.getLogger(__name__)
 BACKOFF_BASE_S = 30.0
 BACKOFF_CAP_S = 3600.0
 DISABLED_WAIT = timedelta(hours=1)
+_NOT_NEEDED = {PushKind.STATUS: "left as it is: not paid yet, or the shop is past processing"}
 
 
 def plan_pushes(conn: Connection, events: list[Any], now: datetime) -> int:
@@ -54,22 +58,23 @@ def plan_pushes(conn: Connection, events: list[Any], now: datetime) -> int:
     wanted = [ev for ev in events if ev.order_id is not None and ev.event_type in PUSH_FOR_EVENT]
     if not wanted:
         return 0
-    channel_of = dict(
-        conn.execute(
-            sa.select(orders.c.id, channels.c.id)
+    channel_of = {
+        order_id: (channel_id, ChannelKind(kind))
+        for order_id, channel_id, kind in conn.execute(
+            sa.select(orders.c.id, channels.c.id, channels.c.kind)
             .join(channels, channels.c.name == orders.c.channel)
             .where(
                 orders.c.id.in_({ev.order_id for ev in wanted}),
                 channels.c.kind.in_([k.value for k in PUSHING_KINDS]),
             )
-        ).all()
-    )
+        )
+    }
     rows = [
         {
-            "channel_id": channel_of[ev.order_id],
+            "channel_id": channel_of[ev.order_id][0],
             "order_id": ev.order_id,
             "event_id": ev.id,
-            "kind": PUSH_FOR_EVENT[ev.event_type].value,
+            "kind": kind.value,
             "status": PushStatus.PENDING.value,
             "attempts": 0,
             "next_attempt_at": now,
@@ -77,6 +82,8 @@ def plan_pushes(conn: Connection, events: list[Any], now: datetime) -> int:
         }
         for ev in wanted
         if ev.order_id in channel_of
+        and channel_of[ev.order_id][1]
+        in PUSH_ONLY_TO.get(kind := PUSH_FOR_EVENT[ev.event_type], PUSHING_KINDS)
     ]
     if rows:
         conn.execute(dialect_insert(conn, channel_pushes).on_conflict_do_nothing(), rows)
@@ -211,6 +218,10 @@ class PushJobs:
                 remote = front.fulfil(job.order, job.event)
             elif kind is PushKind.CANCELLATION:
                 status = PushStatus.DONE if front.cancel(job.order) else PushStatus.SKIPPED
+            elif kind is PushKind.STATUS:
+                status = (
+                    PushStatus.DONE if front.accept(job.order, job.event) else PushStatus.SKIPPED
+                )
             else:
                 remote = front.refund(job.order, job.event)
         except (PlatformError, OrderwellError) as exc:
@@ -277,7 +288,9 @@ class PushJobs:
             elif done is not None:
                 mark_ok(conn, job.channel.id, SyncDirection.OUTBOUND, now)
                 summary = f"{what} " + (
-                    "sent" if done is PushStatus.DONE else "not needed: the channel already has it"
+                    "sent"
+                    if done is PushStatus.DONE
+                    else _NOT_NEEDED.get(job.push.kind, "not needed: the channel already has it")
                 )
                 record(
                     conn,

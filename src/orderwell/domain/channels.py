@@ -36,6 +36,9 @@ class PushKind(StrEnum):
     FULFILLMENT = "fulfillment"  # a shipment with its tracking
     CANCELLATION = "cancellation"
     REFUND = "refund"
+    # The order's status in the shop: WooCommerce's "processing" once Orderwell has the
+    # order and it is paid (Shopify has no such status: its orders are open until fulfilled).
+    STATUS = "status"
 
 
 class PushStatus(StrEnum):
@@ -69,6 +72,13 @@ PUSH_FOR_EVENT: dict[str, PushKind] = {
     EventType.ORDER_SHORT_SHIPPED: PushKind.FULFILLMENT,
     EventType.ORDER_CANCELLED: PushKind.CANCELLATION,
     EventType.REFUND_ISSUED: PushKind.REFUND,
+    EventType.ORDER_PLACED: PushKind.STATUS,
+    EventType.PAYMENT_CAPTURED: PushKind.STATUS,
+}
+
+# Pushes only some platforms have a use for; the rest go to every pushing kind.
+PUSH_ONLY_TO: dict[PushKind, frozenset[ChannelKind]] = {
+    PushKind.STATUS: frozenset({ChannelKind.WOOCOMMERCE}),
 }
 
 

@@ -63,6 +63,11 @@ class ShopifyStorefront:
         )
         return str(made.get("id")) if made.get("id") is not None else None
 
+    def accept(self, order: dict[str, Any], event: dict[str, Any]) -> bool:
+        """Nothing to say: a Shopify order is open until it is fulfilled or cancelled, and
+        its payment status is Shopify's own (``PUSH_ONLY_TO`` sends no such push here)."""
+        return False
+
     def cancel(self, order: dict[str, Any]) -> bool:
         """False when the shop has it cancelled already (it told us so)."""
         if order.get("cancelled_at"):

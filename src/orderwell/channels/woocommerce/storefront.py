@@ -1,7 +1,8 @@
 """Orderwell's pushes in WooCommerce REST API v3 terms.
 
-A shipment becomes a customer note with its tracking (WooCommerce has no fulfillments of
-its own) and, once everything has shipped, the status ``completed``; a cancellation the
+An order Orderwell has and that is paid gets the status ``processing``; a shipment becomes
+a customer note with its tracking (WooCommerce has no fulfillments of its own) and, once
+everything has shipped, the status ``completed``; a cancellation the
 status ``cancelled``; a refund a ``/refunds`` record (``api_refund: false``: Orderwell
 moves no money, the merchant's gateway already did; WooCommerce marks the order
 ``refunded`` itself when refunds reach its total); stock ``stock_quantity`` per product
@@ -15,9 +16,13 @@ from typing import Any
 
 from orderwell.channels.platform_http import PlatformHttp
 from orderwell.channels.woocommerce.mapping import CANCELLED_STATUSES
+from orderwell.domain.events import EventType
 
 API = "/wp-json/wc/v3"
 SHIPPED = frozenset({"shipped", "delivered"})
+# WooCommerce's statuses before "processing": waiting for the payment, or for its
+# confirmation (a bank transfer).
+AWAITING = frozenset({"pending", "on-hold"})
 
 
 class WooStorefront:
@@ -42,6 +47,23 @@ class WooStorefront:
         if shipment.get("status") in SHIPPED:
             self.api.request("PUT", f"{API}/orders/{oid}", json={"status": "completed"})
         return str(r.json().get("id"))
+
+    def accept(self, order: dict[str, Any], event: dict[str, Any]) -> bool:
+        """``processing`` once Orderwell has the order and it is paid: paid in the shop, or
+        the payment captured in Orderwell (say, a bank transfer the merchant recorded).
+
+        The shop's status is read first, not taken from the order as it arrived: by the
+        time a payment is captured the order may be completed, and must not go back.
+        """
+        paid = bool(order.get("date_paid_gmt") or order.get("date_paid"))
+        if not (paid or event.get("type") == EventType.PAYMENT_CAPTURED):
+            return False
+        oid = order["id"]
+        now = self.api.request("GET", f"{API}/orders/{oid}").json()
+        if now.get("status") not in AWAITING:
+            return False  # processing already, or past it (completed, cancelled, refunded)
+        self.api.request("PUT", f"{API}/orders/{oid}", json={"status": "processing"})
+        return True
 
     def cancel(self, order: dict[str, Any]) -> bool:
         if order.get("status") in CANCELLED_STATUSES:
