@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from orderwell.channels.edi import x12
 from orderwell.channels.edi.partners import PartnerIn, add_partner
 from orderwell.inventory.catalog import ProductIn, upsert_products
 from orderwell.inventory.movements import ReceiveIn, receive
@@ -59,3 +60,40 @@ def xyz_partner(db: Database, *, stock: int = 1000) -> int:
             our_gs_id="999999999",
         ),
     )
+
+
+def acme_partner(db: Database) -> None:
+    """ACME Stores, a partner of our own making (ZZ ids), buying in EUR."""
+    add_partner(
+        db,
+        PartnerIn(
+            code="acme",
+            name="ACME Stores",
+            email="edi@acme.example.com",
+            isa_qualifier="ZZ",
+            isa_id="ACMESTORES",
+            gs_id="ACMESTORES",
+            our_isa_qualifier="ZZ",
+            our_isa_id="ORDERWELL",
+            our_gs_id="ORDERWELL",
+            currency="EUR",
+        ),
+    )
+
+
+def acme_purchase_order(sku1_qty: int, sku2_qty: int) -> bytes:
+    """ACME's 850: SKU-1 by vendor number, SKU-2 by its barcode only, a line allowance."""
+    ids = ("ZZ", "ACMESTORES", "ZZ", "ORDERWELL", "ACMESTORES", "ORDERWELL")
+    env = x12.Envelope(*ids, 501, 61, "20260302", "0900")
+    segs = [
+        ["BEG", "00", "SA", "ACME-PO-77", "", "20260302"],
+        ["DTM", "002", "20260310"],
+        ["N1", "ST", "ACME Store 12"],
+        ["N3", "Invalidenstrasse 1"],
+        ["N4", "Berlin", "", "10115", "DE"],
+        ["PO1", "1", str(sku1_qty), "EA", "10.00", "PE", "VN", "SKU-1", "BP", "A-1"],
+        ["SAC", "A", "C310", "", "", "250"],
+        ["PO1", "2", str(sku2_qty), "EA", "10.00", "PE", "UP", "4000000000002"],
+        ["CTT", "2"],
+    ]
+    return x12.write_interchange(env, "PO", [("850", 1, segs)]).encode()

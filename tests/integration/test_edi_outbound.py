@@ -9,56 +9,20 @@ import sqlalchemy as sa
 
 from orderwell.channels.edi import x12
 from orderwell.channels.edi.outbound import read_856
-from orderwell.channels.edi.partners import PartnerIn, add_partner
 from orderwell.channels.edi.receiving import receive_file
 from orderwell.channels.edi.sending import send_810, send_855, send_856
 from orderwell.domain.errors import Conflict
 from orderwell.store.db import Database
 from orderwell.store.tables_edi import edi_partners
 from orderwell.store.tables_fulfilment import package_items, packages
+from tests.edi_support import acme_partner, acme_purchase_order
 from tests.integration.fulfilment_helpers import floor, ship_order
-
-
-def _partner(db: Database) -> None:
-    add_partner(
-        db,
-        PartnerIn(
-            code="acme",
-            name="ACME Stores",
-            email="edi@acme.example.com",
-            isa_qualifier="ZZ",
-            isa_id="ACMESTORES",
-            gs_id="ACMESTORES",
-            our_isa_qualifier="ZZ",
-            our_isa_id="ORDERWELL",
-            our_gs_id="ORDERWELL",
-            currency="EUR",
-        ),
-    )
-
-
-def _purchase_order(sku1_qty: int, sku2_qty: int) -> bytes:
-    """ACME's 850: SKU-1 by vendor number, SKU-2 by its barcode only, a line allowance."""
-    ids = ("ZZ", "ACMESTORES", "ZZ", "ORDERWELL", "ACMESTORES", "ORDERWELL")
-    env = x12.Envelope(*ids, 501, 61, "20260302", "0900")
-    segs = [
-        ["BEG", "00", "SA", "ACME-PO-77", "", "20260302"],
-        ["DTM", "002", "20260310"],
-        ["N1", "ST", "ACME Store 12"],
-        ["N3", "Invalidenstrasse 1"],
-        ["N4", "Berlin", "", "10115", "DE"],
-        ["PO1", "1", str(sku1_qty), "EA", "10.00", "PE", "VN", "SKU-1", "BP", "A-1"],
-        ["SAC", "A", "C310", "", "", "250"],
-        ["PO1", "2", str(sku2_qty), "EA", "10.00", "PE", "UP", "4000000000002"],
-        ["CTT", "2"],
-    ]
-    return x12.write_interchange(env, "PO", [("850", 1, segs)]).encode()
 
 
 def test_ship_notice_of_a_real_shipment_reads_back_with_its_items_and_ssccs(db: Database) -> None:
     floor(db, {("SKU-1", "WH1", "A-01"): 10, ("SKU-2", "WH1", "A-02"): 10})
-    _partner(db)
-    got = receive_file(db, _purchase_order(3, 2), filename="po.edi", actor="edi")
+    acme_partner(db)
+    got = receive_file(db, acme_purchase_order(3, 2), filename="po.edi", actor="edi")
     assert got.accepted, got.errors
     order_id = got.orders[0][1]
     (shipment_id,) = ship_order(db, order_id)
@@ -99,8 +63,8 @@ def test_ship_notice_of_a_real_shipment_reads_back_with_its_items_and_ssccs(db: 
 
 def test_855_accepts_reserved_and_backorders_the_rest(db: Database) -> None:
     floor(db, {("SKU-1", "WH1", "A-01"): 10, ("SKU-2", "WH1", "A-02"): 1})
-    _partner(db)
-    got = receive_file(db, _purchase_order(4, 3), filename="po.edi", actor="edi")
+    acme_partner(db)
+    got = receive_file(db, acme_purchase_order(4, 3), filename="po.edi", actor="edi")
     ack = send_855(db, got.orders[0][1], actor="test")
     ts = x12.parse(ack.text)[0].groups[0].sets[0]
     segs = [[s.tag, *s.elements] for s in ts.segments]
@@ -112,8 +76,8 @@ def test_855_accepts_reserved_and_backorders_the_rest(db: Database) -> None:
 
 def test_nothing_is_sent_for_an_unshipped_shipment_or_a_non_edi_order(db: Database) -> None:
     floor(db, {("SKU-1", "WH1", "A-01"): 10, ("SKU-2", "WH1", "A-02"): 10})
-    _partner(db)
-    got = receive_file(db, _purchase_order(1, 1), filename="po.edi", actor="edi")
+    acme_partner(db)
+    got = receive_file(db, acme_purchase_order(1, 1), filename="po.edi", actor="edi")
     with db.read() as conn:
         before = conn.execute(sa.select(edi_partners.c.next_interchange)).scalar_one()
     with pytest.raises(Conflict, match="shipped nothing"):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from orderwell.domain.events import EventType
+
 # ISA13 and GS06 hold at most nine digits; a number past this is never wrapped to 1,
 # because a partner's translator would take the repeat for a duplicate interchange.
 MAX_CONTROL_NUMBER = 999_999_999
@@ -18,6 +20,7 @@ class DocumentStatus(StrEnum):
     ACCEPTED = "accepted"  # inbound, every set accepted (its 997 says so)
     REJECTED = "rejected"  # inbound with errors (nothing created) or outbound refused by 997
     SENT = "sent"  # outbound, waiting for the partner's 997
+    READY = "ready"  # outbound, made on an event, waiting to be handed over (drop folder)
     ACKNOWLEDGED = "acknowledged"  # outbound, the partner's 997 accepted it
 
 
@@ -36,4 +39,12 @@ FUNCTIONAL_ID = {
     SetId.SHIP_NOTICE: "SH",
     SetId.INVOICE: "IN",
     SetId.FUNCTIONAL_ACK: "FA",
+}
+
+# What Orderwell sends a trading partner by itself, on which event of an order that came
+# by EDI (channels/edi/automatic.py). The invoice waits until the whole order has left.
+SEND_ON_EVENT: dict[EventType, tuple[SetId, ...]] = {
+    EventType.ORDER_PLACED: (SetId.PO_ACKNOWLEDGMENT,),
+    EventType.ORDER_SHIPPED: (SetId.SHIP_NOTICE, SetId.INVOICE),
+    EventType.ORDER_SHORT_SHIPPED: (SetId.SHIP_NOTICE,),
 }

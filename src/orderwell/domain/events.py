@@ -68,6 +68,7 @@ class EventType(StrEnum):
     CHANNEL_PUSH_FAILED = "channel.push_failed"
     EDI_PURCHASE_ORDER_RECEIVED = "edi.850_received"
     EDI_DOCUMENT_SENT = "edi.document_sent"
+    EDI_DOCUMENT_FAILED = "edi.document_failed"
     # bench
     BENCH_PING = "bench.ping"
 
@@ -165,6 +166,9 @@ CATALOGUE: dict[EventType, EventInfo] = {
     ),
     E.EDI_DOCUMENT_SENT: EventInfo(
         "channels", "an EDI 855, 856 or 810 about the order went to its partner", False
+    ),
+    E.EDI_DOCUMENT_FAILED: EventInfo(
+        "channels", "an EDI 855, 856 or 810 due on an event could not be made (data: error)", False
     ),
     E.BENCH_PING: EventInfo("bench", "load for `orderwell bench outbox`; never in production"),
 }

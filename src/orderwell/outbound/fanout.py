@@ -23,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from orderwell.channels.edi.automatic import plan_edi_documents
 from orderwell.channels.pushes import plan_pushes
 from orderwell.domain.statuses import DeliveryStatus, PublicationStatus
 from orderwell.inventory.stock import dialect_insert
@@ -141,8 +142,10 @@ def _fan_out_events(
                 tracking_page=tracking_page,
                 channel_cache=channels,
             )
-    # Storefront channels hear of shipments, cancellations and refunds (channels/pushes.py).
+    # Storefront channels hear of shipments, cancellations and refunds (channels/pushes.py);
+    # EDI partners get their 855, 856 and 810 (channels/edi/automatic.py).
     plan_pushes(conn, events, now)
+    plan_edi_documents(conn, events, now)
     conn.execute(sa.insert(outbox_fanout), [{"seq": ev.seq, "at": now} for ev in events])
     # ON CONFLICT DO NOTHING: a manual redelivery may have made the row already.
     for table, rows in (

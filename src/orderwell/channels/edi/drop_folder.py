@@ -1,7 +1,8 @@
 """The drop folder: partners' files come into ``in/``, our answers go out of ``out/``.
 
     DIR/in/        files to read (any name; dot-files and *.part are still being written)
-    DIR/out/       our 997s (and 855/856/810 sent with --out), for the partner to fetch
+    DIR/out/       our 997s, and the 855s, 856s and 810s made on events (or sent with
+                   --out), for the partner to fetch
     DIR/done/      files taken whole
     DIR/rejected/  files refused (nothing created; the 997 in out/ says why)
 
@@ -17,10 +18,16 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
 from orderwell.channels.edi.receiving import Received, receive_file
+from orderwell.domain.edi import Direction, DocumentStatus
 from orderwell.store.db import Database
+from orderwell.store.tables_edi import edi_documents, edi_partners
 
 SUBFOLDERS = ("in", "out", "done", "rejected")
 
@@ -55,11 +62,45 @@ def _ready(folder: Path, settle_seconds: float) -> list[Path]:
     return found
 
 
+def hand_over(db: Database, folder: Path) -> list[str]:
+    """Write the documents made on events (``ready``) to ``out/`` and mark them sent.
+
+    The file is written before the mark: a crash between the two writes it again under the
+    same name (the partner sees a repeated interchange number, which translators expect to
+    drop), never loses it.
+    """
+    d = edi_documents.c
+    with db.read() as conn:
+        ready = conn.execute(
+            sa.select(d.id, d.set_id, d.interchange_control, d.body, edi_partners.c.code)
+            .join(edi_partners, edi_partners.c.id == d.partner_id)
+            .where(d.direction == Direction.OUTBOUND, d.status == DocumentStatus.READY)
+            .order_by(d.id)
+        ).all()
+    names = []
+    for doc in ready:
+        name = f"{doc.set_id}-{doc.code}-{doc.interchange_control}.edi"
+        write_out(folder, name, doc.body)
+        db.write(partial(_mark_sent, doc_id=int(doc.id)))
+        names.append(name)
+    return names
+
+
+def _mark_sent(conn: Connection, *, doc_id: int) -> None:
+    d = edi_documents.c
+    conn.execute(
+        sa.update(edi_documents)
+        .where(d.id == doc_id, d.status == DocumentStatus.READY)
+        .values(status=DocumentStatus.SENT)
+    )
+
+
 def process_folder(
     db: Database, folder: Path, *, actor: str, settle_seconds: float = 1.0
 ) -> list[Handled]:
-    """Handle every file now waiting in ``in/``, oldest name first."""
+    """Hand over what is ready, then handle every file waiting in ``in/``, oldest first."""
     prepare(folder)
+    hand_over(db, folder)
     handled = []
     for path in _ready(folder, settle_seconds):
         received = receive_file(db, path.read_bytes(), filename=path.name, actor=actor)

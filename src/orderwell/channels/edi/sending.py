@@ -90,6 +90,7 @@ def _send(
     order_id: int,
     shipment_id: int | None = None,
     actor: str,
+    status: DocumentStatus = DocumentStatus.SENT,
 ) -> Sent:
     numbers = take_control_numbers(conn, partner.id)
     env = x12.Envelope(
@@ -116,7 +117,7 @@ def _send(
             "set_id": set_id,
             "interchange_control": f"{numbers.interchange:09d}",
             "group_control": str(numbers.group),
-            "status": DocumentStatus.SENT,
+            "status": status,
             "order_id": order_id,
             "shipment_id": shipment_id,
             "body": text,
@@ -128,7 +129,8 @@ def _send(
         conn,
         order_id,
         EventType.EDI_DOCUMENT_SENT,
-        f"EDI {set_id.value} sent to {partner.code} (interchange {numbers.interchange})",
+        f"EDI {set_id.value} {'made for' if status is DocumentStatus.READY else 'sent to'} "
+        f"{partner.code} (interchange {numbers.interchange})",
         actor=actor,
         at=now,
         data={"set_id": set_id.value, "document_id": int(doc_id), "shipment_id": shipment_id},
@@ -139,127 +141,154 @@ def _send(
 
 def send_855(db: Database, order_id: int, *, actor: str) -> Sent:
     """The PO acknowledgment: per line, units accepted, backordered and cancelled."""
+    return db.write(lambda conn: make_855(conn, order_id, db.clock(), actor=actor))
 
-    def work(conn: Connection) -> Sent:
-        order, partner, lines = _edi_order(conn, order_id)
-        now = db.clock()
-        acks = []
-        for ln in lines:
-            po = _po_line(order, ln.line_no)
-            acks.append(
-                outbound.LineAck(
-                    po["line"],
-                    ln.sku,
-                    ln.quantity,
-                    po["uom"],
-                    po["price"],
-                    po["ids"],
-                    accepted=ln.quantity - ln.qty_backordered - ln.qty_cancelled,
-                    backordered=ln.qty_backordered,
-                    rejected=ln.qty_cancelled,
-                )
+
+def make_855(
+    conn: Connection,
+    order_id: int,
+    now: datetime,
+    *,
+    actor: str,
+    status: DocumentStatus = DocumentStatus.SENT,
+) -> Sent:
+    order, partner, lines = _edi_order(conn, order_id)
+    acks = []
+    for ln in lines:
+        po = _po_line(order, ln.line_no)
+        acks.append(
+            outbound.LineAck(
+                po["line"],
+                ln.sku,
+                ln.quantity,
+                po["uom"],
+                po["price"],
+                po["ids"],
+                accepted=ln.quantity - ln.qty_backordered - ln.qty_cancelled,
+                backordered=ln.qty_backordered,
+                rejected=ln.qty_cancelled,
             )
-        segs = outbound.ack_855(order.po_number, order.po_date, now.strftime("%Y%m%d"), acks)
-        return _send(
-            conn, partner, SetId.PO_ACKNOWLEDGMENT, segs, now, order_id=order_id, actor=actor
         )
-
-    return db.write(work)
+    segs = outbound.ack_855(order.po_number, order.po_date, now.strftime("%Y%m%d"), acks)
+    return _send(
+        conn,
+        partner,
+        SetId.PO_ACKNOWLEDGMENT,
+        segs,
+        now,
+        order_id=order_id,
+        actor=actor,
+        status=status,
+    )
 
 
 def send_856(db: Database, shipment_id: int, *, actor: str) -> Sent:
     """The ship notice of one shipped shipment: its packages by SSCC and what each holds."""
+    return db.write(lambda conn: make_856(conn, shipment_id, db.clock(), actor=actor))
 
-    def work(conn: Connection) -> Sent:
-        shipment = conn.execute(sa.select(shipments).where(shipments.c.id == shipment_id)).first()
-        if shipment is None:
-            raise NotFound(f"no shipment {shipment_id}", field="shipment")
-        if shipment.shipped_at is None or not shipment.tracking_number:
-            raise Conflict(
-                f"shipment {shipment_id} has not shipped yet (status {shipment.status})",
-                field="shipment",
-            )
-        order, partner, lines = _edi_order(conn, shipment.order_id)
-        by_id = {ln.id: ln for ln in lines}
-        boxes: list[outbound.Package] = []
-        rows = conn.execute(
-            sa.select(packages, package_items.c.order_line_id, package_items.c.quantity)
-            .join(package_items, package_items.c.package_id == packages.c.id)
-            .where(packages.c.shipment_id == shipment_id, packages.c.status != PackageStatus.VOIDED)
-            .order_by(packages.c.package_no, package_items.c.order_line_id)
-        ).all()
-        for package_no in dict.fromkeys(r.package_no for r in rows):
-            mine = [r for r in rows if r.package_no == package_no]
-            items = []
-            for r in mine:
-                ln = by_id[r.order_line_id]
-                po = _po_line(order, ln.line_no)
-                items.append(
-                    outbound.PackedItem(po["line"], ln.sku, ln.barcode, r.quantity, po["ids"])
-                )
-            boxes.append(outbound.Package(mine[0].sscc, mine[0].weight_g or 0, tuple(items)))
-        shipped: datetime = shipment.shipped_at
-        notice = outbound.ShipNotice(
-            f"SH{shipment_id}",
-            shipped.strftime("%Y%m%d"),
-            shipped.strftime("%H%M"),
-            shipment.carrier_code or "",
-            shipment.tracking_number,
-            order.po_number,
-            order.po_date,
-            _ship_to(order),
-            tuple(boxes),
-        )
-        segs = outbound.ship_notice_856(notice)
-        return _send(
-            conn,
-            partner,
-            SetId.SHIP_NOTICE,
-            segs,
-            db.clock(),
-            order_id=order.id,
-            shipment_id=shipment_id,
-            actor=actor,
-        )
 
-    return db.write(work)
+def make_856(
+    conn: Connection,
+    shipment_id: int,
+    now: datetime,
+    *,
+    actor: str,
+    status: DocumentStatus = DocumentStatus.SENT,
+) -> Sent:
+    shipment = conn.execute(sa.select(shipments).where(shipments.c.id == shipment_id)).first()
+    if shipment is None:
+        raise NotFound(f"no shipment {shipment_id}", field="shipment")
+    if shipment.shipped_at is None or not shipment.tracking_number:
+        raise Conflict(
+            f"shipment {shipment_id} has not shipped yet (status {shipment.status})",
+            field="shipment",
+        )
+    order, partner, lines = _edi_order(conn, shipment.order_id)
+    by_id = {ln.id: ln for ln in lines}
+    boxes: list[outbound.Package] = []
+    rows = conn.execute(
+        sa.select(packages, package_items.c.order_line_id, package_items.c.quantity)
+        .join(package_items, package_items.c.package_id == packages.c.id)
+        .where(packages.c.shipment_id == shipment_id, packages.c.status != PackageStatus.VOIDED)
+        .order_by(packages.c.package_no, package_items.c.order_line_id)
+    ).all()
+    for package_no in dict.fromkeys(r.package_no for r in rows):
+        mine = [r for r in rows if r.package_no == package_no]
+        items = []
+        for r in mine:
+            ln = by_id[r.order_line_id]
+            po = _po_line(order, ln.line_no)
+            items.append(outbound.PackedItem(po["line"], ln.sku, ln.barcode, r.quantity, po["ids"]))
+        boxes.append(outbound.Package(mine[0].sscc, mine[0].weight_g or 0, tuple(items)))
+    shipped: datetime = shipment.shipped_at
+    notice = outbound.ShipNotice(
+        f"SH{shipment_id}",
+        shipped.strftime("%Y%m%d"),
+        shipped.strftime("%H%M"),
+        shipment.carrier_code or "",
+        shipment.tracking_number,
+        order.po_number,
+        order.po_date,
+        _ship_to(order),
+        tuple(boxes),
+    )
+    segs = outbound.ship_notice_856(notice)
+    return _send(
+        conn,
+        partner,
+        SetId.SHIP_NOTICE,
+        segs,
+        now,
+        order_id=order.id,
+        shipment_id=shipment_id,
+        actor=actor,
+        status=status,
+    )
 
 
 def send_810(db: Database, order_id: int, *, actor: str) -> Sent:
     """The invoice for the units shipped so far, at the PO's prices, with shipping."""
+    return db.write(lambda conn: make_810(conn, order_id, db.clock(), actor=actor))
 
-    def work(conn: Connection) -> Sent:
-        order, partner, lines = _edi_order(conn, order_id)
-        now = db.clock()
-        invoiced = []
-        total = Decimal(0)
-        for ln in lines:
-            units = ln.qty_shipped + ln.qty_delivered + ln.qty_returned
-            if not units:
-                continue
-            # A line's discount is for all its units; invoice the shipped share of it.
-            discount = (ln.discount * units / ln.quantity).quantize(Decimal("0.01"))
-            po = _po_line(order, ln.line_no)
-            invoiced.append(
-                outbound.InvoiceLine(
-                    po["line"], ln.sku, ln.barcode, units, ln.unit_price, discount, po["ids"]
-                )
+
+def make_810(
+    conn: Connection,
+    order_id: int,
+    now: datetime,
+    *,
+    actor: str,
+    status: DocumentStatus = DocumentStatus.SENT,
+) -> Sent:
+    order, partner, lines = _edi_order(conn, order_id)
+    invoiced = []
+    total = Decimal(0)
+    for ln in lines:
+        units = ln.qty_shipped + ln.qty_delivered + ln.qty_returned
+        if not units:
+            continue
+        # A line's discount is for all its units; invoice the shipped share of it.
+        discount = (ln.discount * units / ln.quantity).quantize(Decimal("0.01"))
+        po = _po_line(order, ln.line_no)
+        invoiced.append(
+            outbound.InvoiceLine(
+                po["line"], ln.sku, ln.barcode, units, ln.unit_price, discount, po["ids"]
             )
-            total += ln.unit_price * units - discount
-        if not invoiced:
-            raise Conflict(f"order {order_number(order_id)} has shipped nothing", field="order")
-        total += order.shipping_total
-        segs = outbound.invoice_810(
-            f"INV{order_id}",
-            now.strftime("%Y%m%d"),
-            order.po_number,
-            order.po_date,
-            order.currency,
-            _ship_to(order),
-            invoiced,
-            order.shipping_total,
-            total,
         )
-        return _send(conn, partner, SetId.INVOICE, segs, now, order_id=order_id, actor=actor)
-
-    return db.write(work)
+        total += ln.unit_price * units - discount
+    if not invoiced:
+        raise Conflict(f"order {order_number(order_id)} has shipped nothing", field="order")
+    total += order.shipping_total
+    segs = outbound.invoice_810(
+        f"INV{order_id}",
+        now.strftime("%Y%m%d"),
+        order.po_number,
+        order.po_date,
+        order.currency,
+        _ship_to(order),
+        invoiced,
+        order.shipping_total,
+        total,
+    )
+    return _send(
+        conn, partner, SetId.INVOICE, segs, now, order_id=order_id, actor=actor, status=status
+    )
