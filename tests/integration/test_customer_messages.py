@@ -5,19 +5,12 @@ per event; the disruption watcher."""
 from __future__ import annotations
 
 import re
-import socket
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from io import BytesIO
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
 from pypdf import PdfReader
 from starlette.testclient import TestClient
 
@@ -46,7 +39,6 @@ from orderwell.orders.channel_settings import ChannelSettingsIn, put_channel_set
 from orderwell.orders.placing import place_order
 from orderwell.orders.queries import timeline
 from orderwell.outbound.messages import list_messages
-from orderwell.outbound.smtp import SmtpSender
 from orderwell.outbound.tracking_links import link_key, make_token, order_for_token
 from orderwell.outbound.worker import Worker
 from orderwell.store.db import Database
@@ -54,69 +46,10 @@ from orderwell.store.tables_outbound import order_disruptions
 from orderwell.store.timeline import record
 from tests.helpers import order, seed
 from tests.integration.fulfilment_helpers import deliver, ship_order
-from tests.integration.receiver import worker_settings
+from tests.integration.mailbox import Mailbox, html_part, mailbox, text_part, worker
 
 UPS_LINK = "https://www.ups.com/track?tracknum=1Z999AA10123456784"
-
-
-class Mailbox:
-    def __init__(self) -> None:
-        self.envelopes: list[Envelope] = []
-
-    async def handle_RCPT(
-        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
-    ) -> str:
-        if address.endswith("@refuse.example"):
-            return "550 5.1.1 mailbox unavailable"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-    def messages(self) -> list[EmailMessage]:
-        out = []
-        for env in self.envelopes:
-            content = env.original_content or env.content
-            assert isinstance(content, bytes)
-            parsed = message_from_bytes(content, policy=policy.default)
-            assert isinstance(parsed, EmailMessage)
-            out.append(parsed)
-        return out
-
-
-@pytest.fixture
-def mailbox() -> Iterator[tuple[Mailbox, int]]:
-    box = Mailbox()
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield box, port
-    finally:
-        controller.stop()
-
-
-@pytest.fixture
-def worker(db: Database, mailbox: tuple[Mailbox, int]) -> Iterator[Worker]:
-    w = Worker(db, worker_settings(), name="mailer", smtp=SmtpSender("127.0.0.1", mailbox[1]))
-    yield w
-    w.close()
-
-
-def _text(msg: EmailMessage) -> str:
-    part = msg.get_body(preferencelist=("plain",))
-    assert part is not None
-    return str(part.get_content())
-
-
-def _html(msg: EmailMessage) -> str:
-    part = msg.get_body(preferencelist=("html",))
-    assert part is not None
-    return str(part.get_content())
+__all__ = ["mailbox", "worker"]  # fixtures, from tests.integration.mailbox
 
 
 def _ship(db: Database, order_id: int) -> None:
@@ -154,10 +87,10 @@ def test_order_received_arrives_with_subject_recipient_and_tracking_page(
     assert mailbox[0].envelopes[0].rcpt_tos == ["ada@example.com"]
     assert msg["To"] == "ada@example.com"
     assert msg["Subject"] == "Thank you for your order OW-000001"
-    link = re.search(r"http://shop\.test/track/([A-Za-z0-9_-]+)", _text(msg))
+    link = re.search(r"http://shop\.test/track/([A-Za-z0-9_-]+)", text_part(msg))
     assert link is not None
     assert order_for_token(link_key(db), link.group(1)) == placed.order_id
-    assert "2 x Product 1" in _text(msg)
+    assert "2 x Product 1" in text_part(msg)
     with db.read() as conn:
         [row] = list_messages(conn, order_id=placed.order_id)
         events = [e["type"] for e in timeline(conn, placed.order_id)]
@@ -181,9 +114,9 @@ def test_shipped_message_carries_the_tracking_link_and_is_sent_once(
         "Your order OW-000001 is on its way",
     ]
     shipped = next(m for m in mailbox[0].messages() if "on its way" in m["Subject"])
-    assert UPS_LINK in _text(shipped)
-    assert UPS_LINK.replace("&", "&amp;") in _html(shipped)
-    assert "1Z999AA10123456784" in _text(shipped) and "UPS" in _text(shipped)
+    assert UPS_LINK in text_part(shipped)
+    assert UPS_LINK.replace("&", "&amp;") in html_part(shipped)
+    assert "1Z999AA10123456784" in text_part(shipped) and "UPS" in text_part(shipped)
 
 
 def test_channel_sender_branding_and_opt_out(
@@ -207,7 +140,7 @@ def test_channel_sender_branding_and_opt_out(
     # Order confirmation is essential and goes out; the shipping update was turned off.
     [msg] = mailbox[0].messages()
     assert msg["From"] == "Kite & Co <orders@kite.example>"
-    assert "Kite &amp; Co" in _html(msg) and "#0b6e4f" in _html(msg)
+    assert "Kite &amp; Co" in html_part(msg) and "#0b6e4f" in html_part(msg)
     with db.read() as conn:
         rows = {r["kind"]: r for r in list_messages(conn, order_id=placed.order_id)}
     assert rows["order_received"]["status"] == "sent"
@@ -254,7 +187,7 @@ def test_order_past_its_cutoff_gets_exactly_one_delay_message(
     delays = [m for m in mailbox[0].messages() if "delayed" in m["Subject"]]
     assert len(delays) == 1
     assert delays[0]["Subject"] == "Your order OW-000001 is delayed"
-    assert "did not leave our warehouse in time" in _text(delays[0])
+    assert "did not leave our warehouse in time" in text_part(delays[0])
     with db.read() as conn:
         [d] = conn.execute(sa.select(order_disruptions)).all()
         events = [e["type"] for e in timeline(conn, placed.order_id)]
@@ -293,11 +226,12 @@ def test_return_authorized_message_links_a_label_the_customer_can_open(
     [msg] = [m for m in mailbox[0].messages() if "approved" in m["Subject"]]
     assert msg["Subject"] == f"Your return {ret.number} is approved"
     link = re.search(
-        r"http://shop\.test(/track/([A-Za-z0-9_-]+)/returns/([A-Z0-9-]+)/label\.pdf)", _text(msg)
+        r"http://shop\.test(/track/([A-Za-z0-9_-]+)/returns/([A-Z0-9-]+)/label\.pdf)",
+        text_part(msg),
     )
-    assert link is not None, _text(msg)
+    assert link is not None, text_part(msg)
     assert order_for_token(link_key(db), link.group(2)) == order_id
-    assert link.group(3) == ret.number and link.group(0) in _html(msg)
+    assert link.group(3) == ret.number and link.group(0) in html_part(msg)
     with db.read() as conn:
         tracking = return_label_doc(conn, ret.id).tracking_number
     with TestClient(create_app(db)) as client:  # no credentials: the token is the key
@@ -340,8 +274,8 @@ def test_return_received_and_refund_issued_arrive_by_smtp(
     received = by_subject[f"We have received your return {ret.number}"]
     refunded = by_subject["Your refund for order OW-000001"]
     assert received["To"] == refunded["To"] == "ada@example.com"
-    assert "2 x Product 1" in _text(received)
-    assert "We have refunded 20.00 EUR for your order OW-000001" in _text(refunded)
+    assert "2 x Product 1" in text_part(received)
+    assert "We have refunded 20.00 EUR for your order OW-000001" in text_part(refunded)
     with db.read() as conn:
         rows = {r["kind"]: r["status"] for r in list_messages(conn, order_id=order_id)}
         sent = [e["type"] for e in timeline(conn, order_id)].count("message.sent")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-from typing import Any
 
 import jinja2
 import pytest
@@ -16,59 +15,17 @@ from orderwell.outbound.message_render import (
     may_send,
     render_message,
 )
-
-BRAND = Branding(
-    shop_name="Kite & Co",
-    sender="Kite & Co <orders@kite.example>",
-    colour="#0b6e4f",
-    logo_url="https://kite.example/logo.png",
-    footer="Kite & Co GmbH · Hauptstraße 1 · 10115 Berlin",
-    support_email="help@kite.example",
-    website_url="https://kite.example",
+from orderwell.outbound.message_samples import (
+    SAMPLE_BRAND,
+    SAMPLE_COMMON,
+    SAMPLE_CONTEXTS,
+    SAMPLE_TRACKING,
 )
 
-TRACKING = "https://track.example/JD014600003?lang=en&ref=mail"
-LINES = [
-    {"name": "Stoneware mug, blue", "sku": "MUG-BLU", "quantity": 2},
-    {"name": "Loose-leaf tea 100 g", "quantity": 1},
-]
-COMMON = {"customer_name": "Ana Souza", "order_number": "K-100234"}
-
-CONTEXTS: dict[str, dict[str, Any]] = {
-    "order_received": {
-        "lines": LINES,
-        "total": "42.80 EUR",
-        "order_url": "https://kite.example/o/1",
-    },
-    "backordered": {"backordered_lines": LINES[:1], "expected_date": "14 June"},
-    "on_hold": {"reason": "we need to confirm your address.", "action_needed": "reply with it"},
-    "shipped": {
-        "carrier": "DHL",
-        "tracking_number": "JD014600003",
-        "tracking_url": TRACKING,
-        "lines": LINES,
-        "estimated_delivery": "Thursday 13 June",
-    },
-    "out_for_delivery": {"carrier": "DHL", "tracking_url": TRACKING},
-    "delivered": {"delivered_on": "13 June", "return_url": "https://kite.example/returns"},
-    "delivery_delayed": {
-        "reason": "The carrier reports a delay at its hub.",
-        "what_happens_next": "It is still on its way; you do not need to do anything.",
-        "new_estimate": "Monday 17 June",
-        "tracking_url": TRACKING,
-    },
-    "partly_cancelled": {"cancelled_lines": LINES[1:], "refund_amount": "6.90 EUR"},
-    "short_shipped": {"missing_lines": LINES[1:], "refund_amount": "6.90 EUR"},
-    "cancelled": {"reason": "at your request", "refund_amount": "42.80 EUR"},
-    "return_authorized": {
-        "rma_number": "RMA-5521",
-        "lines": LINES[:1],
-        "label_url": "https://kite.example/labels/RMA-5521.pdf",
-        "return_by": "30 June",
-    },
-    "return_received": {"rma_number": "RMA-5521", "lines": LINES[:1], "refund_within_days": 5},
-    "refund_issued": {"refund_amount": "35.90 EUR", "payment_method": "Visa card ending 4242"},
-}
+BRAND = SAMPLE_BRAND
+CONTEXTS = SAMPLE_CONTEXTS
+COMMON = SAMPLE_COMMON
+TRACKING = SAMPLE_TRACKING
 
 
 def test_every_kind_has_both_templates_and_a_context_here() -> None:

@@ -21,6 +21,7 @@ from orderwell.orders.channel_settings import (
 )
 from orderwell.outbound import webhooks
 from orderwell.outbound.message_render import MESSAGE_KINDS
+from orderwell.outbound.message_templates import customised_kinds
 from orderwell.store.tables import orders
 from orderwell.store.tables_outbound import channel_settings
 from orderwell.warehouse import boxes as box_catalog_service
@@ -38,6 +39,7 @@ def settings_screen(visit: Annotated[Visit, Depends(page("settings:read"))]) -> 
         names |= set(conn.execute(sa.select(orders.c.channel).distinct()).scalars())
         channels = [channel_view(cfg) for _, cfg in sorted(load_channels(conn, names).items())]
         boxes = box_catalog_service.all_boxes(conn)
+        customised = customised_kinds(conn)
         hooks = (
             webhooks.list_subscriptions(conn, include_inactive=True)
             if visit.may("webhooks:read")
@@ -50,6 +52,7 @@ def settings_screen(visit: Annotated[Visit, Depends(page("settings:read"))]) -> 
         boxes=boxes,
         hooks=hooks,
         kinds=sorted(MESSAGE_KINDS.items()),
+        customised=customised,
     )
 
 

@@ -21,6 +21,7 @@ from orderwell.console import (
     auth,
     dashboard,
     inventory,
+    message_wording,
     orders,
     people,
     returns_desk,
@@ -142,6 +143,7 @@ def create_console(db: Database, settings: Settings, tokens: object) -> FastAPI:
         scanning,
         returns_desk,
         settings_screens,
+        message_wording,
         people,
     ):
         app.include_router(module.router)

@@ -26,6 +26,7 @@ from orderwell.orders.channel_settings import load_channel
 from orderwell.outbound.claims import claim_due, finish, release
 from orderwell.outbound.delivery import Attempt, RetryPolicy, deliver
 from orderwell.outbound.message_render import render_message
+from orderwell.outbound.message_templates import shop_wording
 from orderwell.outbound.smtp import SendFailed, SmtpSender, make_message_id
 from orderwell.outbound.stream import SyncJetStreamPublisher
 from orderwell.outbound.watcher import mark_notified
@@ -332,10 +333,11 @@ class MessageJobs:
     def _send_one(self, row: Any, channel: str) -> None:
         with self.db.read() as conn:
             cfg = load_channel(conn, channel)
+            wording = shop_wording(conn, row.kind)  # the shop's own, as it is when sent
         attempt = row.attempts + 1
         now = self.db.clock()
         try:
-            rendered = render_message(row.kind, dict(row.context), cfg.branding)
+            rendered = render_message(row.kind, dict(row.context), cfg.branding, wording)
             message_id = make_message_id(f"ow-msg-{row.id}", cfg.sender)
             self.sender.send(cfg.sender, row.recipient, rendered, message_id)
         except (jinja2.UndefinedError, InvalidInput) as exc:

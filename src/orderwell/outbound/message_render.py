@@ -25,7 +25,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
+    DictLoader,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    select_autoescape,
+)
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from orderwell.domain.branding import (  # noqa: F401  (re-exported: senders take them from here)
     Branding,
@@ -62,6 +71,16 @@ MESSAGE_KINDS: dict[str, MessageKind] = {
 
 
 @dataclass(frozen=True, slots=True)
+class Wording:
+    """A shop's own subject and bodies for one kind (``message_templates``), in place of the
+    package's. The bodies may extend ``base.*.j2`` and use the macros, like the originals."""
+
+    subject: str
+    text_body: str
+    html_body: str
+
+
+@dataclass(frozen=True, slots=True)
 class RenderedMessage:
     subject: str
     text: str
@@ -74,7 +93,9 @@ def _http_url(value: object) -> str:
 
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
-    env = Environment(
+    # Sandboxed: a shop may write its own templates in the console, and a template must not
+    # reach Python's internals (``{{ ''.__class__ }}``) or change the values it is given.
+    env = ImmutableSandboxedEnvironment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         undefined=StrictUndefined,
         autoescape=select_autoescape(
@@ -112,18 +133,39 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def render_message(kind: str, context: Mapping[str, Any], branding: Branding) -> RenderedMessage:
-    """Subject, plain text and HTML of one message. Raises ``jinja2.UndefinedError``
-    naming the variable when the context lacks one the template needs."""
+def render_message(
+    kind: str, context: Mapping[str, Any], branding: Branding, wording: Wording | None = None
+) -> RenderedMessage:
+    """Subject, plain text and HTML of one message, in the shop's ``wording`` if it has
+    one. Raises ``jinja2.UndefinedError`` naming the variable when the context lacks one the
+    template needs."""
     spec = _kind(kind)
     if "brand" in context or "subject" in context:
         raise InvalidInput("'brand' and 'subject' are reserved names", field="context")
     env = _environment()
+    subject_source = spec.subject
+    if wording is not None:
+        own = DictLoader(
+            {f"{kind}.txt.j2": wording.text_body, f"{kind}.html.j2": wording.html_body}
+        )
+        loaders: list[BaseLoader] = [own, FileSystemLoader(TEMPLATES_DIR)]
+        env = env.overlay(loader=ChoiceLoader(loaders))
+        subject_source = wording.subject
     values: dict[str, Any] = {**context, "brand": branding, "kind": kind}
-    subject = _one_line(env.from_string(spec.subject).render(values))
+    subject = _one_line(env.from_string(subject_source).render(values))
     if not subject:
-        raise InvalidInput(f"the subject of '{kind}' rendered empty", field="context")
+        raise InvalidInput(f"the subject of '{kind}' rendered empty", field="subject")
     values["subject"] = subject
     text = env.get_template(f"{kind}.txt.j2").render(values)
     html = env.get_template(f"{kind}.html.j2").render(values)
     return RenderedMessage(subject=subject, text=text, html=html)
+
+
+def package_wording(kind: str) -> Wording:
+    """The wording shipped in the package, as a shop would start editing it."""
+    spec = _kind(kind)
+    return Wording(
+        spec.subject,
+        (TEMPLATES_DIR / f"{kind}.txt.j2").read_text(encoding="utf-8"),
+        (TEMPLATES_DIR / f"{kind}.html.j2").read_text(encoding="utf-8"),
+    )

@@ -200,3 +200,16 @@ instance_keys = sa.Table(
     sa.Column("value", sa.String(200), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
 )
+
+# A shop's own wording of one kind of customer message (outbound/message_templates.py);
+# no row: the template shipped in the package.
+message_templates = sa.Table(
+    "message_templates",
+    metadata,
+    sa.Column("kind", sa.String(40), primary_key=True),
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("text_body", sa.Text, nullable=False),
+    sa.Column("html_body", sa.Text, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("updated_by", sa.String(100), nullable=False),
+)
