@@ -46,10 +46,10 @@ from orderwell.store.tables_outbound import order_disruptions
 from orderwell.store.timeline import record
 from tests.helpers import order, seed
 from tests.integration.fulfilment_helpers import deliver, ship_order
-from tests.integration.mailbox import Mailbox, html_part, mailbox, text_part, worker
+from tests.mailbox import Mailbox, html_part, mailbox, text_part, worker
 
 UPS_LINK = "https://www.ups.com/track?tracknum=1Z999AA10123456784"
-__all__ = ["mailbox", "worker"]  # fixtures, from tests.integration.mailbox
+__all__ = ["mailbox", "worker"]  # fixtures, from tests.mailbox
 
 
 def _ship(db: Database, order_id: int) -> None:

@@ -20,7 +20,7 @@ from orderwell.outbound.worker import Worker
 from orderwell.store.db import Database
 from orderwell.store.tables_outbound import message_templates
 from tests.helpers import order, seed
-from tests.integration.mailbox import Mailbox, html_part, mailbox, text_part, worker
+from tests.mailbox import Mailbox, html_part, mailbox, text_part, worker
 
 __all__ = ["mailbox", "worker"]  # fixtures
 

@@ -7,15 +7,15 @@ import socket
 from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import Envelope
 
 from orderwell.domain.errors import InvalidInput
 from orderwell.outbound.message_render import Branding, render_message
 from orderwell.outbound.smtp import SendFailed, SmtpSender, is_opted_out, make_message_id
+from tests.mailbox import Mailbox
 
 BRAND = Branding(shop_name="Kite & Co", sender="Kite & Co <orders@kite.example>")
 TRACKING = "https://track.example/JD014600003?lang=en&ref=mail"
@@ -29,28 +29,9 @@ CONTEXT = {
 }
 
 
-class Collector:
-    """aiosmtpd handler keeping every envelope; refuses mailboxes at refuse.example."""
-
-    def __init__(self) -> None:
-        self.envelopes: list[Envelope] = []
-
-    async def handle_RCPT(
-        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
-    ) -> str:
-        if address.endswith("@refuse.example"):
-            return "550 5.1.1 mailbox unavailable"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-
 @pytest.fixture
-def smtp_server() -> Iterator[tuple[Controller, Collector]]:
-    collector = Collector()
+def smtp_server() -> Iterator[tuple[Controller, Mailbox]]:
+    collector = Mailbox()
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -71,7 +52,7 @@ def _parse(envelope: Envelope) -> EmailMessage:
 
 
 def test_shipped_message_arrives_with_both_parts_and_headers(
-    smtp_server: tuple[Controller, Collector],
+    smtp_server: tuple[Controller, Mailbox],
 ) -> None:
     controller, collector = smtp_server
     rendered = render_message("shipped", CONTEXT, BRAND)
@@ -115,7 +96,7 @@ def test_same_event_gives_same_message_id() -> None:
 
 
 def test_refused_recipient_is_a_permanent_failure(
-    smtp_server: tuple[Controller, Collector],
+    smtp_server: tuple[Controller, Mailbox],
 ) -> None:
     controller, collector = smtp_server
     rendered = render_message("shipped", CONTEXT, BRAND)
