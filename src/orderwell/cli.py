@@ -16,6 +16,7 @@ from orderwell.commands import review as review_commands
 from orderwell.commands import tokens as token_commands
 from orderwell.commands import users as users_commands
 from orderwell.commands.channels import channel_app
+from orderwell.commands.database import open_database
 from orderwell.commands.docs import app as docs_app
 from orderwell.config import get_settings
 from orderwell.store.db import Database
@@ -44,11 +45,6 @@ app.add_typer(users_commands.app, name="user")
 
 console = Console()
 err = Console(stderr=True)
-
-
-def _db() -> Database:
-    s = get_settings()
-    return Database.from_url(s.database_url, sqlite_synchronous=s.sqlite_synchronous)
 
 
 @app.command()
@@ -94,7 +90,7 @@ def token_create(
     """Create an API token; it is printed once and stored only as a hash."""
     from orderwell.http.tokens import create_token
 
-    token = create_token(_db(), name, role)
+    token = create_token(open_database(), name, role)
     typer.echo(token)
 
 
@@ -119,7 +115,7 @@ def demo(
     """Load a realistic demo: 3 warehouses, 200 products, 90 days of orders through the whole cycle."""
     from orderwell.demo import has_orders, load_demo
 
-    database = _db()
+    database = open_database()
     if if_empty and has_orders(database):
         console.print("demo data already loaded")
         return
@@ -143,7 +139,7 @@ def import_orders(
 
     default = "shopify" if file_format == "shopify-csv" else "csv"
     result = import_file(
-        _db(),
+        open_database(),
         file,
         channel=channel or default,
         dry_run=dry_run,
@@ -187,7 +183,7 @@ def worker(
     )
     from orderwell.review.rollups import apply_events
 
-    db = _db()
+    db = Database.from_settings(s)
     w = Worker(db, s, followers=[lambda: apply_events(db)])
     try:
         if once:
@@ -263,7 +259,7 @@ def wave_release(
         max_units_per_wave=max_units,
         totes_per_picker=totes,
     )
-    released = release_waves(_db(), rules, actor="cli:wave")
+    released = release_waves(open_database(), rules, actor="cli:wave")
     if not released:
         console.print("nothing to release")
     table = Table("wave", "orders", "units", "pick lists")
@@ -280,7 +276,7 @@ def wave_pick_list(
     """Write a pick list as PDF (Code 128 barcodes for bins, SKUs and totes)."""
     from orderwell.warehouse.paperwork import pick_list_pdf
 
-    pdf.write_bytes(pick_list_pdf(_db(), pick_list_id))
+    pdf.write_bytes(pick_list_pdf(open_database(), pick_list_id))
     console.print(f"wrote {pdf}")
 
 
@@ -294,7 +290,7 @@ def ship_label(
     from orderwell.warehouse.paperwork import label_pdf, label_zpl
     from orderwell.warehouse.shipping import LabelIn, buy_label
 
-    database = _db()
+    database = open_database()
     bought = buy_label(database, shipment_id, LabelIn(), actor="cli:ship")
     console.print(
         f"{bought.service_name} {bought.amount} {bought.currency} {bought.tracking_number}"
@@ -311,7 +307,9 @@ def ship_confirm(shipment_id: Annotated[int, typer.Argument()]) -> None:
     """Hand a labelled shipment to the carrier: stock consumed, units shipped."""
     from orderwell.warehouse.shipping import confirm_shipment
 
-    console.print(f"order is now {confirm_shipment(_db(), shipment_id, actor='cli:ship')}")
+    console.print(
+        f"order is now {confirm_shipment(open_database(), shipment_id, actor='cli:ship')}"
+    )
 
 
 @ship_app.command("manifest")
@@ -325,7 +323,7 @@ def ship_manifest(
     from orderwell.warehouse.paperwork import manifest_csv, manifest_pdf
     from orderwell.warehouse.shipping import ManifestIn, close_manifest
 
-    database = _db()
+    database = open_database()
     manifest_id = close_manifest(
         database, ManifestIn(carrier=carrier, warehouse=warehouse), actor="cli:ship"
     )
@@ -353,7 +351,7 @@ def ship_track(
     else:
         events = parse_tracking_csv(text, carrier=carrier)
     result = ingest_events(
-        _db(),
+        open_database(),
         events,
         source="bulk",
         actor="cli:track",

@@ -11,7 +11,6 @@ from typing import Any
 import sqlalchemy as sa
 
 from orderwell.domain.lifecycle import BUCKETS
-from orderwell.domain.order_numbers import order_number
 from orderwell.inventory.catalog import ProductIn, upsert_products
 from orderwell.inventory.movements import ReceiveIn, receive
 from orderwell.inventory.warehouses import BinIn, WarehouseIn, upsert_bins, upsert_warehouse
@@ -153,7 +152,7 @@ def ship_order(db: Database, order_id: int) -> list[int]:
     shipped = []
     for code in codes:
         pick_all(db, code, order_id)
-        shipped.append(pack_and_ship(db, code, order_number(order_id)))
+        shipped.append(pack_and_ship(db, code, db.numbers.number(order_id)))
     return shipped
 
 

@@ -19,7 +19,6 @@ from orderwell.domain.errors import (
     InvalidTransition,
     UnknownReference,
 )
-from orderwell.domain.order_numbers import order_number
 from orderwell.orders.placing import place_order
 from orderwell.orders.queries import get_order, timeline
 from orderwell.store import tables
@@ -62,12 +61,12 @@ EASYPOST = FIXTURES / "carrier-events" / "easypost-tracker-updated.json"
 
 def _units(db: Database, order_id: int) -> dict[str, dict[str, int]]:
     with db.read() as conn:
-        return {ln["sku"]: ln["units"] for ln in get_order(conn, order_id)["lines"]}
+        return {ln["sku"]: ln["units"] for ln in get_order(conn, order_id, db.numbers)["lines"]}
 
 
 def _status(db: Database, order_id: int) -> str:
     with db.read() as conn:
-        return str(get_order(conn, order_id)["status"])
+        return str(get_order(conn, order_id, db.numbers)["status"])
 
 
 def _level(db: Database, sku: str, wh: str) -> tuple[int, int]:
@@ -186,7 +185,7 @@ def test_whole_path_with_wrong_scan_short_pick_split_and_delivery(db: Database) 
     assert _units(db, oid)["SKU-2"] == {**_units(db, oid)["SKU-2"], "picked": 1, "reserved": 2}
     assert fulfilment_breaches(db) == []
     with db.read() as conn:
-        events = timeline(conn, oid)
+        events = timeline(conn, oid, db.numbers)
         short_rows = conn.execute(
             sa.select(tables.stock_ledger).where(tables.stock_ledger.c.kind == "short_pick")
         ).all()
@@ -231,7 +230,7 @@ def test_whole_path_with_wrong_scan_short_pick_split_and_delivery(db: Database) 
 
     # WH2 ships the re-sourced units as a second shipment.
     pick_all(db, "WH2", oid)
-    second_shipment = pack_and_ship(db, "WH2", order_number(oid))
+    second_shipment = pack_and_ship(db, "WH2", db.numbers.number(oid))
     assert _status(db, oid) == "shipped"
     assert _level(db, "SKU-2", "WH2") == (2, 0)
     assert fulfilment_breaches(db) == []
@@ -262,7 +261,7 @@ def test_whole_path_with_wrong_scan_short_pick_split_and_delivery(db: Database) 
     assert units["SKU-1"]["delivered"] == 2 and units["SKU-2"]["delivered"] == 3
     with db.read() as conn:
         delivered = dict(conn.execute(sa.select(shipments.c.id, shipments.c.delivered_at)).all())
-        types = [e["type"] for e in timeline(conn, oid)]
+        types = [e["type"] for e in timeline(conn, oid, db.numbers)]
     assert delivered[started.shipment_id].isoformat() == "2026-03-04T14:05:00+00:00"
     assert delivered[second_shipment].isoformat() == "2026-03-09T11:30:00+00:00"
     for expected in (
@@ -348,13 +347,13 @@ def test_short_pick_with_no_stock_anywhere_backorders_and_partial_rules(db: Data
     assert _level(db, "SKU-2", "WH1") == (0, 0)
     assert fulfilment_breaches(db) == []
     # Allowed to ship partially: the picked unit ships, the order is partially shipped.
-    pack_and_ship(db, "WH1", order_number(may_split))
+    pack_and_ship(db, "WH1", db.numbers.number(may_split))
     assert _status(db, may_split) == "partially_shipped"
     with db.read() as conn:
-        kinds = [e["type"] for e in timeline(conn, may_split)]
+        kinds = [e["type"] for e in timeline(conn, may_split, db.numbers)]
     assert "order.short_shipped" in kinds
     assert _status(db, complete_only) == "in_progress"
-    pack_and_ship(db, "WH1", order_number(complete_only))
+    pack_and_ship(db, "WH1", db.numbers.number(complete_only))
     assert _status(db, complete_only) == "shipped"
     assert fulfilment_breaches(db) == []
 
@@ -369,7 +368,9 @@ def test_order_that_must_ship_complete_waits_for_its_backorder(db: Database) -> 
     assert sum(w.orders for w in waves) == 1
     assert {p.order_id for p in open_picks(db)} == {ships}
     with pytest.raises(Conflict) as err:
-        start_packing(db, StartPacking(warehouse="WH1", order=order_number(waits)), actor="pat")
+        start_packing(
+            db, StartPacking(warehouse="WH1", order=db.numbers.number(waits)), actor="pat"
+        )
     assert (err.value.code, err.value.field) == ("partial_shipment_not_allowed", "order")
 
 
@@ -378,9 +379,9 @@ def test_split_order_from_two_warehouses_ships_as_two_shipments(db: Database) ->
     oid = place_order(db, order({"SKU-1": 1, "SKU-2": 1}), actor="t").order_id
     pick_all(db, "WH1")
     pick_all(db, "WH2")
-    s1 = pack_and_ship(db, "WH1", order_number(oid))
+    s1 = pack_and_ship(db, "WH1", db.numbers.number(oid))
     assert _status(db, oid) == "partially_shipped"
-    s2 = pack_and_ship(db, "WH2", order_number(oid))
+    s2 = pack_and_ship(db, "WH2", db.numbers.number(oid))
     assert _status(db, oid) == "shipped" and s1 != s2
     rows = _rows(db, shipments)
     assert sorted(r.warehouse_id for r in rows) == [1, 2]
@@ -392,7 +393,9 @@ def test_bad_input_at_bench_and_dock_changes_nothing(db: Database) -> None:
     floor(db, {("SKU-1", "WH1", "A-01"): 3})
     oid = place_order(db, order({"SKU-1": 2}), actor="t").order_id
     pick_all(db, "WH1")
-    started = start_packing(db, StartPacking(warehouse="WH1", order=order_number(oid)), actor="p")
+    started = start_packing(
+        db, StartPacking(warehouse="WH1", order=db.numbers.number(oid)), actor="p"
+    )
     package = open_package(db, started.shipment_id, PackageIn(box="BOX-S"), actor="p")
     before = _everything(db)
     with pytest.raises(InvalidTransition) as unpacked:
@@ -435,7 +438,7 @@ def test_rate_shopping_pays_for_speed_only_when_the_promise_needs_it(db: Databas
         db, order({"SKU-1": 1}, requested_delivery_date="2026-03-04"), actor="t"
     ).order_id
     pick_all(db, "WH2")
-    sid = pack_and_ship(db, "WH2", order_number(oid))
+    sid = pack_and_ship(db, "WH2", db.numbers.number(oid))
     with db.read() as conn:
         ship = conn.execute(sa.select(shipments).where(shipments.c.id == sid)).one()
         labelled = (

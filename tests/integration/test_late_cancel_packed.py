@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from orderwell.aftersale.cancellation import CancelIn, cancel_order
 from orderwell.aftersale.late_cancel import CancelUnitsIn, CancelUnitsLine, cancel_units
 from orderwell.domain.errors import Conflict, InvalidTransition
-from orderwell.domain.order_numbers import order_number
 from orderwell.inventory.queries import ledger
 from orderwell.orders.placing import place_order
 from orderwell.orders.queries import get_order, timeline
@@ -75,7 +74,7 @@ def _level(db: Database, sku: str, wh: str = "WH1") -> tuple[int, int]:
 
 def _shipment(db: Database, shipment_id: int) -> dict[str, Any]:
     with db.read() as conn:
-        return get_shipment(conn, shipment_id)
+        return get_shipment(conn, shipment_id, db.numbers)
 
 
 def _cancel(db: Database, order_id: int, line_no: int, qty: int, **kw: Any) -> str:
@@ -89,7 +88,9 @@ def test_packed_and_labelled_units_go_back_to_a_bin_and_the_empty_shipment_is_vo
     floor(db, {("SKU-1", "WH1", "A-01"): 5, ("SKU-2", "WH1", "A-02"): 4})
     oid = place_order(db, order({"SKU-1": 3, "SKU-2": 2}), actor="shop").order_id
     pick_all(db, "WH1", oid)
-    started = start_packing(db, StartPacking(warehouse="WH1", order=order_number(oid)), actor="p")
+    started = start_packing(
+        db, StartPacking(warehouse="WH1", order=db.numbers.number(oid)), actor="p"
+    )
     box1 = open_package(db, started.shipment_id, PackageIn(), actor="p")
     scan_into_package(db, box1, ItemScan(product="SKU-1", quantity=3), actor="p")
     close_package(db, box1, ClosePackage(weight_g=1500), actor="p")
@@ -121,9 +122,9 @@ def test_packed_and_labelled_units_go_back_to_a_bin_and_the_empty_shipment_is_vo
     _cancel(db, oid, 1, 2, bin="A-03")
     assert _in_bin(db, "SKU-1", "A-03") == 2 and _level(db, "SKU-1") == (5, 4)
     with db.read() as conn:
-        assert get_order(conn, waiting)["status"] == "reserved"
+        assert get_order(conn, waiting, db.numbers)["status"] == "reserved"
         put_back = ledger(conn, "SKU-1")[1]
-        last = timeline(conn, oid)[-1]
+        last = timeline(conn, oid, db.numbers)[-1]
     assert (put_back["kind"], put_back["bin"], put_back["delta_on_hand"]) == (
         "cancel_put_back",
         "A-03",
@@ -143,8 +144,8 @@ def test_packed_and_labelled_units_go_back_to_a_bin_and_the_empty_shipment_is_vo
     assert (ship["status"], ship["tracking_status"], ship["lines"]) == ("cancelled", "voided", [])
     assert [(p["status"], p["items"]) for p in ship["packages"]] == [("voided", {}), ("voided", {})]
     with db.read() as conn:
-        o = get_order(conn, oid)
-        last = timeline(conn, oid)[-1]
+        o = get_order(conn, oid, db.numbers)
+        last = timeline(conn, oid, db.numbers)[-1]
         published = conn.execute(
             sa.select(tables.outbox.c.event_type, tables.outbox.c.payload)
             .where(tables.outbox.c.order_id == oid)
@@ -176,7 +177,9 @@ def test_units_at_a_bench_still_packing_come_out_unscanned_first(db: Database) -
     floor(db, {("SKU-3", "WH2", "A-04"): 2})
     oid = place_order(db, order({"SKU-3": 2}), actor="shop").order_id
     pick_all(db, "WH2", oid)
-    started = start_packing(db, StartPacking(warehouse="WH2", order=order_number(oid)), actor="p")
+    started = start_packing(
+        db, StartPacking(warehouse="WH2", order=db.numbers.number(oid)), actor="p"
+    )
     box = open_package(db, started.shipment_id, PackageIn(), actor="p")
     scan_into_package(db, box, ItemScan(product="SKU-3"), actor="p")
 
@@ -192,7 +195,7 @@ def test_units_at_a_bench_still_packing_come_out_unscanned_first(db: Database) -
     assert _in_bin(db, "SKU-3", "A-04", "WH2") == 2 and _level(db, "SKU-3", "WH2") == (2, 0)
     with db.read() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(packages)).scalar_one() == 0
-        assert get_order(conn, oid)["status"] == "cancelled"
+        assert get_order(conn, oid, db.numbers)["status"] == "cancelled"
     _agree(db)
     assert invariant_breaches(db) == []
 
@@ -205,8 +208,10 @@ def test_units_put_back_at_one_warehouse_are_not_packed_there(db: Database) -> N
     _cancel(db, oid, 1, 2)  # the WH1 tote goes back on its shelf
     assert _in_bin(db, "SKU-1", "A-01") == 2 and _level(db, "SKU-1") == (2, 0)
     with pytest.raises(Conflict) as nothing:
-        start_packing(db, StartPacking(warehouse="WH1", order=order_number(oid)), actor="p")
+        start_packing(db, StartPacking(warehouse="WH1", order=db.numbers.number(oid)), actor="p")
     assert nothing.value.code == "nothing_to_pack"
-    there = start_packing(db, StartPacking(warehouse="WH2", order=order_number(oid)), actor="p")
+    there = start_packing(
+        db, StartPacking(warehouse="WH2", order=db.numbers.number(oid)), actor="p"
+    )
     assert there.lines == {"SKU-1": 2}
     _agree(db)

@@ -24,7 +24,6 @@ from orderwell.http.deps import get_db, require
 from orderwell.http.errors import problem
 from orderwell.http.responses import JSON
 from orderwell.http.tokens import Principal
-from orderwell.orders.queries import order_number
 from orderwell.store.db import Database
 from orderwell.store.tables_edi import edi_documents, edi_partners
 
@@ -80,7 +79,7 @@ async def post_interchange(
     got = await run_in_threadpool(receive_file, db, body, filename=None, actor=who.actor)
     answer: dict[str, Any] = {
         "orders": [
-            {"po_number": po, "order": order_number(oid), "created": created}
+            {"po_number": po, "order": db.numbers.number(oid), "created": created}
             for po, oid, created in got.orders
         ],
         "acknowledged_documents": got.acknowledged,
@@ -162,7 +161,7 @@ def documents(
         rows = [dict(r._mapping) for r in conn.execute(q)]
     for r in rows:
         r["created_at"] = r["created_at"].isoformat()
-        r["order"] = order_number(r.pop("order_id")) if r["order_id"] else None
+        r["order"] = db.numbers.number(r.pop("order_id")) if r["order_id"] else None
     return JSON({"items": rows, "next_before": rows[-1]["id"] if len(rows) == limit else None})
 
 

@@ -33,7 +33,7 @@ def _panel(visit: Visit, template: str, page_template: str, **context: Any) -> R
 
 def _pick_context(visit: Visit, pick_list_id: int, **extra: Any) -> dict[str, Any]:
     with visit.db.read() as conn:
-        pick_list = fq.get_pick_list(conn, pick_list_id)
+        pick_list = fq.get_pick_list(conn, pick_list_id, visit.db.numbers)
     current = next((p for p in pick_list["picks"] if p["status"] == PickStatus.OPEN), None)
     left = sum(1 for p in pick_list["picks"] if p["status"] == PickStatus.OPEN)
     return {
@@ -133,7 +133,7 @@ def start_packing(visit: Annotated[Visit, Depends(page("fulfilment:write"))]) ->
 
 def _pack_context(visit: Visit, shipment_id: int, **extra: Any) -> dict[str, Any]:
     with visit.db.read() as conn:
-        shipment = fq.get_shipment(conn, shipment_id)
+        shipment = fq.get_shipment(conn, shipment_id, visit.db.numbers)
     packed: dict[str, int] = {}
     for pkg in shipment["packages"]:
         for sku, n in pkg["items"].items():

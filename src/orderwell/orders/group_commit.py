@@ -213,7 +213,7 @@ class GroupCommitter:
             try:
                 placed = judge_replay(pendings[i], *prior)
                 outcomes[i] = Placed(
-                    placed.order_id, False, detail=get_order(conn, placed.order_id)
+                    placed.order_id, False, detail=get_order(conn, placed.order_id, self.db.numbers)
                 )
             except Exception as exc:  # an idempotency conflict: that caller's answer
                 outcomes[i] = exc

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from orderwell.channels.pushes import plan_pushes
+from orderwell.config import Settings
 from orderwell.domain.statuses import DeliveryStatus, PublicationStatus
 from orderwell.inventory.stock import dialect_insert
 from orderwell.orders.channel_settings import ChannelConfig
@@ -84,7 +85,7 @@ def fan_out(
             .limit(batch)
         ).all()
         if events:
-            _fan_out_events(conn, list(events), now, tracking_page, stream)
+            _fan_out_events(conn, list(events), now, tracking_page, stream, db.settings)
         _advance(conn, cursor, now)
         return len(events)
 
@@ -97,6 +98,7 @@ def _fan_out_events(
     now: Any,
     tracking_page: Callable[[int], str],
     stream: bool,
+    settings: Settings,
 ) -> None:
     subs = conn.execute(
         sa.select(webhook_subscriptions.c.id, webhook_subscriptions.c.event_types).where(
@@ -139,6 +141,7 @@ def _fan_out_events(
                 at=ev.created_at,
                 now=now,
                 tracking_page=tracking_page,
+                settings=settings,
                 channel_cache=channels,
             )
     # Storefront channels hear of shipments, cancellations and refunds (channels/pushes.py).

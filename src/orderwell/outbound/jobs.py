@@ -331,7 +331,7 @@ class MessageJobs:
 
     def _send_one(self, row: Any, channel: str) -> None:
         with self.db.read() as conn:
-            cfg = load_channel(conn, channel)
+            cfg = load_channel(conn, channel, self.db.settings)
         attempt = row.attempts + 1
         now = self.db.clock()
         try:

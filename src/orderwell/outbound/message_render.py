@@ -27,12 +27,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from orderwell.domain.branding import (  # noqa: F401  (re-exported: senders take them from here)
-    Branding,
-    branding_from_mapping,
-    branding_to_mapping,
-    check_http_url,
-)
+from orderwell.domain.branding import Branding, check_http_url
 from orderwell.domain.errors import InvalidInput
 
 TEMPLATES_DIR = Path(__file__).parent / "mail_templates"

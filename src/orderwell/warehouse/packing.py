@@ -36,7 +36,7 @@ from orderwell.domain.errors import (
 )
 from orderwell.domain.events import EventType
 from orderwell.domain.lifecycle import Bucket
-from orderwell.domain.order_numbers import order_number, parse_order_ref
+from orderwell.domain.order_numbers import OrderNumbers
 from orderwell.domain.statuses import PackageStatus, ShipmentStatus
 from orderwell.http.answers import closed
 from orderwell.inventory.stock import dialect_insert
@@ -120,11 +120,13 @@ def _lock_order(conn: Connection, order_id: int) -> Any:
     return conn.execute(q).first()
 
 
-def check_may_ship(conn: Connection, order: Any, field: str = "order") -> None:
+def check_may_ship(
+    conn: Connection, order: Any, numbers: OrderNumbers, field: str = "order"
+) -> None:
     """Held orders never ship; backordered units stop an order that must ship complete."""
     if order.hold_reason is not None:
         raise OrderOnHold(
-            f"order {order_number(order.id)} is on hold ({order.hold_reason})",
+            f"order {numbers.number(order.id)} is on hold ({order.hold_reason})",
             field=field,
         )
     if order.allow_partial_shipment:
@@ -136,7 +138,7 @@ def check_may_ship(conn: Connection, order: Any, field: str = "order") -> None:
     ).scalar_one()
     if waiting:
         raise PartialShipmentNotAllowed(
-            f"order {order_number(order.id)} may not ship partially and has {waiting} "
+            f"order {numbers.number(order.id)} may not ship partially and has {waiting} "
             "unit(s) backordered; it waits for them",
             field=field,
             backordered=int(waiting),
@@ -147,11 +149,11 @@ def start_packing(db: Database, item: StartPacking, *, actor: str) -> PackingSta
     def work(conn: Connection) -> PackingStarted:
         now = db.clock()
         wid = warehouse_id_for_code(conn, item.warehouse)
-        order_id = _scanned_order(conn, wid, item)
+        order_id = _scanned_order(conn, wid, item, db.numbers)
         order = _lock_order(conn, order_id)
         if order is None:
             raise UnknownReference(f"no order {item.order}", field="order")
-        check_may_ship(conn, order, "order" if item.order else "tote")
+        check_may_ship(conn, order, db.numbers, "order" if item.order else "tote")
         existing = conn.execute(
             sa.select(shipments.c.id).where(
                 shipments.c.order_id == order_id,
@@ -160,11 +162,11 @@ def start_packing(db: Database, item: StartPacking, *, actor: str) -> PackingSta
             )
         ).scalar()
         if existing is not None:  # the tote was scanned again: carry on with its shipment
-            return _started(conn, existing, order_id, created=False)
+            return _started(conn, existing, order_id, db.numbers, created=False)
         todo = _units_to_pack(conn, order_id, wid)
         if not todo:
             raise NothingToPack(
-                f"nothing of order {order_number(order_id)} picked at {item.warehouse} waits "
+                f"nothing of order {db.numbers.number(order_id)} picked at {item.warehouse} waits "
                 "to be packed",
                 field="order" if item.order else "tote",
             )
@@ -203,15 +205,17 @@ def start_packing(db: Database, item: StartPacking, *, actor: str) -> PackingSta
             at=now,
             data={"shipment_id": shipment_id, "warehouse": item.warehouse, "units": units},
         )
-        return _started(conn, shipment_id, order_id, created=True)
+        return _started(conn, shipment_id, order_id, db.numbers, created=True)
 
     return db.write(work)
 
 
-def _scanned_order(conn: Connection, warehouse_id: int, item: StartPacking) -> int:
+def _scanned_order(
+    conn: Connection, warehouse_id: int, item: StartPacking, numbers: OrderNumbers
+) -> int:
     if item.order is not None:
         try:
-            return parse_order_ref(item.order)
+            return numbers.parse(item.order)
         except NotFound:
             raise UnknownReference(f"no order {item.order}", field="order") from None
     found = (
@@ -287,7 +291,9 @@ def _units_to_pack(
     return todo
 
 
-def _started(conn: Connection, shipment_id: int, order_id: int, *, created: bool) -> PackingStarted:
+def _started(
+    conn: Connection, shipment_id: int, order_id: int, numbers: OrderNumbers, *, created: bool
+) -> PackingStarted:
     rows = conn.execute(
         sa.select(
             shipment_lines.c.sku,
@@ -318,7 +324,7 @@ def _started(conn: Connection, shipment_id: int, order_id: int, *, created: bool
         notes.append("no single box takes everything: split it over several packages")
     return PackingStarted(
         shipment_id,
-        order_number(order_id),
+        numbers.number(order_id),
         {r.sku: r.quantity for r in rows},
         box.code if box else None,
         created,
@@ -335,7 +341,9 @@ def open_package(db: Database, shipment_id: int, item: PackageIn, *, actor: str)
         catalog = {b.code: b for b in box_catalog(conn)}
         code = item.box
         if code is None:
-            code = _started(conn, shipment_id, ship.order_id, created=False).suggested_box
+            code = _started(
+                conn, shipment_id, ship.order_id, db.numbers, created=False
+            ).suggested_box
             if code is None:
                 raise InvalidInput("no box fits everything: name a box", field="box")
         if code not in catalog:

@@ -11,7 +11,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from orderwell.domain.order_numbers import parse_order_ref
 from orderwell.domain.statuses import PackageStatus
 from orderwell.http.answers import Upserted
 from orderwell.http.bodies import JsonBodyRoute
@@ -94,7 +93,7 @@ def get_wave(code: str, db: Database = Depends(get_db), _: Principal = READ) -> 
 @router.get("/pick-lists/{pick_list_id}", response_model=PickList, responses=problems(404))
 def get_pick_list(pick_list_id: RowId, db: Database = Depends(get_db), _: Principal = READ) -> JSON:
     with db.read() as conn:
-        return JSON(q.get_pick_list(conn, pick_list_id))
+        return JSON(q.get_pick_list(conn, pick_list_id, db.numbers))
 
 
 @router.get("/pick-lists/{pick_list_id}/pick-list.pdf", response_class=Response, responses=_PDF)
@@ -216,7 +215,7 @@ def close_shipment(
     """Close packing: refused while a unit is missing or extra."""
     packing.close_shipment(db, shipment_id, actor=who.actor)
     with db.read() as conn:
-        return JSON(q.get_shipment(conn, shipment_id))
+        return JSON(q.get_shipment(conn, shipment_id, db.numbers))
 
 
 @router.get("/shipments/{shipment_id}/packing-slip.pdf", response_class=Response, responses=_PDF)
@@ -236,13 +235,13 @@ def shipments_of_order(
     _: Principal = READ,
 ) -> JSON:
     with db.read() as conn:
-        return JSON({"items": q.shipments_of_order(conn, parse_order_ref(order))})
+        return JSON({"items": q.shipments_of_order(conn, db.numbers.parse(order), db.numbers)})
 
 
 @router.get("/shipments/{shipment_id}", response_model=Shipment, responses=problems(404))
 def get_shipment(shipment_id: RowId, db: Database = Depends(get_db), _: Principal = READ) -> JSON:
     with db.read() as conn:
-        return JSON(q.get_shipment(conn, shipment_id))
+        return JSON(q.get_shipment(conn, shipment_id, db.numbers))
 
 
 @router.post(
@@ -289,7 +288,7 @@ def confirm_shipment(
     """The carrier has it: stock consumed, units shipped, customer and channel told."""
     shipping.confirm_shipment(db, shipment_id, actor=who.actor)
     with db.read() as conn:
-        return JSON(q.get_shipment(conn, shipment_id))
+        return JSON(q.get_shipment(conn, shipment_id, db.numbers))
 
 
 @router.post("/manifests", status_code=201, response_model=ManifestClosed, responses=problems(409))

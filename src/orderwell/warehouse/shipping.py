@@ -24,7 +24,6 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Connection
 
-from orderwell.config import get_settings
 from orderwell.domain.errors import (
     AlreadyDone,
     Conflict,
@@ -99,9 +98,9 @@ class LabelBought:
     reason: str
 
 
-def sscc_for_package(package_id: int) -> str:
+def sscc_for_package(package_id: int, gs1_company_prefix: str) -> str:
     """The package's SSCC-18: unique because package ids are never reused."""
-    return sscc18(OUTBOUND_SSCC_EXTENSION, get_settings().gs1_company_prefix, package_id)
+    return sscc18(OUTBOUND_SSCC_EXTENSION, gs1_company_prefix, package_id)
 
 
 def shipment_request(
@@ -167,7 +166,16 @@ def buy_label(
         raise InvalidInput("the carrier returned no tracking number", field="tracking_number")
 
     def work(conn: Connection) -> LabelBought:
-        return _save_label(conn, shipment_id, adapter, purchase, number, actor, db.clock())
+        return _save_label(
+            conn,
+            shipment_id,
+            adapter,
+            purchase,
+            number,
+            actor,
+            db.clock(),
+            db.settings.gs1_company_prefix,
+        )
 
     return db.write(work)
 
@@ -180,6 +188,7 @@ def _save_label(
     number: str,
     actor: str,
     now: Any,
+    gs1_company_prefix: str,
 ) -> LabelBought:
     done = conn.execute(
         sa.update(shipments)
@@ -211,7 +220,7 @@ def _save_label(
         .scalars()
         .all()
     )
-    ssccs = tuple(sscc_for_package(pid) for pid in ids)
+    ssccs = tuple(sscc_for_package(pid, gs1_company_prefix) for pid in ids)
     for pid, sscc in zip(ids, ssccs, strict=True):
         conn.execute(sa.update(packages).where(packages.c.id == pid).values(sscc=sscc))
     created = TrackingStatus.LABEL_CREATED
@@ -297,7 +306,7 @@ def confirm_shipment(
                 status=ship.status,
             )
         order = conn.execute(sa.select(orders).where(orders.c.id == ship.order_id)).one()
-        check_may_ship(conn, order, field="shipment_id")
+        check_may_ship(conn, order, db.numbers, field="shipment_id")
         lines = conn.execute(
             sa.select(shipment_lines)
             .where(shipment_lines.c.shipment_id == shipment_id)

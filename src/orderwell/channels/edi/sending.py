@@ -21,8 +21,8 @@ from orderwell.channels.edi.control_numbers import take_control_numbers
 from orderwell.domain.edi import FUNCTIONAL_ID, Direction, DocumentStatus, SetId
 from orderwell.domain.errors import Conflict, NotFound
 from orderwell.domain.events import EventType
+from orderwell.domain.order_numbers import OrderNumbers
 from orderwell.domain.statuses import PackageStatus
-from orderwell.orders.queries import order_number
 from orderwell.store.db import Database
 from orderwell.store.tables import order_lines, orders, products
 from orderwell.store.tables_edi import edi_documents, edi_orders, edi_partners
@@ -39,7 +39,7 @@ class Sent:
     text: str
 
 
-def _edi_order(conn: Connection, order_id: int) -> tuple[Any, Any, Any]:
+def _edi_order(conn: Connection, order_id: int, numbers: OrderNumbers) -> tuple[Any, Any, Any]:
     row = conn.execute(
         sa.select(orders, edi_orders.c.po_number, edi_orders.c.po_date, edi_orders.c.lines)
         .join(edi_orders, edi_orders.c.order_id == orders.c.id)
@@ -48,8 +48,8 @@ def _edi_order(conn: Connection, order_id: int) -> tuple[Any, Any, Any]:
     if row is None:
         exists = conn.execute(sa.select(orders.c.id).where(orders.c.id == order_id)).first()
         if exists is None:
-            raise NotFound(f"no order {order_number(order_id)}", field="order")
-        raise Conflict(f"order {order_number(order_id)} did not come by EDI", field="order")
+            raise NotFound(f"no order {numbers.number(order_id)}", field="order")
+        raise Conflict(f"order {numbers.number(order_id)} did not come by EDI", field="order")
     partner = conn.execute(
         sa.select(edi_partners)
         .join(edi_orders, edi_orders.c.partner_id == edi_partners.c.id)
@@ -141,7 +141,7 @@ def send_855(db: Database, order_id: int, *, actor: str) -> Sent:
     """The PO acknowledgment: per line, units accepted, backordered and cancelled."""
 
     def work(conn: Connection) -> Sent:
-        order, partner, lines = _edi_order(conn, order_id)
+        order, partner, lines = _edi_order(conn, order_id, db.numbers)
         now = db.clock()
         acks = []
         for ln in lines:
@@ -179,7 +179,7 @@ def send_856(db: Database, shipment_id: int, *, actor: str) -> Sent:
                 f"shipment {shipment_id} has not shipped yet (status {shipment.status})",
                 field="shipment",
             )
-        order, partner, lines = _edi_order(conn, shipment.order_id)
+        order, partner, lines = _edi_order(conn, shipment.order_id, db.numbers)
         by_id = {ln.id: ln for ln in lines}
         boxes: list[outbound.Package] = []
         rows = conn.execute(
@@ -229,7 +229,7 @@ def send_810(db: Database, order_id: int, *, actor: str) -> Sent:
     """The invoice for the units shipped so far, at the PO's prices, with shipping."""
 
     def work(conn: Connection) -> Sent:
-        order, partner, lines = _edi_order(conn, order_id)
+        order, partner, lines = _edi_order(conn, order_id, db.numbers)
         now = db.clock()
         invoiced = []
         total = Decimal(0)
@@ -247,7 +247,9 @@ def send_810(db: Database, order_id: int, *, actor: str) -> Sent:
             )
             total += ln.unit_price * units - discount
         if not invoiced:
-            raise Conflict(f"order {order_number(order_id)} has shipped nothing", field="order")
+            raise Conflict(
+                f"order {db.numbers.number(order_id)} has shipped nothing", field="order"
+            )
         total += order.shipping_total
         segs = outbound.invoice_810(
             f"INV{order_id}",
