@@ -25,17 +25,16 @@ from orderwell.store.tables_fulfilment import (
 )
 from orderwell.warehouse.carrier_scans import ingest_events
 from orderwell.warehouse.carriers.scan_formats import TrackingEvent, TrackingStatus, event_key
-from orderwell.warehouse.packing import (
+from orderwell.warehouse.packages import (
     ClosePackage,
     ItemScan,
     PackageIn,
-    StartPacking,
     close_package,
     close_shipment,
     open_package,
     scan_into_package,
-    start_packing,
 )
+from orderwell.warehouse.packing import StartPacking, start_packing
 from orderwell.warehouse.picking import PickScan, ShortReason, confirm_pick
 from orderwell.warehouse.shipping import LabelIn, buy_label, confirm_shipment
 from orderwell.warehouse.waves import WaveRelease, release_waves

@@ -14,17 +14,16 @@ from orderwell.orders.placing import place_order
 from orderwell.store.db import Database
 from orderwell.store.tables_fulfilment import packages, shipments
 from orderwell.warehouse.carriers.gs1 import format_sscc_hri, is_valid_gs1
-from orderwell.warehouse.packing import (
+from orderwell.warehouse.packages import (
     ClosePackage,
     ItemScan,
     PackageIn,
-    StartPacking,
     close_package,
     close_shipment,
     open_package,
     scan_into_package,
-    start_packing,
 )
+from orderwell.warehouse.packing import StartPacking, start_packing
 from orderwell.warehouse.paperwork import (
     label_pdf,
     label_zpl,

@@ -31,17 +31,16 @@ from orderwell.warehouse.carriers.scan_formats import (
     parse_tracking_csv,
 )
 from orderwell.warehouse.carriers.tracking_numbers import is_valid
-from orderwell.warehouse.packing import (
+from orderwell.warehouse.packages import (
     ClosePackage,
     ItemScan,
     PackageIn,
-    StartPacking,
     close_package,
     close_shipment,
     open_package,
     scan_into_package,
-    start_packing,
 )
+from orderwell.warehouse.packing import StartPacking, start_packing
 from orderwell.warehouse.picking import PickScan, ShortReason, confirm_pick
 from orderwell.warehouse.shipping import LabelIn, buy_label, confirm_shipment
 from orderwell.warehouse.waves import WaveRelease, release_waves

@@ -21,17 +21,16 @@ from orderwell.orders.queries import get_order, timeline
 from orderwell.store import tables
 from orderwell.store.db import Database
 from orderwell.store.tables_fulfilment import packages
-from orderwell.warehouse.packing import (
+from orderwell.warehouse.packages import (
     ClosePackage,
     ItemScan,
     PackageIn,
-    StartPacking,
     close_package,
     close_shipment,
     open_package,
     scan_into_package,
-    start_packing,
 )
+from orderwell.warehouse.packing import StartPacking, start_packing
 from orderwell.warehouse.paperwork import label_pdf
 from orderwell.warehouse.queries import get_shipment
 from orderwell.warehouse.shipping import LabelIn, buy_label, confirm_shipment

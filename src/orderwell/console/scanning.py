@@ -17,7 +17,7 @@ from orderwell.console.frame import Visit, done, page
 from orderwell.domain.errors import OrderwellError
 from orderwell.domain.statuses import PackageStatus, PickStatus
 from orderwell.inventory.queries import list_warehouses
-from orderwell.warehouse import packing, picking, shipping
+from orderwell.warehouse import packages, packing, picking, shipping
 from orderwell.warehouse import queries as fq
 
 router = APIRouter(prefix="/warehouse")
@@ -169,11 +169,11 @@ def pack_scan(
         ctx = _pack_context(visit, shipment_id)
         package_id = ctx["open_package"]["id"] if ctx["open_package"] else None
         if package_id is None:  # the first scan opens a package in the suggested box
-            package_id = packing.open_package(
-                visit.db, shipment_id, packing.PackageIn(), actor=visit.user.actor
+            package_id = packages.open_package(
+                visit.db, shipment_id, packages.PackageIn(), actor=visit.user.actor
             )
-        packing.scan_into_package(
-            visit.db, package_id, packing.ItemScan(product=scan), actor=visit.user.actor
+        packages.scan_into_package(
+            visit.db, package_id, packages.ItemScan(product=scan), actor=visit.user.actor
         )
     except OrderwellError as exc:
         ctx = _pack_context(visit, shipment_id, message=f"Refused: {exc.message}", kind="error")
@@ -189,8 +189,10 @@ def close_package(
     ctx = _pack_context(visit, shipment_id)
     if ctx["open_package"] is None:
         return done(f"/warehouse/pack/{shipment_id}", error="No open package to close")
-    weight = packing.ClosePackage.model_validate({"weight_g": int(visit.form.get("weight_g") or 0)})
-    packing.close_package(visit.db, ctx["open_package"]["id"], weight, actor=visit.user.actor)
+    weight = packages.ClosePackage.model_validate(
+        {"weight_g": int(visit.form.get("weight_g") or 0)}
+    )
+    packages.close_package(visit.db, ctx["open_package"]["id"], weight, actor=visit.user.actor)
     return done(f"/warehouse/pack/{shipment_id}", ok="Package closed")
 
 
@@ -198,7 +200,7 @@ def close_package(
 def close_shipment(
     shipment_id: int, visit: Annotated[Visit, Depends(page("fulfilment:write"))]
 ) -> Response:
-    packing.close_shipment(visit.db, shipment_id, actor=visit.user.actor)
+    packages.close_shipment(visit.db, shipment_id, actor=visit.user.actor)
     return done(f"/warehouse/pack/{shipment_id}", ok="Packed: buy the label")
 
 

@@ -26,17 +26,16 @@ from orderwell.store.db import Database
 from orderwell.warehouse.box_fitting import Box, suggest_box
 from orderwell.warehouse.boxes import box_catalog
 from orderwell.warehouse.carriers.adapter import CarrierAdapter, default_adapters
-from orderwell.warehouse.packing import (
+from orderwell.warehouse.packages import (
     ClosePackage,
     ItemScan,
     PackageIn,
-    StartPacking,
     close_package,
     close_shipment,
     open_package,
     scan_into_package,
-    start_packing,
 )
+from orderwell.warehouse.packing import StartPacking, start_packing
 from orderwell.warehouse.picking import PickScan, ShortReason, confirm_pick
 from orderwell.warehouse.queries import get_pick_list
 from orderwell.warehouse.schemas import Pick

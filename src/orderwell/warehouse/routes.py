@@ -20,7 +20,7 @@ from orderwell.http.problems import problems
 from orderwell.http.responses import JSON
 from orderwell.http.tokens import Principal
 from orderwell.store.db import Database
-from orderwell.warehouse import boxes, packing, picking, shipping, waves
+from orderwell.warehouse import boxes, packages, packing, picking, shipping, waves
 from orderwell.warehouse import paperwork as docs
 from orderwell.warehouse import queries as q
 from orderwell.warehouse.schemas import (
@@ -170,12 +170,12 @@ def start_packing(
 )
 def open_package(
     shipment_id: RowId,
-    item: packing.PackageIn,
+    item: packages.PackageIn,
     db: Database = Depends(get_db),
     who: Principal = WRITE,
 ) -> JSON:
     return JSON(
-        {"package_id": packing.open_package(db, shipment_id, item, actor=who.actor)},
+        {"package_id": packages.open_package(db, shipment_id, item, actor=who.actor)},
         status_code=201,
     )
 
@@ -185,11 +185,11 @@ def open_package(
 )
 def scan_into_package(
     package_id: RowId,
-    scan: packing.ItemScan,
+    scan: packages.ItemScan,
     db: Database = Depends(get_db),
     who: Principal = WRITE,
 ) -> JSON:
-    contents = packing.scan_into_package(db, package_id, scan, actor=who.actor)
+    contents = packages.scan_into_package(db, package_id, scan, actor=who.actor)
     return JSON({"package_id": package_id, "items": contents})
 
 
@@ -198,11 +198,11 @@ def scan_into_package(
 )
 def close_package(
     package_id: RowId,
-    item: packing.ClosePackage,
+    item: packages.ClosePackage,
     db: Database = Depends(get_db),
     who: Principal = WRITE,
 ) -> JSON:
-    number = packing.close_package(db, package_id, item, actor=who.actor)
+    number = packages.close_package(db, package_id, item, actor=who.actor)
     return JSON({"package_id": package_id, "package_no": number, "status": PackageStatus.CLOSED})
 
 
@@ -213,7 +213,7 @@ def close_shipment(
     shipment_id: RowId, db: Database = Depends(get_db), who: Principal = WRITE
 ) -> JSON:
     """Close packing: refused while a unit is missing or extra."""
-    packing.close_shipment(db, shipment_id, actor=who.actor)
+    packages.close_shipment(db, shipment_id, actor=who.actor)
     with db.read() as conn:
         return JSON(q.get_shipment(conn, shipment_id, db.numbers))
 
