@@ -23,9 +23,10 @@ from sqlalchemy.engine import Connection
 from orderwell.domain.errors import IdempotencyConflict, InvalidInput, UnknownReference
 from orderwell.domain.events import EventType
 from orderwell.domain.lifecycle import Bucket, UnitTotals, derive_status
+from orderwell.inventory.ledger import Ledger
 from orderwell.inventory.reservations import execute_plan, save_allocations
 from orderwell.inventory.sourcing import DEFAULT_STRATEGY, STRATEGIES, SourcingStrategy, Warehouse
-from orderwell.inventory.stock import Ledger, dialect_insert, per_dialect
+from orderwell.inventory.stock import dialect_insert, per_dialect
 from orderwell.orders.rules import PlaceOrder, PricedOrder, price_order
 from orderwell.orders.schemas import OrderDetail
 from orderwell.store.db import Database

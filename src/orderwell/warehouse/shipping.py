@@ -36,8 +36,8 @@ from orderwell.domain.events import EventType
 from orderwell.domain.lifecycle import Bucket
 from orderwell.domain.statuses import LEFT_BUILDING, PackageStatus, ShipmentStatus, TrackingStatus
 from orderwell.http.answers import closed
-from orderwell.inventory import stock as stock_moves
-from orderwell.inventory.stock import Ledger
+from orderwell.inventory import floor_moves
+from orderwell.inventory.ledger import Ledger
 from orderwell.inventory.warehouses import warehouse_id_for_code
 from orderwell.store.db import Database
 from orderwell.store.tables import order_lines, orders, warehouses
@@ -315,7 +315,7 @@ def confirm_shipment(
         ledger = Ledger(actor=actor, at=now)
         for ln in lines:  # (product, warehouse) order: the stock lock order
             move_line_units(conn, ln.order_line_id, Bucket.PACKED, Bucket.SHIPPED, ln.quantity)
-            stock_moves.consume_reserved(
+            floor_moves.consume_reserved(
                 conn,
                 ledger,
                 product_id=ln.product_id,
