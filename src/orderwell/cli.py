@@ -287,8 +287,8 @@ def ship_label(
     zpl: Annotated[Path | None, typer.Option(help="Write every package's ZPL here.")] = None,
 ) -> None:
     """Rate-shop and buy the label of a packed shipment."""
+    from orderwell.warehouse.labels import LabelIn, buy_label
     from orderwell.warehouse.paperwork import label_pdf, label_zpl
-    from orderwell.warehouse.shipping import LabelIn, buy_label
 
     database = open_database()
     bought = buy_label(database, shipment_id, LabelIn(), actor="cli:ship")

@@ -25,6 +25,7 @@ from orderwell.store.tables_fulfilment import (
 )
 from orderwell.warehouse.carrier_scans import ingest_events
 from orderwell.warehouse.carriers.scan_formats import TrackingEvent, TrackingStatus, event_key
+from orderwell.warehouse.labels import LabelIn, buy_label
 from orderwell.warehouse.packages import (
     ClosePackage,
     ItemScan,
@@ -36,7 +37,7 @@ from orderwell.warehouse.packages import (
 )
 from orderwell.warehouse.packing import StartPacking, start_packing
 from orderwell.warehouse.picking import PickScan, ShortReason, confirm_pick
-from orderwell.warehouse.shipping import LabelIn, buy_label, confirm_shipment
+from orderwell.warehouse.shipping import confirm_shipment
 from orderwell.warehouse.waves import WaveRelease, release_waves
 from tests.helpers import picked_not_shipped
 

@@ -14,6 +14,7 @@ from orderwell.orders.placing import place_order
 from orderwell.store.db import Database
 from orderwell.store.tables_fulfilment import packages, shipments
 from orderwell.warehouse.carriers.gs1 import format_sscc_hri, is_valid_gs1
+from orderwell.warehouse.labels import LabelIn, buy_label
 from orderwell.warehouse.packages import (
     ClosePackage,
     ItemScan,
@@ -32,13 +33,7 @@ from orderwell.warehouse.paperwork import (
     packing_slip_pdf,
     pick_list_pdf,
 )
-from orderwell.warehouse.shipping import (
-    LabelIn,
-    ManifestIn,
-    buy_label,
-    close_manifest,
-    confirm_shipment,
-)
+from orderwell.warehouse.shipping import ManifestIn, close_manifest, confirm_shipment
 from orderwell.warehouse.waves import WaveRelease, release_waves
 from tests.helpers import order
 from tests.integration.fulfilment_helpers import floor, pack_and_ship, pick_all

@@ -31,6 +31,7 @@ from orderwell.warehouse.carriers.scan_formats import (
     parse_tracking_csv,
 )
 from orderwell.warehouse.carriers.tracking_numbers import is_valid
+from orderwell.warehouse.labels import LabelIn, buy_label
 from orderwell.warehouse.packages import (
     ClosePackage,
     ItemScan,
@@ -42,7 +43,7 @@ from orderwell.warehouse.packages import (
 )
 from orderwell.warehouse.packing import StartPacking, start_packing
 from orderwell.warehouse.picking import PickScan, ShortReason, confirm_pick
-from orderwell.warehouse.shipping import LabelIn, buy_label, confirm_shipment
+from orderwell.warehouse.shipping import confirm_shipment
 from orderwell.warehouse.waves import WaveRelease, release_waves
 from tests.helpers import FIXTURES, order
 from tests.integration.fulfilment_helpers import (

@@ -21,6 +21,7 @@ from orderwell.orders.queries import get_order, timeline
 from orderwell.store import tables
 from orderwell.store.db import Database
 from orderwell.store.tables_fulfilment import packages
+from orderwell.warehouse.labels import LabelIn, buy_label
 from orderwell.warehouse.packages import (
     ClosePackage,
     ItemScan,
@@ -33,7 +34,7 @@ from orderwell.warehouse.packages import (
 from orderwell.warehouse.packing import StartPacking, start_packing
 from orderwell.warehouse.paperwork import label_pdf
 from orderwell.warehouse.queries import get_shipment
-from orderwell.warehouse.shipping import LabelIn, buy_label, confirm_shipment
+from orderwell.warehouse.shipping import confirm_shipment
 from tests.e2e.support import snapshot
 from tests.helpers import invariant_breaches, order
 from tests.integration.fulfilment_helpers import floor, fulfilment_breaches, pick_all

@@ -6,7 +6,7 @@ import pytest
 
 from orderwell.config import Settings
 from orderwell.warehouse.carriers.gs1 import is_valid_gs1
-from orderwell.warehouse.shipping import sscc_for_package
+from orderwell.warehouse.labels import sscc_for_package
 
 
 def test_default_prefix_is_gs1s_example() -> None:

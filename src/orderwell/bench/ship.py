@@ -34,6 +34,7 @@ from orderwell.domain.statuses import PickStatus
 from orderwell.store.db import Database, make_engine, normalise_url
 from orderwell.store.tables import bins, order_lines
 from orderwell.store.tables_fulfilment import picks
+from orderwell.warehouse.labels import LabelIn, buy_label
 from orderwell.warehouse.packages import (
     ClosePackage,
     ItemScan,
@@ -45,7 +46,7 @@ from orderwell.warehouse.packages import (
 )
 from orderwell.warehouse.packing import StartPacking, start_packing
 from orderwell.warehouse.picking import PickScan, confirm_pick
-from orderwell.warehouse.shipping import LabelIn, buy_label, confirm_shipment
+from orderwell.warehouse.shipping import confirm_shipment
 from orderwell.warehouse.waves import WaveRelease, release_waves
 
 SKUS = 200

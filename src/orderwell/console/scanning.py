@@ -17,7 +17,7 @@ from orderwell.console.frame import Visit, done, page
 from orderwell.domain.errors import OrderwellError
 from orderwell.domain.statuses import PackageStatus, PickStatus
 from orderwell.inventory.queries import list_warehouses
-from orderwell.warehouse import packages, packing, picking, shipping
+from orderwell.warehouse import labels, packages, packing, picking, shipping
 from orderwell.warehouse import queries as fq
 
 router = APIRouter(prefix="/warehouse")
@@ -208,7 +208,7 @@ def close_shipment(
 def buy_label(
     shipment_id: int, visit: Annotated[Visit, Depends(page("fulfilment:write"))]
 ) -> Response:
-    bought = shipping.buy_label(visit.db, shipment_id, shipping.LabelIn(), actor=visit.user.actor)
+    bought = labels.buy_label(visit.db, shipment_id, labels.LabelIn(), actor=visit.user.actor)
     return done(
         f"/warehouse/pack/{shipment_id}",
         ok=f"Label bought: {bought.service_name}, tracking {bought.tracking_number}",

@@ -26,6 +26,7 @@ from orderwell.store.db import Database
 from orderwell.warehouse.box_fitting import Box, suggest_box
 from orderwell.warehouse.boxes import box_catalog
 from orderwell.warehouse.carriers.adapter import CarrierAdapter, default_adapters
+from orderwell.warehouse.labels import LabelIn, buy_label
 from orderwell.warehouse.packages import (
     ClosePackage,
     ItemScan,
@@ -39,7 +40,7 @@ from orderwell.warehouse.packing import StartPacking, start_packing
 from orderwell.warehouse.picking import PickScan, ShortReason, confirm_pick
 from orderwell.warehouse.queries import get_pick_list
 from orderwell.warehouse.schemas import Pick
-from orderwell.warehouse.shipping import LabelIn, buy_label, confirm_shipment
+from orderwell.warehouse.shipping import confirm_shipment
 from orderwell.warehouse.waves import WaveRelease, release_waves
 
 # Wave releases (UTC) on business days, and when the carrier's truck collects.

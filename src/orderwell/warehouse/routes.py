@@ -20,7 +20,7 @@ from orderwell.http.problems import problems
 from orderwell.http.responses import JSON
 from orderwell.http.tokens import Principal
 from orderwell.store.db import Database
-from orderwell.warehouse import boxes, packages, packing, picking, shipping, waves
+from orderwell.warehouse import boxes, labels, packages, packing, picking, shipping, waves
 from orderwell.warehouse import paperwork as docs
 from orderwell.warehouse import queries as q
 from orderwell.warehouse.schemas import (
@@ -246,17 +246,17 @@ def get_shipment(shipment_id: RowId, db: Database = Depends(get_db), _: Principa
 
 @router.post(
     "/shipments/{shipment_id}/label",
-    response_model=shipping.LabelBought,
+    response_model=labels.LabelBought,
     responses=problems(404, 409),
 )
 def buy_label(
     shipment_id: RowId,
-    item: shipping.LabelIn,
+    item: labels.LabelIn,
     db: Database = Depends(get_db),
     who: Principal = WRITE,
 ) -> JSON:
     """Rate-shop and buy a label for a packed shipment (tracking number + SSCC per package)."""
-    return JSON(asdict(shipping.buy_label(db, shipment_id, item, actor=who.actor)))
+    return JSON(asdict(labels.buy_label(db, shipment_id, item, actor=who.actor)))
 
 
 @router.get("/shipments/{shipment_id}/label.pdf", response_class=Response, responses=_PDF)
