@@ -44,7 +44,6 @@ from orderwell.orders.placing import (
     DuplicateKeys,
     Pending,
     Placed,
-    Shelf,
     answer_replay,
     judge_replay,
     prepare,
@@ -53,6 +52,7 @@ from orderwell.orders.placing import (
 from orderwell.orders.prior_orders import find_prior
 from orderwell.orders.queries import get_order
 from orderwell.orders.rules import PlaceOrder
+from orderwell.orders.shelf import Shelf
 from orderwell.store.db import Database, is_retryable
 
 # PostgreSQL keeps the ids of 64 subtransactions per transaction in shared memory; past
