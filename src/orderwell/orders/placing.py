@@ -1,13 +1,13 @@
 """Steps 1 and 2 of the cycle: an order is placed, validated, and reserved or backordered.
 
 One transaction, and few statements on the hot path (see docs/benchmarks.md): read
-products+stock, locking them on PostgreSQL (1; the ``Shelf``, orders/shelf.py), reserve the planned stock rows (1, one
-guarded UPDATE for all of them), insert the order (1; its unique keys make replays and
-racing duplicates lose here), its lines (1), the allocations (1), the ledger rows (1), the
-timeline event (1) and the outbox row (1). ``place_order`` is that one transaction;
-``orders.group_commit`` runs ``write_order`` for many orders in one transaction, each in a
-savepoint of its own, against one ``Shelf`` read (and locked) for the whole group.
-"""
+products+stock, locking them on PostgreSQL (1; the ``Shelf`` of orders/shelf.py),
+reserve the planned stock rows (1, one guarded UPDATE for all of them), insert the order
+(1; its unique keys make replays and racing duplicates lose here), its lines (1), the
+allocations (1), the ledger rows (1), the timeline event (1) and the outbox row (1).
+``place_order`` is that one transaction; ``orders.group_commit`` runs ``write_order`` for
+many orders in one transaction, each in a savepoint of its own, against one ``Shelf``
+read (and locked) for the whole group."""
 
 from __future__ import annotations
 
