@@ -14,8 +14,10 @@ from orderwell.domain.lifecycle import BUCKETS
 from orderwell.inventory.catalog import ProductIn, upsert_products
 from orderwell.inventory.movements import ReceiveIn, receive
 from orderwell.inventory.warehouses import BinIn, WarehouseIn, upsert_bins, upsert_warehouse
+from orderwell.orders.queries import get_order
 from orderwell.store import tables
 from orderwell.store.db import Database
+from orderwell.store.schema import metadata
 from orderwell.store.tables_fulfilment import (
     package_items,
     packages,
@@ -294,3 +296,38 @@ def _shipment_breaches(conn: sa.Connection, lines: Sequence[Any]) -> list[str]:
         if at_stage[(ln.id, "packing")] > ln.qty_picked:
             found.append(f"line {ln.id}: more units at the bench than picked")
     return found
+
+
+# --- reading the state back --------------------------------------------------------------
+
+
+def units_of(db: Database, order_id: int) -> dict[str, dict[str, int]]:
+    with db.read() as conn:
+        return {ln["sku"]: ln["units"] for ln in get_order(conn, order_id, db.numbers)["lines"]}
+
+
+def status_of(db: Database, order_id: int) -> str:
+    with db.read() as conn:
+        return str(get_order(conn, order_id, db.numbers)["status"])
+
+
+def level_of(db: Database, sku: str, wh: str) -> tuple[int, int]:
+    with db.read() as conn:
+        row = conn.execute(
+            sa.select(tables.stock.c.on_hand, tables.stock.c.reserved)
+            .join(tables.products, tables.products.c.id == tables.stock.c.product_id)
+            .join(tables.warehouses, tables.warehouses.c.id == tables.stock.c.warehouse_id)
+            .where(tables.products.c.sku == sku, tables.warehouses.c.code == wh)
+        ).one()
+    return row.on_hand, row.reserved
+
+
+def rows_of(db: Database, table: sa.Table) -> list[Any]:
+    with db.read() as conn:
+        return list(conn.execute(sa.select(table).order_by(*table.primary_key.columns)).all())
+
+
+def everything(db: Database) -> dict[str, list[Any]]:
+    with db.read() as conn:
+        names = set(sa.inspect(conn).get_table_names())
+    return {t.name: rows_of(db, t) for t in metadata.sorted_tables if t.name in names}
