@@ -311,7 +311,8 @@ def status_of(db: Database, order_id: int) -> str:
         return str(get_order(conn, order_id, db.numbers)["status"])
 
 
-def level_of(db: Database, sku: str, wh: str) -> tuple[int, int]:
+def level_of(db: Database, sku: str, wh: str = "WH1") -> tuple[int, int]:
+    """(on_hand, reserved) of the SKU in the warehouse."""
     with db.read() as conn:
         row = conn.execute(
             sa.select(tables.stock.c.on_hand, tables.stock.c.reserved)

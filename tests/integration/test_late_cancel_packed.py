@@ -37,7 +37,7 @@ from orderwell.warehouse.queries import get_shipment
 from orderwell.warehouse.shipping import confirm_shipment
 from tests.e2e.support import snapshot
 from tests.helpers import invariant_breaches, order
-from tests.integration.fulfilment_helpers import floor, fulfilment_breaches, pick_all
+from tests.integration.fulfilment_helpers import floor, fulfilment_breaches, level_of, pick_all
 
 
 def _agree(db: Database) -> None:
@@ -59,17 +59,6 @@ def _in_bin(db: Database, sku: str, bin_code: str, wh: str = "WH1") -> int:
                 )
             ).scalar_one()
         )
-
-
-def _level(db: Database, sku: str, wh: str = "WH1") -> tuple[int, int]:
-    with db.read() as conn:
-        row = conn.execute(
-            sa.select(tables.stock.c.on_hand, tables.stock.c.reserved)
-            .join(tables.products, tables.products.c.id == tables.stock.c.product_id)
-            .join(tables.warehouses, tables.warehouses.c.id == tables.stock.c.warehouse_id)
-            .where(tables.products.c.sku == sku, tables.warehouses.c.code == wh)
-        ).one()
-    return row.on_hand, row.reserved
 
 
 def _shipment(db: Database, shipment_id: int) -> dict[str, Any]:
@@ -101,7 +90,7 @@ def test_packed_and_labelled_units_go_back_to_a_bin_and_the_empty_shipment_is_vo
     label = buy_label(db, started.shipment_id, LabelIn(), actor="p")
     # Placed after packing: two units left to reserve, one waits for stock.
     waiting = place_order(db, order({"SKU-1": 3}), actor="shop").order_id
-    assert _level(db, "SKU-1") == (5, 5) and _in_bin(db, "SKU-1", "A-01") == 2
+    assert level_of(db, "SKU-1") == (5, 5) and _in_bin(db, "SKU-1", "A-01") == 2
     _agree(db)
 
     # One labelled SKU-2 comes out of box 2 and goes back where it was picked from.
@@ -115,12 +104,12 @@ def test_packed_and_labelled_units_go_back_to_a_bin_and_the_empty_shipment_is_vo
         ({"SKU-1": 3}, 1500),
         ({"SKU-2": 1}, 600),  # 1000 g less one 400 g unit
     ]
-    assert _level(db, "SKU-2") == (4, 1) and _in_bin(db, "SKU-2", "A-02") == 3
+    assert level_of(db, "SKU-2") == (4, 1) and _in_bin(db, "SKU-2", "A-02") == 3
     _agree(db)
 
     # Two SKU-1 into A-03 this time; the waiting order's backorder takes one at once.
     _cancel(db, oid, 1, 2, bin="A-03")
-    assert _in_bin(db, "SKU-1", "A-03") == 2 and _level(db, "SKU-1") == (5, 4)
+    assert _in_bin(db, "SKU-1", "A-03") == 2 and level_of(db, "SKU-1") == (5, 4)
     with db.read() as conn:
         assert get_order(conn, waiting, db.numbers)["status"] == "reserved"
         put_back = ledger(conn, "SKU-1")[1]
@@ -155,7 +144,7 @@ def test_packed_and_labelled_units_go_back_to_a_bin_and_the_empty_shipment_is_vo
     assert last["type"] == "order.cancelled" and label.tracking_number in last["summary"]
     assert published is not None and published.event_type == "order.cancelled"
     assert published.payload["shipments"][0]["label_voided"] == label.tracking_number
-    assert _level(db, "SKU-1") == (5, 3) and _level(db, "SKU-2") == (4, 0)
+    assert level_of(db, "SKU-1") == (5, 3) and level_of(db, "SKU-2") == (4, 0)
     assert (_in_bin(db, "SKU-1", "A-01"), _in_bin(db, "SKU-1", "A-03")) == (3, 2)
     assert _in_bin(db, "SKU-2", "A-02") == 4
     _agree(db)
@@ -192,7 +181,7 @@ def test_units_at_a_bench_still_packing_come_out_unscanned_first(db: Database) -
     _cancel(db, oid, 1, 1)  # now it comes out of the box; nothing was printed for it
     ship = _shipment(db, started.shipment_id)
     assert (ship["status"], ship["tracking_status"], ship["packages"]) == ("cancelled", None, [])
-    assert _in_bin(db, "SKU-3", "A-04", "WH2") == 2 and _level(db, "SKU-3", "WH2") == (2, 0)
+    assert _in_bin(db, "SKU-3", "A-04", "WH2") == 2 and level_of(db, "SKU-3", "WH2") == (2, 0)
     with db.read() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(packages)).scalar_one() == 0
         assert get_order(conn, oid, db.numbers)["status"] == "cancelled"
@@ -206,7 +195,7 @@ def test_units_put_back_at_one_warehouse_are_not_packed_there(db: Database) -> N
     pick_all(db, "WH1", oid)
     pick_all(db, "WH2", oid)
     _cancel(db, oid, 1, 2)  # the WH1 tote goes back on its shelf
-    assert _in_bin(db, "SKU-1", "A-01") == 2 and _level(db, "SKU-1") == (2, 0)
+    assert _in_bin(db, "SKU-1", "A-01") == 2 and level_of(db, "SKU-1") == (2, 0)
     with pytest.raises(Conflict) as nothing:
         start_packing(db, StartPacking(warehouse="WH1", order=db.numbers.number(oid)), actor="p")
     assert nothing.value.code == "nothing_to_pack"

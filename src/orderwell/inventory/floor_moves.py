@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from orderwell.inventory.ledger import Ledger
-from orderwell.inventory.stock import RELEASE, add_to_bin, take_from_bin
+from orderwell.inventory.stock import RELEASE, add_to_bin, held, take_from_bin
 from orderwell.store.tables import stock
 
 # Reserved units leave the building (shipped) or turn out not to exist (short pick):
@@ -82,12 +82,10 @@ def consume_reserved(
     ``kind`` is ``ship`` when they leave with a carrier (no bin: they were in a package)
     or ``short_pick`` when a picker did not find them in ``bin_id`` (the bin goes down too).
     """
-    row = conn.execute(_CONSUME_RESERVED, {"p": product_id, "w": warehouse_id, "q": qty}).first()
-    if row is None:  # units we hold as reserved are missing: a bug, never papered over
-        raise AssertionError(
-            f"{kind} of {qty} reserved unit(s) at product {product_id} warehouse "
-            f"{warehouse_id} failed"
-        )
+    row = held(
+        conn.execute(_CONSUME_RESERVED, {"p": product_id, "w": warehouse_id, "q": qty}).first(),
+        f"{kind} of {qty} reserved unit(s) at product {product_id} warehouse {warehouse_id}",
+    )
     if bin_id is not None:
         take_from_bin(conn, bin_id, product_id, qty, "quantity")
     ledger.add(
@@ -123,11 +121,10 @@ def put_back_in_bin(
     They never left the warehouse level (picking only took them out of their bin), so
     on_hand stays; the reservation is released and the bin goes up again.
     """
-    row = conn.execute(RELEASE, {"p": product_id, "w": warehouse_id, "q": qty}).first()
-    if row is None:  # units we hold as reserved are missing: a bug, never papered over
-        raise AssertionError(
-            f"put-back of {qty} at product {product_id} warehouse {warehouse_id} failed"
-        )
+    row = held(
+        conn.execute(RELEASE, {"p": product_id, "w": warehouse_id, "q": qty}).first(),
+        f"put-back of {qty} at product {product_id} warehouse {warehouse_id}",
+    )
     add_to_bin(conn, bin_id, product_id, qty)
     ledger.add(
         product_id=product_id,
