@@ -15,6 +15,7 @@ from orderwell.inventory.catalog import ProductIn, upsert_products
 from orderwell.inventory.movements import ReceiveIn, receive
 from orderwell.inventory.warehouses import BinIn, WarehouseIn, upsert_bins, upsert_warehouse
 from orderwell.orders.queries import get_order
+from orderwell.orders.schemas import Units
 from orderwell.store import tables
 from orderwell.store.db import Database
 from orderwell.store.schema import metadata
@@ -301,7 +302,8 @@ def _shipment_breaches(conn: sa.Connection, lines: Sequence[Any]) -> list[str]:
 # --- reading the state back --------------------------------------------------------------
 
 
-def units_of(db: Database, order_id: int) -> dict[str, dict[str, int]]:
+def units_of(db: Database, order_id: int) -> dict[str, Units]:
+    """Each line's units by bucket, by SKU."""
     with db.read() as conn:
         return {ln["sku"]: ln["units"] for ln in get_order(conn, order_id, db.numbers)["lines"]}
 

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from orderwell.aftersale.cancellation import CancelIn, cancel_order
 from orderwell.domain.lifecycle import HoldReason
-from orderwell.inventory.movements import AdjustIn, ReceiveIn, adjust, receive
+from orderwell.inventory.movements import AdjustIn, AdjustReason, ReceiveIn, adjust, receive
 from orderwell.inventory.sourcing import (
     DEFAULT_STRATEGY,
     STRATEGIES,
@@ -87,7 +87,9 @@ def _while_paused(
 def _empty_shelf(db: Database) -> int:
     """SKU-1 has stock rows in both warehouses with nothing free: one order holds it all."""
     seed(db, skus=1, stock={(SKU, "WH1"): 3, (SKU, "WH2"): 1})
-    adjust(db, AdjustIn(sku=SKU, warehouse="WH2", quantity=-1, reason="damaged"), actor="t")
+    adjust(
+        db, AdjustIn(sku=SKU, warehouse="WH2", quantity=-1, reason=AdjustReason.DAMAGED), actor="t"
+    )
     return place_order(db, order({SKU: 3}), actor="t").order_id
 
 
