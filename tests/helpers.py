@@ -310,3 +310,28 @@ def _idle_stock_breaches(conn: Connection) -> list[str]:
         if free:
             found.append(f"product {product_id}: {free} unit(s) free while {units} wait")
     return found
+
+
+def unit_totals(db: Database) -> dict[str, int]:
+    """Unit totals over every order line, stock row and reserve row of the ledger."""
+    with db.read() as conn:
+        lines = conn.execute(
+            sa.select(*(sa.func.sum(tables.order_lines.c[b.column]) for b in BUCKETS))
+        ).one()
+        levels = conn.execute(
+            sa.select(sa.func.sum(tables.stock.c.on_hand), sa.func.sum(tables.stock.c.reserved))
+        ).one()
+        reserve_rows = conn.execute(
+            sa.select(sa.func.sum(tables.stock_ledger.c.delta_reserved)).where(
+                tables.stock_ledger.c.kind == "reserve"
+            )
+        ).scalar()
+        ordered = conn.execute(sa.select(sa.func.sum(tables.order_lines.c.quantity))).scalar()
+    totals = {b.value: int(n or 0) for b, n in zip(BUCKETS, lines, strict=True)}
+    return {
+        **totals,
+        "ordered": int(ordered or 0),
+        "on_hand": int(levels[0] or 0),
+        "stock_reserved": int(levels[1] or 0),
+        "ledger_reserve": int(reserve_rows or 0),
+    }

@@ -91,19 +91,24 @@ def create_app(
     db: Database | None = None, settings: Settings | None = None, *, worker: bool | None = None
 ) -> FastAPI:
     """``worker``: run the outbox worker in a thread; by default only when the app opens its
-    own database (``orderwell serve``) and ORDERWELL_INPROCESS_WORKER says so (SQLite)."""
+    own database (``orderwell serve``) and ORDERWELL_INPROCESS_WORKER says so (SQLite).
+
+    The app and the services its routes call share one ``Settings``: the ones given, else
+    those ``db`` carries, else the environment's. Given both, ``db`` takes ``settings``.
+    """
     from orderwell.outbound.worker import wants_inprocess_worker
 
-    settings = settings or get_settings()
+    if settings is None:
+        settings = db.settings if db is not None else get_settings()
+    elif db is not None:
+        db.settings = settings
     if db is None and settings.log_format == "json":
         # The served app (every worker process of ``orderwell serve``); tests bring a db.
         from orderwell.http import logs
 
         logs.configure(settings.log_level)
     run_worker = worker if worker is not None else db is None and wants_inprocess_worker(settings)
-    db = db or Database.from_url(
-        settings.database_url, sqlite_synchronous=settings.sqlite_synchronous
-    )
+    db = db or Database.from_settings(settings)
     app = FastAPI(
         title="Orderwell",
         version=__version__,

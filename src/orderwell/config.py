@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -88,6 +86,8 @@ class Settings(BaseSettings):
     console_lockout_minutes: float = 15.0
 
 
-@lru_cache(maxsize=1)
 def get_settings() -> Settings:
+    """The settings the environment names, read afresh: called once where a process starts
+    (``app.create_app``, the ``orderwell`` command), which hands them on with the database.
+    Services never call it (tests/architecture/test_settings_passed_in.py)."""
     return Settings()

@@ -26,7 +26,6 @@ from orderwell.console.users import create_user
 from orderwell.domain.roles import Role
 from orderwell.http.tokens import create_token
 from orderwell.orders.placing import place_order
-from orderwell.orders.queries import order_number
 from orderwell.store.db import Database
 from tests.helpers import order
 from tests.integration.fulfilment_helpers import floor
@@ -94,7 +93,9 @@ def served(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> I
     shots = Path(os.environ.get("ORDERWELL_SCREENSHOTS_DIR") or here / "screenshots")
     shots.mkdir(parents=True, exist_ok=True)
     try:
-        yield Floor(f"http://127.0.0.1:{port}", db, [order_number(i) for i in placed], token, shots)
+        yield Floor(
+            f"http://127.0.0.1:{port}", db, [db.numbers.number(i) for i in placed], token, shots
+        )
     finally:
         server.should_exit = True
         thread.join(timeout=10)

@@ -12,7 +12,6 @@ from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
 from orderwell.cli import app as cli_app
-from orderwell.config import get_settings
 from orderwell.domain.roles import Role
 from orderwell.http.tokens import TokenVerifier, issue_token, list_tokens
 from orderwell.store.db import Database
@@ -86,9 +85,7 @@ def test_last_used_is_written_at_most_once_a_minute(db: Database) -> None:
 @pytest.fixture
 def cli(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
     monkeypatch.setenv("ORDERWELL_DATABASE_URL", db_url)
-    get_settings.cache_clear()
     yield CliRunner()
-    get_settings.cache_clear()
 
 
 def test_cli_list_revoke_and_ensure_reuses_its_token(

@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from orderwell.cli import app
-from orderwell.config import get_settings
 from orderwell.store.db import Database
 from orderwell.store.tables import orders
 from orderwell.store.tables_channels import channels
@@ -24,9 +23,7 @@ ENV = {"NO_COLOR": "1", "COLUMNS": "200"}
 @pytest.fixture
 def cli(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
     monkeypatch.setenv("ORDERWELL_DATABASE_URL", db_url)
-    get_settings.cache_clear()
     yield CliRunner()
-    get_settings.cache_clear()
 
 
 def test_channel_add_list_show_disable_retry_backfill(cli: CliRunner, db: Database) -> None:

@@ -11,7 +11,6 @@ from typer.testing import CliRunner
 
 import orderwell.demo
 from orderwell.cli import app
-from orderwell.config import get_settings
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "orders.csv"
 ENV = {"NO_COLOR": "1"}
@@ -25,12 +24,10 @@ def _flat(output: str) -> str:
 @pytest.fixture
 def cli(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
     monkeypatch.setenv("ORDERWELL_DATABASE_URL", db_url)
-    get_settings.cache_clear()
     runner = CliRunner()
     result = runner.invoke(app, ["db", "upgrade"], env=ENV)
     assert result.exit_code == 0, result.output
     yield runner
-    get_settings.cache_clear()
 
 
 def test_demo_then_import_example(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,7 +9,6 @@ import pytest
 from typer.testing import CliRunner
 
 from orderwell.cli import app
-from orderwell.config import get_settings
 from orderwell.console.users import authenticate
 from orderwell.domain.errors import Unauthorized
 from orderwell.store.db import Database
@@ -18,9 +17,7 @@ from orderwell.store.db import Database
 @pytest.fixture
 def cli_db(db_url: str, db: Database, monkeypatch: pytest.MonkeyPatch) -> Database:
     monkeypatch.setenv("ORDERWELL_DATABASE_URL", db_url)
-    get_settings.cache_clear()
     yield db  # type: ignore[misc]
-    get_settings.cache_clear()
 
 
 def test_create_list_disable(cli_db: Database) -> None:

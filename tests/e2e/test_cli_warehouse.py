@@ -10,7 +10,6 @@ import pytest
 from typer.testing import CliRunner
 
 from orderwell.cli import app
-from orderwell.config import get_settings
 from orderwell.orders.placing import place_order
 from orderwell.store.db import Database
 from tests.helpers import order
@@ -20,9 +19,7 @@ from tests.integration.fulfilment_helpers import floor, open_picks
 @pytest.fixture
 def cli(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
     monkeypatch.setenv("ORDERWELL_DATABASE_URL", db_url)
-    get_settings.cache_clear()
     yield CliRunner()
-    get_settings.cache_clear()
 
 
 def test_wave_release_and_pick_list_pdf(cli: CliRunner, db: Database, tmp_path: Path) -> None:

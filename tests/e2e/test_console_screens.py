@@ -23,7 +23,7 @@ from orderwell.aftersale.returns import (
 from orderwell.domain.roles import Role
 from orderwell.inventory.queries import stock_levels
 from orderwell.orders.placing import place_order
-from orderwell.orders.queries import get_order, order_number
+from orderwell.orders.queries import get_order
 from orderwell.store.db import Database
 from orderwell.store.tables_fulfilment import picks
 from orderwell.warehouse.waves import releasable
@@ -46,7 +46,7 @@ def _level(db: Database, sku: str, wh: str) -> tuple[int, int]:
 def test_order_search_hold_release_cancel(db: Database, api: TestClient) -> None:
     seed(db, stock={("SKU-1", "WH1"): 5})
     oid = place_order(db, order({"SKU-1": 2}), actor="t").order_id
-    number = order_number(oid)
+    number = db.numbers.number(oid)
     token = logged_in(api, db, Role.SUPPORT)
     found = api.get(f"/console/orders?q={number.lower()}", follow_redirects=False)
     assert found.headers["location"] == f"/console/orders/{number}"
@@ -57,14 +57,14 @@ def test_order_search_hold_release_cancel(db: Database, api: TestClient) -> None
     held = _post(api, f"/console/orders/{number}/hold", token, reason="fraud_review", note="check")
     assert held.status_code == 303 and "ok=" in held.headers["location"]
     with db.read() as conn:
-        assert get_order(conn, oid)["status"] == "on_hold"
+        assert get_order(conn, oid, db.numbers)["status"] == "on_hold"
     # A rule refusal comes back as a message on the page, not a crash.
     again = _post(api, f"/console/orders/{number}/hold", token, reason="address")
     assert "error=" in again.headers["location"]
     assert _post(api, f"/console/orders/{number}/release", token).status_code == 303
     _post(api, f"/console/orders/{number}/cancel", token, reason="customer_request")
     with db.read() as conn:
-        assert get_order(conn, oid)["status"] == "cancelled"
+        assert get_order(conn, oid, db.numbers)["status"] == "cancelled"
     assert _level(db, "SKU-1", "WH1") == (5, 0)
     timeline = api.get(f"/console/orders/{number}").text
     for event in ("order.held", "order.released", "cancelled: customer_request"):
@@ -153,7 +153,7 @@ def test_release_only_the_chosen_orders(db: Database, api: TestClient) -> None:
     second = place_order(db, order({"SKU-2": 1}), actor="t").order_id
     token = logged_in(api, db, Role.WAREHOUSE)
     page = api.get("/console/warehouse?warehouse=WH1").text
-    assert order_number(first) in page and order_number(second) in page
+    assert db.numbers.number(first) in page and db.numbers.number(second) in page
     none = _post(api, "/console/warehouse/waves", token, warehouse="WH1", which="chosen")
     assert "error=" in none.headers["location"]
     done = _post(
@@ -162,13 +162,13 @@ def test_release_only_the_chosen_orders(db: Database, api: TestClient) -> None:
         token,
         warehouse="WH1",
         which="chosen",
-        order=order_number(second),
+        order=db.numbers.number(second),
     )
     assert "ok=Released" in done.headers["location"]
     with db.read() as conn:
         waved = set(conn.execute(sa.select(picks.c.order_id)).scalars())
     assert waved == {second}
-    assert [o.order_number for o in releasable(db, "WH1")] == [order_number(first)]
+    assert [o.order_number for o in releasable(db, "WH1")] == [db.numbers.number(first)]
     wave_page = api.get(done.headers["location"].split("?")[0]).text
     assert "Start picking" in wave_page
     pdf = api.get("/console/warehouse/pick-lists/1.pdf")
@@ -197,7 +197,7 @@ def _returnable(db: Database) -> tuple[int, int]:
     floor(db, {("SKU-1", "WH1", "A-01"): 10})
     oid = place_order(db, order({"SKU-1": 2}), actor="t").order_id
     with db.read() as conn:
-        total = Decimal(get_order(conn, oid)["totals"]["total"])
+        total = Decimal(get_order(conn, oid, db.numbers)["totals"]["total"])
     for kind in (PaymentKind.AUTHORIZED, PaymentKind.CAPTURED):
         record_payment(db, oid, PaymentIn(kind=kind, amount=total, reference="psp"), actor="t")
     deliver(db, ship_order(db, oid))

@@ -12,7 +12,6 @@ from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
 from orderwell.cli import app as cli_app
-from orderwell.config import get_settings
 from orderwell.store.db import Database
 from tests.helpers import FIXTURES, seed
 
@@ -23,9 +22,7 @@ EXPORT = FIXTURES / "shopify_csv" / "orders_export.csv"
 @pytest.fixture
 def cli(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
     monkeypatch.setenv("ORDERWELL_DATABASE_URL", db_url)
-    get_settings.cache_clear()
     yield CliRunner()
-    get_settings.cache_clear()
 
 
 def test_cli_imports_shopify_export_then_exports_it_again(

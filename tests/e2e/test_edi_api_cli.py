@@ -11,7 +11,6 @@ from typer.testing import CliRunner
 
 from orderwell.channels.edi import x12
 from orderwell.cli import app as cli_app
-from orderwell.config import get_settings
 from orderwell.store.db import Database
 from tests.e2e.support import assert_problem, snapshot
 from tests.edi_support import fixture, xyz_partner
@@ -83,9 +82,7 @@ def test_partner_api_validates_and_refuses_a_second_partner_with_the_same_ids(
 @pytest.fixture
 def cli(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
     monkeypatch.setenv("ORDERWELL_DATABASE_URL", db_url)
-    get_settings.cache_clear()
     yield CliRunner()
-    get_settings.cache_clear()
 
 
 def test_drop_folder_takes_good_files_and_refuses_bad_ones(

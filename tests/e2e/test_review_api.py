@@ -15,7 +15,6 @@ from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
 from orderwell.cli import app as cli_app
-from orderwell.config import get_settings
 from orderwell.review import kpi_summary
 from orderwell.review.export import HEADER, summary_rows
 from orderwell.review.kpis import SECTIONS, KpiSummary
@@ -123,9 +122,7 @@ def test_unknown_section_and_format_are_refused(api: TestClient, admin: dict[str
 @pytest.fixture
 def cli(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
     monkeypatch.setenv("ORDERWELL_DATABASE_URL", db_url)
-    get_settings.cache_clear()
     yield CliRunner()
-    get_settings.cache_clear()
 
 
 def test_report_review_command_writes_the_pdf_and_json(

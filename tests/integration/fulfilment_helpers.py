@@ -11,12 +11,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from orderwell.domain.lifecycle import BUCKETS
-from orderwell.domain.order_numbers import order_number
 from orderwell.inventory.catalog import ProductIn, upsert_products
 from orderwell.inventory.movements import ReceiveIn, receive
 from orderwell.inventory.warehouses import BinIn, WarehouseIn, upsert_bins, upsert_warehouse
+from orderwell.orders.queries import get_order
+from orderwell.orders.schemas import Units
 from orderwell.store import tables
 from orderwell.store.db import Database
+from orderwell.store.schema import metadata
 from orderwell.store.tables_fulfilment import (
     package_items,
     packages,
@@ -26,19 +28,19 @@ from orderwell.store.tables_fulfilment import (
 )
 from orderwell.warehouse.carrier_scans import ingest_events
 from orderwell.warehouse.carriers.scan_formats import TrackingEvent, TrackingStatus, event_key
-from orderwell.warehouse.packing import (
+from orderwell.warehouse.labels import LabelIn, buy_label
+from orderwell.warehouse.packages import (
     ClosePackage,
     ItemScan,
     PackageIn,
-    StartPacking,
     close_package,
     close_shipment,
     open_package,
     scan_into_package,
-    start_packing,
 )
+from orderwell.warehouse.packing import StartPacking, start_packing
 from orderwell.warehouse.picking import PickScan, ShortReason, confirm_pick
-from orderwell.warehouse.shipping import LabelIn, buy_label, confirm_shipment
+from orderwell.warehouse.shipping import confirm_shipment
 from orderwell.warehouse.waves import WaveRelease, release_waves
 from tests.helpers import picked_not_shipped
 
@@ -153,7 +155,7 @@ def ship_order(db: Database, order_id: int) -> list[int]:
     shipped = []
     for code in codes:
         pick_all(db, code, order_id)
-        shipped.append(pack_and_ship(db, code, order_number(order_id)))
+        shipped.append(pack_and_ship(db, code, db.numbers.number(order_id)))
     return shipped
 
 
@@ -295,3 +297,40 @@ def _shipment_breaches(conn: sa.Connection, lines: Sequence[Any]) -> list[str]:
         if at_stage[(ln.id, "packing")] > ln.qty_picked:
             found.append(f"line {ln.id}: more units at the bench than picked")
     return found
+
+
+# --- reading the state back --------------------------------------------------------------
+
+
+def units_of(db: Database, order_id: int) -> dict[str, Units]:
+    """Each line's units by bucket, by SKU."""
+    with db.read() as conn:
+        return {ln["sku"]: ln["units"] for ln in get_order(conn, order_id, db.numbers)["lines"]}
+
+
+def status_of(db: Database, order_id: int) -> str:
+    with db.read() as conn:
+        return str(get_order(conn, order_id, db.numbers)["status"])
+
+
+def level_of(db: Database, sku: str, wh: str = "WH1") -> tuple[int, int]:
+    """(on_hand, reserved) of the SKU in the warehouse."""
+    with db.read() as conn:
+        row = conn.execute(
+            sa.select(tables.stock.c.on_hand, tables.stock.c.reserved)
+            .join(tables.products, tables.products.c.id == tables.stock.c.product_id)
+            .join(tables.warehouses, tables.warehouses.c.id == tables.stock.c.warehouse_id)
+            .where(tables.products.c.sku == sku, tables.warehouses.c.code == wh)
+        ).one()
+    return row.on_hand, row.reserved
+
+
+def rows_of(db: Database, table: sa.Table) -> list[Any]:
+    with db.read() as conn:
+        return list(conn.execute(sa.select(table).order_by(*table.primary_key.columns)).all())
+
+
+def everything(db: Database) -> dict[str, list[Any]]:
+    with db.read() as conn:
+        names = set(sa.inspect(conn).get_table_names())
+    return {t.name: rows_of(db, t) for t in metadata.sorted_tables if t.name in names}

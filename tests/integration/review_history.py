@@ -38,7 +38,6 @@ from orderwell.aftersale.returns import (
 from orderwell.domain.errors import InvalidInput
 from orderwell.inventory.movements import ReceiveIn, receive
 from orderwell.orders.placing import place_order
-from orderwell.orders.queries import order_number
 from orderwell.review.kpis import Period
 from orderwell.store.db import Database
 from orderwell.warehouse.picking import PickScan, ShortReason, confirm_pick
@@ -117,15 +116,15 @@ def build_week(db: Database) -> Week:
         )
     pick_all(db, "WH1", o1)
     at(db, 3)
-    s1 = pack_and_ship(db, "WH1", order_number(o1))
+    s1 = pack_and_ship(db, "WH1", db.numbers.number(o1))
     at(db, 4)
     pick_all(db, "WH1", o2)
     at(db, 5)
-    s2a = pack_and_ship(db, "WH1", order_number(o2))
+    s2a = pack_and_ship(db, "WH1", db.numbers.number(o2))
     at(db, 6)
     pick_all(db, "WH2", o2)
     at(db, 7)
-    s2b = pack_and_ship(db, "WH2", order_number(o2))
+    s2b = pack_and_ship(db, "WH2", db.numbers.number(o2))
 
     at(db, 8)  # O7: one of two found; the other re-reserved in WH2 and picked an hour later
     release_waves(db, WaveRelease(warehouse="WH2"), actor="lead")
@@ -145,7 +144,7 @@ def build_week(db: Database) -> Week:
     at(db, 9)
     pick_all(db, "WH2", o7)
     at(db, 10)
-    pack_and_ship(db, "WH2", order_number(o7))
+    pack_and_ship(db, "WH2", db.numbers.number(o7))
 
     at(db, 26)  # SKU-3 arrives: O3's backorder is served
     receive(db, ReceiveIn(sku="SKU-3", warehouse="WH1", bin="A-04", quantity=5), actor="dock")
@@ -168,7 +167,7 @@ def build_week(db: Database) -> Week:
     at(db, 119)
     pick_all(db, "WH1", o5)
     at(db, 120)
-    s5 = pack_and_ship(db, "WH1", order_number(o5))
+    s5 = pack_and_ship(db, "WH1", db.numbers.number(o5))
     deliver(db, [s5], NOW + timedelta(hours=144))
     at(db, AS_OF_H)
     return Week(o1, o2, o3, o4, o5, o6, o7)

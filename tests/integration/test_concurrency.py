@@ -7,9 +7,8 @@ collected: deadlocks and serialization failures must be retried inside
 (``pg_db``) because only a server with row locks and READ COMMITTED can interleave
 transactions; SQLite runs smaller races, serialised by BEGIN IMMEDIATE.
 
-Races find interleavings by luck; the narrow ones are forced instead: a sourcing
-strategy that pauses between reading stock and reserving it, or a row lock this test
-holds, stops one transaction at the exact point where another must slip in.
+Races find interleavings by luck; the narrow ones are forced in
+``test_forced_interleavings.py``.
 """
 
 from __future__ import annotations
@@ -18,9 +17,8 @@ import queue
 import random
 import shutil
 import threading
-import time
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,33 +26,14 @@ import pytest
 import sqlalchemy as sa
 
 from orderwell.aftersale.cancellation import CancelIn, CancelLine, cancel_order
-from orderwell.domain.lifecycle import BUCKETS, HoldReason
-from orderwell.inventory.movements import AdjustIn, ReceiveIn, adjust, receive
-from orderwell.inventory.sourcing import (
-    DEFAULT_STRATEGY,
-    STRATEGIES,
-    Demand,
-    SourcingPlan,
-    Stock,
-    Warehouse,
-)
-from orderwell.orders.changes import HoldIn, hold_order, release_order
+from orderwell.inventory.movements import ReceiveIn, receive
 from orderwell.orders.placing import Placed, place_order
 from orderwell.store.db import Database
-from orderwell.store.tables import order_lines, orders, stock, stock_ledger
-from tests.helpers import invariant_breaches, order, seed, truncate_all
+from orderwell.store.tables import order_lines, orders
+from tests.helpers import invariant_breaches, order, seed, unit_totals
 
 SKU = "SKU-1"
 WAREHOUSE_STOCK = {"WH1": 60, "WH2": 40}  # N = 100 units over two warehouses
-
-
-@pytest.fixture
-def pg_db(pg_url: str) -> Iterator[Database]:
-    """A fresh PostgreSQL database; skipped (by ``pg_url``) only when no server is set."""
-    database = Database.from_url(pg_url, pool_size=16)
-    truncate_all(database)
-    yield database
-    database.dispose()
 
 
 @pytest.fixture
@@ -116,31 +95,6 @@ def _placer(
     return work
 
 
-def _units(db: Database) -> dict[str, int]:
-    """Unit totals over every order line, stock row and reserve row of the ledger."""
-    with db.read() as conn:
-        lines = conn.execute(
-            sa.select(*(sa.func.sum(order_lines.c[b.column]) for b in BUCKETS))
-        ).one()
-        levels = conn.execute(
-            sa.select(sa.func.sum(stock.c.on_hand), sa.func.sum(stock.c.reserved))
-        ).one()
-        reserve_rows = conn.execute(
-            sa.select(sa.func.sum(stock_ledger.c.delta_reserved)).where(
-                stock_ledger.c.kind == "reserve"
-            )
-        ).scalar()
-        ordered = conn.execute(sa.select(sa.func.sum(order_lines.c.quantity))).scalar()
-    totals = {b.value: int(n or 0) for b, n in zip(BUCKETS, lines, strict=True)}
-    return {
-        **totals,
-        "ordered": int(ordered or 0),
-        "on_hand": int(levels[0] or 0),
-        "stock_reserved": int(levels[1] or 0),
-        "ledger_reserve": int(reserve_rows or 0),
-    }
-
-
 def _placement_race(db: Database, workers: int, orders_each: int, on_shelf: dict[str, int]) -> None:
     """Demand far above stock: exactly the stock is reserved, the rest backordered."""
     seed(db, skus=1, stock={(SKU, wh): q for wh, q in on_shelf.items()})
@@ -151,7 +105,7 @@ def _placement_race(db: Database, workers: int, orders_each: int, on_shelf: dict
     demand = sum(units for r in race.results if isinstance(r, list) for units in r)
     assert demand > 2 * n, "the race must ask for far more than is in stock"
     assert placed.qsize() == workers * orders_each
-    units = _units(db)
+    units = unit_totals(db)
     assert units["ordered"] == demand
     assert units["stock_reserved"] == units["reserved"] == units["ledger_reserve"] == n
     assert units["backordered"] == demand - n
@@ -219,7 +173,7 @@ def _busy_floor_race(
     race.run(workers)
 
     received = sum(r for r in race.results if isinstance(r, int))
-    units = _units(db)
+    units = unit_totals(db)
     live = units["ordered"] - units["cancelled"]
     assert units["cancelled"] > 0 and received > 0
     assert units["on_hand"] == sum(WAREHOUSE_STOCK.values()) + received
@@ -241,162 +195,6 @@ def test_placements_race_receipts_and_cancellations_on_sqlite(sqlite_db: Databas
     _busy_floor_race(sqlite_db, placers=8, orders_each=8, receipts_each=5, cancels_each=12)
 
 
-class PausingStrategy:
-    """The default sourcing, paused between reading stock and reserving it.
-
-    Holding a placement (or a release) at exactly that point lets a test slip another
-    transaction into the gap, deterministically, instead of hoping a race finds it.
-    """
-
-    def __init__(self) -> None:
-        self.planning = threading.Event()
-        self.go_on = threading.Event()
-        self.inner = STRATEGIES[DEFAULT_STRATEGY]
-
-    def plan(self, demand: Demand, free: Stock, whs: Sequence[Warehouse]) -> SourcingPlan:
-        self.planning.set()
-        assert self.go_on.wait(timeout=30), "the test never let the plan go on"
-        return self.inner.plan(demand, free, whs)
-
-
-def _in_thread(work: Callable[[], object]) -> tuple[threading.Thread, list[BaseException]]:
-    failures: list[BaseException] = []
-
-    def body() -> None:
-        try:
-            work()
-        except BaseException as exc:  # handed to the test's assert
-            failures.append(exc)
-
-    thread = threading.Thread(target=body)
-    thread.start()
-    return thread, failures
-
-
-def _while_paused(
-    pause: PausingStrategy, step: Callable[[], object], meanwhile: Callable[[], object]
-) -> None:
-    """Run ``step`` until it pauses in sourcing, run ``meanwhile`` in the gap, then finish both."""
-    stepping, step_failures = _in_thread(step)
-    assert pause.planning.wait(timeout=30)
-    # With the stock rows locked, ``meanwhile`` waits for ``step``; without, it runs now.
-    other, other_failures = _in_thread(meanwhile)
-    other.join(timeout=0.5)
-    pause.go_on.set()
-    stepping.join(timeout=30)
-    other.join(timeout=30)
-    assert not stepping.is_alive() and not other.is_alive()
-    assert step_failures == [] and other_failures == []
-
-
-def _empty_shelf(db: Database) -> int:
-    """SKU-1 has stock rows in both warehouses with nothing free: one order holds it all."""
-    seed(db, skus=1, stock={(SKU, "WH1"): 3, (SKU, "WH2"): 1})
-    adjust(db, AdjustIn(sku=SKU, warehouse="WH2", quantity=-1, reason="damaged"), actor="t")
-    return place_order(db, order({SKU: 3}), actor="t").order_id
-
-
-@pytest.mark.parametrize("arrival", ["receive", "cancel"])
-def test_stock_freed_while_an_order_is_placed_goes_to_it(db: Database, arrival: str) -> None:
-    holder = _empty_shelf(db)
-    pause = PausingStrategy()
-
-    def free_three_units() -> None:
-        if arrival == "receive":
-            receive(db, ReceiveIn(sku=SKU, warehouse="WH2", quantity=3), actor="dock")
-        else:
-            cancel_order(db, holder, CancelIn(), actor="support")
-
-    _while_paused(
-        pause,
-        lambda: place_order(db, order({SKU: 3}), actor="shop", strategy=pause),
-        free_three_units,
-    )
-    assert invariant_breaches(db) == []
-    assert _units(db)["backordered"] == 0
-
-
-def test_first_stock_of_a_warehouse_arriving_while_an_order_is_placed_goes_to_it(
-    db: Database,
-) -> None:
-    """The receipt creates WH2's stock row: there is no row to lock, only the product."""
-    seed(db, skus=1, stock={(SKU, "WH1"): 3})
-    place_order(db, order({SKU: 3}), actor="t")  # WH1 empty; WH2 has never stocked SKU-1
-    pause = PausingStrategy()
-    _while_paused(
-        pause,
-        lambda: place_order(db, order({SKU: 2}), actor="shop", strategy=pause),
-        lambda: receive(db, ReceiveIn(sku=SKU, warehouse="WH2", quantity=2), actor="dock"),
-    )
-    assert invariant_breaches(db) == []
-    assert _units(db)["backordered"] == 0
-
-
-def test_stock_arriving_while_a_hold_is_released_goes_to_the_order(
-    db: Database, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    _empty_shelf(db)
-    waiting = place_order(db, order({SKU: 2}), actor="shop").order_id
-    hold_order(db, waiting, HoldIn(reason=HoldReason.PAYMENT), actor="support")
-    pause = PausingStrategy()
-    monkeypatch.setitem(STRATEGIES, DEFAULT_STRATEGY, pause)
-
-    _while_paused(
-        pause,
-        lambda: release_order(db, waiting, actor="support"),
-        lambda: receive(db, ReceiveIn(sku=SKU, warehouse="WH1", quantity=2), actor="dock"),
-    )
-    assert invariant_breaches(db) == []
-    assert _units(db)["backordered"] == 0
-
-
-def _wait_for_a_blocked_transaction(db: Database) -> None:
-    """Until some other session of this database waits for a row lock (PostgreSQL)."""
-    waiting = sa.text(
-        "SELECT count(*) FROM pg_stat_activity"
-        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-    )
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with db.engine.connect() as conn:
-            if conn.execute(waiting).scalar():
-                return
-        time.sleep(0.01)
-    raise AssertionError("no transaction ever waited for the lock")
-
-
-@pytest.mark.postgres
-def test_cancel_racing_a_receipt_for_the_same_line_on_postgres(pg_db: Database) -> None:
-    """A cancel has read the order's lines when a receipt comes for one of them.
-
-    The cancel is stalled on a stock row this test holds, after reading its lines and
-    before moving them. The receipt's backorder fill locks the waiting line, then needs
-    the order row the cancel holds; the cancel then needs that line: a deadlock, which
-    ``Database.write`` must retry so that neither caller sees it and both take effect.
-    """
-    seed(pg_db, skus=2, stock={("SKU-1", "WH1"): 2})
-    order_id = place_order(pg_db, order({"SKU-1": 2, "SKU-2": 2}), actor="shop").order_id
-    with pg_db.engine.connect() as side, side.begin():
-        side.execute(sa.select(stock).where(stock.c.product_id == 1).with_for_update())
-        cancelling, cancel_failures = _in_thread(
-            lambda: cancel_order(pg_db, order_id, CancelIn(), actor="support")
-        )
-        _wait_for_a_blocked_transaction(pg_db)  # the cancel, at SKU-1's stock row
-        receiving, receive_failures = _in_thread(
-            lambda: receive(
-                pg_db, ReceiveIn(sku="SKU-2", warehouse="WH1", quantity=2), actor="dock"
-            )
-        )
-        receiving.join(timeout=0.5)  # give the receipt time to reach the cancelled order
-    cancelling.join(timeout=30)
-    receiving.join(timeout=30)
-    assert cancel_failures == [] and receive_failures == []
-    assert invariant_breaches(pg_db) == []
-    units = _units(pg_db)
-    assert units["cancelled"] == units["ordered"] == 4
-    assert units["on_hand"] == 4 and units["stock_reserved"] == 0
-
-
 @pytest.mark.parametrize(
     ("key", "channel_ids"),
     [("checkout-7f3a", {}), (None, {"channel": "shopify", "external_id": "#1001"})],
@@ -415,7 +213,7 @@ def test_same_order_sent_at_once_creates_one_order(
     assert len(answers) == 10
     assert len({a.order_id for a in answers}) == 1
     assert sorted(a.created for a in answers) == [False] * 9 + [True]
-    units = _units(db)
+    units = unit_totals(db)
     assert units["ordered"] == units["reserved"] == units["stock_reserved"] == 5
     assert units["ledger_reserve"] == 5
     with db.read() as conn:

@@ -112,7 +112,7 @@ def test_orders_export_streams_pages_and_imports_again(
         pairs = conn.execute(
             sa.select(orders.c.channel, orders.c.external_id, orders.c.grand_total)
         ).all()
-        original = get_order(conn, 1)
+        original = get_order(conn, 1, db.numbers)
     totals = {(c, e): t for c, e, t in pairs}
     for n in range(3):
         assert totals[("copy", f"E-{n}")] == totals[("api", f"E-{n}")]

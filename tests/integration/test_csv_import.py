@@ -59,8 +59,8 @@ def test_good_file_imports_once(db: Database, tmp_path: Path) -> None:
     assert result.problems == [] and [oid for oid, _ in result.created] == ["S-1", "S-2"]
     assert (result.rows, result.orders) == (3, 2)
     with db.read() as conn:
-        first = get_order(conn, result.created[0][1])
-        second = get_order(conn, result.created[1][1])
+        first = get_order(conn, result.created[0][1], db.numbers)
+        second = get_order(conn, result.created[1][1], db.numbers)
         levels = {lv["sku"]: lv["reserved"] for lv in stock_levels(conn)}
     assert first["channel"] == "csv" and first["external_id"] == "S-1"
     assert first["status"] == "reserved" and first["notes"] == "Ring twice, please"
@@ -178,5 +178,5 @@ def test_docs_example_imports_against_the_demo_catalog(db: Database) -> None:
     result = import_file(db, example, dry_run=False, actor="test", progress=False)
     assert result.problems == [] and len(result.created) == result.orders
     with db.read() as conn:
-        totals = [get_order(conn, n)["totals"]["total"] for _, n in result.created]
+        totals = [get_order(conn, n, db.numbers)["totals"]["total"] for _, n in result.created]
     assert all(Decimal(t) > 0 for t in totals)

@@ -92,8 +92,8 @@ def test_order_received_arrives_with_subject_recipient_and_tracking_page(
     assert order_for_token(link_key(db), link.group(1)) == placed.order_id
     assert "2 x Product 1" in text_part(msg)
     with db.read() as conn:
-        [row] = list_messages(conn, order_id=placed.order_id)
-        events = [e["type"] for e in timeline(conn, placed.order_id)]
+        [row] = list_messages(conn, db.numbers, order_id=placed.order_id)
+        events = [e["type"] for e in timeline(conn, placed.order_id, db.numbers)]
     assert row["status"] == "sent" and row["message_id"] == msg["Message-ID"]
     assert events == ["order.placed", "message.sent"]
 
@@ -142,7 +142,7 @@ def test_channel_sender_branding_and_opt_out(
     assert msg["From"] == "Kite & Co <orders@kite.example>"
     assert "Kite &amp; Co" in html_part(msg) and "#0b6e4f" in html_part(msg)
     with db.read() as conn:
-        rows = {r["kind"]: r for r in list_messages(conn, order_id=placed.order_id)}
+        rows = {r["kind"]: r for r in list_messages(conn, db.numbers, order_id=placed.order_id)}
     assert rows["order_received"]["status"] == "sent"
     assert rows["shipped"]["status"] == "suppressed"
     assert "opted out" in rows["shipped"]["last_error"]
@@ -163,7 +163,7 @@ def test_refused_mailbox_fails_once_and_is_not_retried(
 
     assert mailbox[0].envelopes == []
     with db.read() as conn:
-        [row] = list_messages(conn)
+        [row] = list_messages(conn, db.numbers)
     assert row["status"] == "failed" and row["attempts"] == 1 and "550" in row["last_error"]
 
 
@@ -190,7 +190,7 @@ def test_order_past_its_cutoff_gets_exactly_one_delay_message(
     assert "did not leave our warehouse in time" in text_part(delays[0])
     with db.read() as conn:
         [d] = conn.execute(sa.select(order_disruptions)).all()
-        events = [e["type"] for e in timeline(conn, placed.order_id)]
+        events = [e["type"] for e in timeline(conn, placed.order_id, db.numbers)]
     assert d.kind == "not_shipped_by_cutoff" and d.notified
     assert events.count("order.delay_detected") == 1
 
@@ -233,7 +233,7 @@ def test_return_authorized_message_links_a_label_the_customer_can_open(
     assert order_for_token(link_key(db), link.group(2)) == order_id
     assert link.group(3) == ret.number and link.group(0) in html_part(msg)
     with db.read() as conn:
-        tracking = return_label_doc(conn, ret.id).tracking_number
+        tracking = return_label_doc(conn, ret.id, db.numbers).tracking_number
     with TestClient(create_app(db)) as client:  # no credentials: the token is the key
         label = client.get(link.group(1))
         foreign = client.get(
@@ -277,7 +277,7 @@ def test_return_received_and_refund_issued_arrive_by_smtp(
     assert "2 x Product 1" in text_part(received)
     assert "We have refunded 20.00 EUR for your order OW-000001" in text_part(refunded)
     with db.read() as conn:
-        rows = {r["kind"]: r["status"] for r in list_messages(conn, order_id=order_id)}
-        sent = [e["type"] for e in timeline(conn, order_id)].count("message.sent")
+        rows = {r["kind"]: r["status"] for r in list_messages(conn, db.numbers, order_id=order_id)}
+        sent = [e["type"] for e in timeline(conn, order_id, db.numbers)].count("message.sent")
     assert rows["return_received"] == rows["refund_issued"] == "sent"
     assert sent == len(mailbox[0].envelopes) == len(rows)

@@ -41,7 +41,7 @@ def test_850_becomes_an_order_with_ship_to_lines_and_dates(db: Database) -> None
     po_number, order_id, created = got.orders[0]
     assert (po_number, created) == ("08292233294", True)
     with db.read() as conn:
-        order = get_order(conn, order_id)
+        order = get_order(conn, order_id, db.numbers)
         link = conn.execute(sa.select(edi_orders)).one()
     assert order["channel"] == "edi-xyz" and order["external_id"] == "08292233294"
     address = order["shipping_address"]

@@ -10,22 +10,21 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from orderwell.domain.errors import Conflict, InvalidTransition
-from orderwell.domain.order_numbers import order_number
 from orderwell.orders.placing import place_order
 from orderwell.store.db import Database
 from orderwell.store.tables_fulfilment import packages, shipments
 from orderwell.warehouse.carriers.gs1 import format_sscc_hri, is_valid_gs1
-from orderwell.warehouse.packing import (
+from orderwell.warehouse.labels import LabelIn, buy_label
+from orderwell.warehouse.packages import (
     ClosePackage,
     ItemScan,
     PackageIn,
-    StartPacking,
     close_package,
     close_shipment,
     open_package,
     scan_into_package,
-    start_packing,
 )
+from orderwell.warehouse.packing import StartPacking, start_packing
 from orderwell.warehouse.paperwork import (
     label_pdf,
     label_zpl,
@@ -34,13 +33,7 @@ from orderwell.warehouse.paperwork import (
     packing_slip_pdf,
     pick_list_pdf,
 )
-from orderwell.warehouse.shipping import (
-    LabelIn,
-    ManifestIn,
-    buy_label,
-    close_manifest,
-    confirm_shipment,
-)
+from orderwell.warehouse.shipping import ManifestIn, close_manifest, confirm_shipment
 from orderwell.warehouse.waves import WaveRelease, release_waves
 from tests.helpers import order
 from tests.integration.fulfilment_helpers import floor, pack_and_ship, pick_all
@@ -59,8 +52,8 @@ def test_pick_list_names_bins_skus_totes_and_orders(db: Database) -> None:
     text = _text(pick_list_pdf(db, wave.pick_list_ids[0]))
     for value in (
         wave.code,
-        order_number(a),
-        order_number(b),
+        db.numbers.number(a),
+        db.numbers.number(b),
         "SKU-1",
         "SKU-2",
         "A-01",
@@ -77,7 +70,9 @@ def test_packing_slip_label_zpl_and_manifest(db: Database) -> None:
     floor(db, {("SKU-1", "WH1", "A-01"): 5, ("SKU-2", "WH1", "A-02"): 5})
     oid = place_order(db, order({"SKU-1": 2, "SKU-2": 1}), actor="t").order_id
     pick_all(db, "WH1")
-    started = start_packing(db, StartPacking(warehouse="WH1", order=order_number(oid)), actor="p")
+    started = start_packing(
+        db, StartPacking(warehouse="WH1", order=db.numbers.number(oid)), actor="p"
+    )
     # Two packages in one shipment: each gets its own SSCC and label.
     first = open_package(db, started.shipment_id, PackageIn(box="BOX-S"), actor="p")
     scan_into_package(db, first, ItemScan(product="SKU-1", quantity=2), actor="p")
@@ -90,7 +85,7 @@ def test_packing_slip_label_zpl_and_manifest(db: Database) -> None:
         label_zpl(db, started.shipment_id)  # no label bought yet
 
     slip = _text(packing_slip_pdf(db, started.shipment_id))
-    for value in (order_number(oid), "SKU-1", "SKU-2", "Ada Lovelace", "Berlin"):
+    for value in (db.numbers.number(oid), "SKU-1", "SKU-2", "Ada Lovelace", "Berlin"):
         assert value in slip, value
 
     label = buy_label(db, started.shipment_id, LabelIn(), actor="p")
@@ -99,7 +94,7 @@ def test_packing_slip_label_zpl_and_manifest(db: Database) -> None:
         text = _text(label_pdf(db, started.shipment_id, n))
         assert label.tracking_number in text.replace(" ", "")
         assert format_sscc_hri(sscc) in text.replace(" ", "")
-        assert order_number(oid) in text and f"{n} of 2" in text
+        assert db.numbers.number(oid) in text and f"{n} of 2" in text
     zpl = label_zpl(db, started.shipment_id)
     assert zpl.count("^XA") == 2 and zpl.count("^XZ") == 2
     assert label.tracking_number in zpl
@@ -108,7 +103,7 @@ def test_packing_slip_label_zpl_and_manifest(db: Database) -> None:
     confirm_shipment(db, started.shipment_id, actor="p")
     other = place_order(db, order({"SKU-1": 1}), actor="t").order_id
     pick_all(db, "WH1", other)
-    pack_and_ship(db, "WH1", order_number(other))
+    pack_and_ship(db, "WH1", db.numbers.number(other))
     manifest = close_manifest(db, ManifestIn(carrier="table", warehouse="WH1"), actor="dock")
     with pytest.raises(Conflict) as again:
         close_manifest(db, ManifestIn(carrier="table", warehouse="WH1"), actor="dock")
@@ -124,8 +119,8 @@ def test_packing_slip_label_zpl_and_manifest(db: Database) -> None:
     rows = list(csv.DictReader(io.StringIO(manifest_csv(db, manifest))))
     assert [r["tracking_number"] for r in rows] == [numbers[0], numbers[0], numbers[1]]
     assert [r["sscc"] for r in rows] == ssccs
-    assert {r["order_number"] for r in rows} == {order_number(oid), order_number(other)}
+    assert {r["order_number"] for r in rows} == {db.numbers.number(oid), db.numbers.number(other)}
     assert sum(int(r["weight_g"]) for r in rows) == 1100 + 480 + 900
     text = _text(manifest_pdf(db, manifest))
-    for value in (*numbers, order_number(oid), order_number(other)):
+    for value in (*numbers, db.numbers.number(oid), db.numbers.number(other)):
         assert value in text.replace(" ", ""), value

@@ -16,15 +16,12 @@ from orderwell.domain.errors import (
     AlreadyDone,
     Conflict,
     InvalidInput,
-    InvalidTransition,
-    UnknownReference,
 )
-from orderwell.domain.order_numbers import order_number
 from orderwell.orders.placing import place_order
-from orderwell.orders.queries import get_order, timeline
+from orderwell.orders.queries import timeline
 from orderwell.store import tables
 from orderwell.store.db import Database
-from orderwell.store.tables_fulfilment import pick_scans, shipments, tracking_events
+from orderwell.store.tables_fulfilment import shipments, tracking_events
 from orderwell.warehouse.carrier_scans import ingest_events
 from orderwell.warehouse.carriers.gs1 import is_valid_gs1
 from orderwell.warehouse.carriers.scan_formats import (
@@ -32,66 +29,37 @@ from orderwell.warehouse.carriers.scan_formats import (
     parse_tracking_csv,
 )
 from orderwell.warehouse.carriers.tracking_numbers import is_valid
-from orderwell.warehouse.packing import (
+from orderwell.warehouse.labels import LabelIn, buy_label
+from orderwell.warehouse.packages import (
     ClosePackage,
     ItemScan,
     PackageIn,
-    StartPacking,
     close_package,
     close_shipment,
     open_package,
     scan_into_package,
-    start_packing,
 )
+from orderwell.warehouse.packing import StartPacking, start_packing
 from orderwell.warehouse.picking import PickScan, ShortReason, confirm_pick
-from orderwell.warehouse.shipping import LabelIn, buy_label, confirm_shipment
+from orderwell.warehouse.shipping import confirm_shipment
 from orderwell.warehouse.waves import WaveRelease, release_waves
 from tests.helpers import FIXTURES, order
 from tests.integration.fulfilment_helpers import (
     PROMISED,
     bin_of,
+    everything,
     floor,
     fulfilment_breaches,
+    level_of,
     open_picks,
     pack_and_ship,
     pick_all,
+    rows_of,
+    status_of,
+    units_of,
 )
 
 EASYPOST = FIXTURES / "carrier-events" / "easypost-tracker-updated.json"
-
-
-def _units(db: Database, order_id: int) -> dict[str, dict[str, int]]:
-    with db.read() as conn:
-        return {ln["sku"]: ln["units"] for ln in get_order(conn, order_id)["lines"]}
-
-
-def _status(db: Database, order_id: int) -> str:
-    with db.read() as conn:
-        return str(get_order(conn, order_id)["status"])
-
-
-def _level(db: Database, sku: str, wh: str) -> tuple[int, int]:
-    with db.read() as conn:
-        row = conn.execute(
-            sa.select(tables.stock.c.on_hand, tables.stock.c.reserved)
-            .join(tables.products, tables.products.c.id == tables.stock.c.product_id)
-            .join(tables.warehouses, tables.warehouses.c.id == tables.stock.c.warehouse_id)
-            .where(tables.products.c.sku == sku, tables.warehouses.c.code == wh)
-        ).one()
-    return row.on_hand, row.reserved
-
-
-def _rows(db: Database, table: sa.Table) -> list[Any]:
-    with db.read() as conn:
-        return list(conn.execute(sa.select(table).order_by(*table.primary_key.columns)).all())
-
-
-def _everything(db: Database) -> dict[str, list[Any]]:
-    from orderwell.store.schema import metadata
-
-    with db.read() as conn:
-        names = set(sa.inspect(conn).get_table_names())
-    return {t.name: _rows(db, t) for t in metadata.sorted_tables if t.name in names}
 
 
 def _easypost(number: str, *, delivered: bool) -> dict[str, Any]:
@@ -125,7 +93,7 @@ def test_whole_path_with_wrong_scan_short_pick_split_and_delivery(db: Database) 
         db, order({"SKU-1": 2, "SKU-2": 3}, requested_delivery_date=str(PROMISED)), actor="t"
     )
     oid = placed.order_id
-    assert _level(db, "SKU-2", "WH1") == (3, 3)
+    assert level_of(db, "SKU-2", "WH1") == (3, 3)
     assert fulfilment_breaches(db) == []
 
     # Wave: one multi-line order, one picker, walk order A-01 then A-02.
@@ -136,7 +104,7 @@ def test_whole_path_with_wrong_scan_short_pick_split_and_delivery(db: Database) 
     assert (first.sku, bin_of(db, first.bin_id), second.sku) == ("SKU-1", "A-01", "SKU-2")
 
     # A wrong bin is refused and recorded; nothing else changes.
-    before = _everything(db)
+    before = everything(db)
     with pytest.raises(InvalidInput) as wrong:
         confirm_pick(
             db,
@@ -146,7 +114,7 @@ def test_whole_path_with_wrong_scan_short_pick_split_and_delivery(db: Database) 
             actor="ann",
         )
     assert (wrong.value.code, wrong.value.field) == ("wrong_bin", "bin")
-    after = _everything(db)
+    after = everything(db)
     assert [r.result for r in after.pop("pick_scans")] == ["wrong_bin"]
     before.pop("pick_scans")
     assert after == before
@@ -160,7 +128,7 @@ def test_whole_path_with_wrong_scan_short_pick_split_and_delivery(db: Database) 
         actor="ann",
     )
     assert (done.status, done.picked) == ("picked", 2)
-    assert _units(db, oid)["SKU-1"]["picked"] == 2
+    assert units_of(db, oid)["SKU-1"]["picked"] == 2
     assert fulfilment_breaches(db) == []
     with pytest.raises(AlreadyDone):
         confirm_pick(
@@ -181,12 +149,12 @@ def test_whole_path_with_wrong_scan_short_pick_split_and_delivery(db: Database) 
     )
     assert (result.status, result.picked, result.short) == ("short", 1, 2)
     assert result.resourced == {"WH2": 2} and result.backordered == 0
-    assert _level(db, "SKU-2", "WH1") == (1, 1)  # 3 - 2 written off; 1 picked, still reserved
-    assert _level(db, "SKU-2", "WH2") == (4, 2)
-    assert _units(db, oid)["SKU-2"] == {**_units(db, oid)["SKU-2"], "picked": 1, "reserved": 2}
+    assert level_of(db, "SKU-2", "WH1") == (1, 1)  # 3 - 2 written off; 1 picked, still reserved
+    assert level_of(db, "SKU-2", "WH2") == (4, 2)
+    assert units_of(db, oid)["SKU-2"] == {**units_of(db, oid)["SKU-2"], "picked": 1, "reserved": 2}
     assert fulfilment_breaches(db) == []
     with db.read() as conn:
-        events = timeline(conn, oid)
+        events = timeline(conn, oid, db.numbers)
         short_rows = conn.execute(
             sa.select(tables.stock_ledger).where(tables.stock_ledger.c.kind == "short_pick")
         ).all()
@@ -206,14 +174,14 @@ def test_whole_path_with_wrong_scan_short_pick_split_and_delivery(db: Database) 
     with pytest.raises(Conflict) as missing:
         close_shipment(db, started.shipment_id, actor="pat")
     assert missing.value.field == "packages"
-    before = _everything(db)
+    before = everything(db)
     with pytest.raises(InvalidInput) as zero:
         close_package(db, package, ClosePackage(weight_g=0), actor="pat")
-    assert zero.value.field == "weight_g" and _everything(db) == before
+    assert zero.value.field == "weight_g" and everything(db) == before
     scan_into_package(db, package, ItemScan(product="4000000000002"), actor="pat")
     close_package(db, package, ClosePackage(weight_g=1300), actor="pat")
     close_shipment(db, started.shipment_id, actor="pat")
-    assert _units(db, oid)["SKU-1"]["packed"] == 2
+    assert units_of(db, oid)["SKU-1"]["packed"] == 2
     assert fulfilment_breaches(db) == []
 
     # Label: cheapest on time (Ground, zone 2), a valid UPS 1Z and SSCC.
@@ -225,15 +193,15 @@ def test_whole_path_with_wrong_scan_short_pick_split_and_delivery(db: Database) 
 
     # Ship WH1's part: stock leaves through the ledger; the order is partially shipped.
     assert confirm_shipment(db, started.shipment_id, actor="sam") == "partially_shipped"
-    assert _level(db, "SKU-1", "WH1") == (3, 0)
-    assert _level(db, "SKU-2", "WH1") == (0, 0)
+    assert level_of(db, "SKU-1", "WH1") == (3, 0)
+    assert level_of(db, "SKU-2", "WH1") == (0, 0)
     assert fulfilment_breaches(db) == []
 
     # WH2 ships the re-sourced units as a second shipment.
     pick_all(db, "WH2", oid)
-    second_shipment = pack_and_ship(db, "WH2", order_number(oid))
-    assert _status(db, oid) == "shipped"
-    assert _level(db, "SKU-2", "WH2") == (2, 0)
+    second_shipment = pack_and_ship(db, "WH2", db.numbers.number(oid))
+    assert status_of(db, oid) == "shipped"
+    assert level_of(db, "SKU-2", "WH2") == (2, 0)
     assert fulfilment_breaches(db) == []
 
     # Tracking: EasyPost's webhook for shipment 1, twice; a CSV delivery for shipment 2.
@@ -246,7 +214,7 @@ def test_whole_path_with_wrong_scan_short_pick_split_and_delivery(db: Database) 
         db, parse_easypost_tracker_updated(body), source="webhook", actor="easypost"
     )
     assert (again.stored, again.duplicates) == (0, 8)
-    assert _status(db, oid) == "shipped"  # one of two shipments delivered
+    assert status_of(db, oid) == "shipped"  # one of two shipments delivered
     with db.read() as conn:
         number2 = conn.execute(
             sa.select(shipments.c.tracking_number).where(shipments.c.id == second_shipment)
@@ -257,12 +225,12 @@ def test_whole_path_with_wrong_scan_short_pick_split_and_delivery(db: Database) 
         f"{number2},DL,2026-03-09T12:30:00+01:00,Berlin,Delivered\n"
     )
     ingest_events(db, parse_tracking_csv(csv_text, carrier="table"), source="bulk", actor="t")
-    assert _status(db, oid) == "delivered"
-    units = _units(db, oid)
+    assert status_of(db, oid) == "delivered"
+    units = units_of(db, oid)
     assert units["SKU-1"]["delivered"] == 2 and units["SKU-2"]["delivered"] == 3
     with db.read() as conn:
         delivered = dict(conn.execute(sa.select(shipments.c.id, shipments.c.delivered_at)).all())
-        types = [e["type"] for e in timeline(conn, oid)]
+        types = [e["type"] for e in timeline(conn, oid, db.numbers)]
     assert delivered[started.shipment_id].isoformat() == "2026-03-04T14:05:00+00:00"
     assert delivered[second_shipment].isoformat() == "2026-03-09T11:30:00+00:00"
     for expected in (
@@ -279,153 +247,19 @@ def test_whole_path_with_wrong_scan_short_pick_split_and_delivery(db: Database) 
     assert fulfilment_breaches(db) == []
 
 
-def test_refused_scans_are_kept_raw_and_change_nothing_else(db: Database) -> None:
-    floor(db, {("SKU-1", "WH1", "A-01"): 5, ("SKU-2", "WH1", "A-02"): 5})
-    a = place_order(db, order({"SKU-1": 1}), actor="t").order_id
-    place_order(db, order({"SKU-2": 1}), actor="t")
-    release_waves(db, WaveRelease(warehouse="WH1", pickers=2), actor="lead")
-    pa, pb = open_picks(db)
-    assert pa.order_id == a and pa.pick_list_id != pb.pick_list_id
-    for scan, code, field in (
-        (PickScan(bin="A-01", product="SKU-2", quantity=1), "wrong_product", "product"),
-        (PickScan(bin="A-01", product="SKU-1", quantity=2), "over_pick", "quantity"),
-    ):
-        with pytest.raises(InvalidInput) as err:
-            confirm_pick(db, pa.pick_list_id, pa.id, scan, actor="ann")
-        assert (err.value.code, err.value.field) == (code, field)
-    before = _everything(db)
-    # A pick of another list (another wave's or picker's) is refused and not recorded.
-    with pytest.raises(Conflict) as other:
-        confirm_pick(
-            db,
-            pb.pick_list_id,
-            pa.id,
-            PickScan(bin="A-01", product="SKU-1", quantity=1),
-            actor="ann",
-        )
-    assert (other.value.code, other.value.field) == ("wrong_pick_list", "pick_id")
-    with pytest.raises(InvalidInput) as no_reason:
-        confirm_pick(
-            db,
-            pa.pick_list_id,
-            pa.id,
-            PickScan(bin="A-01", product="SKU-1", quantity=0),
-            actor="ann",
-        )
-    assert no_reason.value.field == "short_reason"
-    assert _everything(db) == before
-    assert [r.result for r in _rows(db, pick_scans)] == ["wrong_product", "over"]
-    confirm_pick(
-        db, pa.pick_list_id, pa.id, PickScan(bin="A-01", product="SKU-1", quantity=1), actor="ann"
-    )
-    assert [r.result for r in _rows(db, pick_scans)] == ["wrong_product", "over", "ok"]
-    assert fulfilment_breaches(db) == []
-
-
-def test_short_pick_with_no_stock_anywhere_backorders_and_partial_rules(db: Database) -> None:
-    floor(db, {("SKU-1", "WH1", "A-01"): 2, ("SKU-2", "WH1", "A-02"): 2})
-    may_split = place_order(db, order({"SKU-1": 1, "SKU-2": 2}), actor="t").order_id
-    complete_only = place_order(
-        db, order({"SKU-1": 1}, allow_partial_shipment=False), actor="t"
-    ).order_id
-    release_waves(db, WaveRelease(warehouse="WH1"), actor="lead")
-    for p in open_picks(db):
-        found = 0 if p.sku == "SKU-2" else p.qty_expected
-        confirm_pick(
-            db,
-            p.pick_list_id,
-            p.id,
-            PickScan(
-                bin=bin_of(db, p.bin_id),
-                product=p.sku,
-                quantity=found,
-                short_reason=ShortReason.DAMAGED if not found else None,
-            ),
-            actor="ann",
-        )
-    assert _units(db, may_split)["SKU-2"]["backordered"] == 2
-    assert _status(db, may_split) == "in_progress"
-    assert _level(db, "SKU-2", "WH1") == (0, 0)
-    assert fulfilment_breaches(db) == []
-    # Allowed to ship partially: the picked unit ships, the order is partially shipped.
-    pack_and_ship(db, "WH1", order_number(may_split))
-    assert _status(db, may_split) == "partially_shipped"
-    with db.read() as conn:
-        kinds = [e["type"] for e in timeline(conn, may_split)]
-    assert "order.short_shipped" in kinds
-    assert _status(db, complete_only) == "in_progress"
-    pack_and_ship(db, "WH1", order_number(complete_only))
-    assert _status(db, complete_only) == "shipped"
-    assert fulfilment_breaches(db) == []
-
-
-def test_order_that_must_ship_complete_waits_for_its_backorder(db: Database) -> None:
-    floor(db, {("SKU-1", "WH1", "A-01"): 3})
-    waits = place_order(
-        db, order({"SKU-1": 1, "SKU-2": 1}, allow_partial_shipment=False), actor="t"
-    ).order_id
-    ships = place_order(db, order({"SKU-1": 1, "SKU-2": 1}), actor="t").order_id
-    waves = release_waves(db, WaveRelease(warehouse="WH1"), actor="lead")
-    assert sum(w.orders for w in waves) == 1
-    assert {p.order_id for p in open_picks(db)} == {ships}
-    with pytest.raises(Conflict) as err:
-        start_packing(db, StartPacking(warehouse="WH1", order=order_number(waits)), actor="pat")
-    assert (err.value.code, err.value.field) == ("partial_shipment_not_allowed", "order")
-
-
 def test_split_order_from_two_warehouses_ships_as_two_shipments(db: Database) -> None:
     floor(db, {("SKU-1", "WH1", "A-01"): 1, ("SKU-2", "WH2", "A-01"): 1})
     oid = place_order(db, order({"SKU-1": 1, "SKU-2": 1}), actor="t").order_id
     pick_all(db, "WH1")
     pick_all(db, "WH2")
-    s1 = pack_and_ship(db, "WH1", order_number(oid))
-    assert _status(db, oid) == "partially_shipped"
-    s2 = pack_and_ship(db, "WH2", order_number(oid))
-    assert _status(db, oid) == "shipped" and s1 != s2
-    rows = _rows(db, shipments)
+    s1 = pack_and_ship(db, "WH1", db.numbers.number(oid))
+    assert status_of(db, oid) == "partially_shipped"
+    s2 = pack_and_ship(db, "WH2", db.numbers.number(oid))
+    assert status_of(db, oid) == "shipped" and s1 != s2
+    rows = rows_of(db, shipments)
     assert sorted(r.warehouse_id for r in rows) == [1, 2]
     assert len({r.tracking_number for r in rows}) == 2
     assert fulfilment_breaches(db) == []
-
-
-def test_bad_input_at_bench_and_dock_changes_nothing(db: Database) -> None:
-    floor(db, {("SKU-1", "WH1", "A-01"): 3})
-    oid = place_order(db, order({"SKU-1": 2}), actor="t").order_id
-    pick_all(db, "WH1")
-    started = start_packing(db, StartPacking(warehouse="WH1", order=order_number(oid)), actor="p")
-    package = open_package(db, started.shipment_id, PackageIn(box="BOX-S"), actor="p")
-    before = _everything(db)
-    with pytest.raises(InvalidTransition) as unpacked:
-        buy_label(db, started.shipment_id, LabelIn(), actor="p")
-    assert unpacked.value.field == "shipment_id"
-    with pytest.raises(InvalidInput) as wrong:
-        scan_into_package(db, package, ItemScan(product="SKU-2"), actor="p")
-    assert wrong.value.field == "product"
-    with pytest.raises(Conflict) as extra:
-        scan_into_package(db, package, ItemScan(product="SKU-1", quantity=3), actor="p")
-    assert (extra.value.code, extra.value.field) == ("extra_unit", "quantity")
-    with pytest.raises(InvalidTransition) as not_labelled:
-        confirm_shipment(db, started.shipment_id, actor="p")
-    assert not_labelled.value.field == "shipment_id"
-    with pytest.raises(UnknownReference) as no_box:
-        open_package(db, started.shipment_id, PackageIn(box="CRATE"), actor="p")
-    assert no_box.value.field == "box"
-    with pytest.raises(UnknownReference) as unknown:
-        ingest_events(
-            db,
-            parse_easypost_tracker_updated(EASYPOST.read_text()),
-            source="webhook",
-            actor="t",
-            field_of=lambda _i: "result.tracking_code",
-        )
-    assert unknown.value.field == "result.tracking_code"
-    assert _everything(db) == before
-    scan_into_package(db, package, ItemScan(product="SKU-1", quantity=1), actor="p")
-    close_package(db, package, ClosePackage(weight_g=500), actor="p")
-    with pytest.raises(Conflict) as short_box:
-        close_shipment(db, started.shipment_id, actor="p")
-    assert short_box.value.code == "package_contents_mismatch"
-    assert short_box.value.data["missing"] == {"SKU-1": 1}
 
 
 def test_rate_shopping_pays_for_speed_only_when_the_promise_needs_it(db: Database) -> None:
@@ -435,7 +269,7 @@ def test_rate_shopping_pays_for_speed_only_when_the_promise_needs_it(db: Databas
         db, order({"SKU-1": 1}, requested_delivery_date="2026-03-04"), actor="t"
     ).order_id
     pick_all(db, "WH2")
-    sid = pack_and_ship(db, "WH2", order_number(oid))
+    sid = pack_and_ship(db, "WH2", db.numbers.number(oid))
     with db.read() as conn:
         ship = conn.execute(sa.select(shipments).where(shipments.c.id == sid)).one()
         labelled = (

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -121,14 +120,6 @@ def test_replays_are_reads_and_burn_no_order_number(db: Database) -> None:
     following = place(db, order({"SKU-1": 1}), actor="test", idempotency_key="k2")
     assert following.order_id == placed.order_id + 1, "a replay consumed an order number"
     assert _reserved_and_allocated(db, placed.line_rows[0]["product_id"]) == (2, 2)
-
-
-@pytest.fixture
-def pg_db(pg_url: str) -> Iterator[Database]:
-    database = Database.from_url(pg_url, pool_size=4)
-    truncate_all(database)
-    yield database
-    database.dispose()
 
 
 @pytest.mark.postgres

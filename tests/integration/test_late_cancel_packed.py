@@ -15,30 +15,29 @@ import sqlalchemy as sa
 from orderwell.aftersale.cancellation import CancelIn, cancel_order
 from orderwell.aftersale.late_cancel import CancelUnitsIn, CancelUnitsLine, cancel_units
 from orderwell.domain.errors import Conflict, InvalidTransition
-from orderwell.domain.order_numbers import order_number
 from orderwell.inventory.queries import ledger
 from orderwell.orders.placing import place_order
 from orderwell.orders.queries import get_order, timeline
 from orderwell.store import tables
 from orderwell.store.db import Database
 from orderwell.store.tables_fulfilment import packages
-from orderwell.warehouse.packing import (
+from orderwell.warehouse.labels import LabelIn, buy_label
+from orderwell.warehouse.packages import (
     ClosePackage,
     ItemScan,
     PackageIn,
-    StartPacking,
     close_package,
     close_shipment,
     open_package,
     scan_into_package,
-    start_packing,
 )
+from orderwell.warehouse.packing import StartPacking, start_packing
 from orderwell.warehouse.paperwork import label_pdf
 from orderwell.warehouse.queries import get_shipment
-from orderwell.warehouse.shipping import LabelIn, buy_label, confirm_shipment
+from orderwell.warehouse.shipping import confirm_shipment
 from tests.e2e.support import snapshot
 from tests.helpers import invariant_breaches, order
-from tests.integration.fulfilment_helpers import floor, fulfilment_breaches, pick_all
+from tests.integration.fulfilment_helpers import floor, fulfilment_breaches, level_of, pick_all
 
 
 def _agree(db: Database) -> None:
@@ -62,20 +61,9 @@ def _in_bin(db: Database, sku: str, bin_code: str, wh: str = "WH1") -> int:
         )
 
 
-def _level(db: Database, sku: str, wh: str = "WH1") -> tuple[int, int]:
-    with db.read() as conn:
-        row = conn.execute(
-            sa.select(tables.stock.c.on_hand, tables.stock.c.reserved)
-            .join(tables.products, tables.products.c.id == tables.stock.c.product_id)
-            .join(tables.warehouses, tables.warehouses.c.id == tables.stock.c.warehouse_id)
-            .where(tables.products.c.sku == sku, tables.warehouses.c.code == wh)
-        ).one()
-    return row.on_hand, row.reserved
-
-
 def _shipment(db: Database, shipment_id: int) -> dict[str, Any]:
     with db.read() as conn:
-        return get_shipment(conn, shipment_id)
+        return get_shipment(conn, shipment_id, db.numbers)
 
 
 def _cancel(db: Database, order_id: int, line_no: int, qty: int, **kw: Any) -> str:
@@ -89,7 +77,9 @@ def test_packed_and_labelled_units_go_back_to_a_bin_and_the_empty_shipment_is_vo
     floor(db, {("SKU-1", "WH1", "A-01"): 5, ("SKU-2", "WH1", "A-02"): 4})
     oid = place_order(db, order({"SKU-1": 3, "SKU-2": 2}), actor="shop").order_id
     pick_all(db, "WH1", oid)
-    started = start_packing(db, StartPacking(warehouse="WH1", order=order_number(oid)), actor="p")
+    started = start_packing(
+        db, StartPacking(warehouse="WH1", order=db.numbers.number(oid)), actor="p"
+    )
     box1 = open_package(db, started.shipment_id, PackageIn(), actor="p")
     scan_into_package(db, box1, ItemScan(product="SKU-1", quantity=3), actor="p")
     close_package(db, box1, ClosePackage(weight_g=1500), actor="p")
@@ -100,7 +90,7 @@ def test_packed_and_labelled_units_go_back_to_a_bin_and_the_empty_shipment_is_vo
     label = buy_label(db, started.shipment_id, LabelIn(), actor="p")
     # Placed after packing: two units left to reserve, one waits for stock.
     waiting = place_order(db, order({"SKU-1": 3}), actor="shop").order_id
-    assert _level(db, "SKU-1") == (5, 5) and _in_bin(db, "SKU-1", "A-01") == 2
+    assert level_of(db, "SKU-1") == (5, 5) and _in_bin(db, "SKU-1", "A-01") == 2
     _agree(db)
 
     # One labelled SKU-2 comes out of box 2 and goes back where it was picked from.
@@ -114,16 +104,16 @@ def test_packed_and_labelled_units_go_back_to_a_bin_and_the_empty_shipment_is_vo
         ({"SKU-1": 3}, 1500),
         ({"SKU-2": 1}, 600),  # 1000 g less one 400 g unit
     ]
-    assert _level(db, "SKU-2") == (4, 1) and _in_bin(db, "SKU-2", "A-02") == 3
+    assert level_of(db, "SKU-2") == (4, 1) and _in_bin(db, "SKU-2", "A-02") == 3
     _agree(db)
 
     # Two SKU-1 into A-03 this time; the waiting order's backorder takes one at once.
     _cancel(db, oid, 1, 2, bin="A-03")
-    assert _in_bin(db, "SKU-1", "A-03") == 2 and _level(db, "SKU-1") == (5, 4)
+    assert _in_bin(db, "SKU-1", "A-03") == 2 and level_of(db, "SKU-1") == (5, 4)
     with db.read() as conn:
-        assert get_order(conn, waiting)["status"] == "reserved"
+        assert get_order(conn, waiting, db.numbers)["status"] == "reserved"
         put_back = ledger(conn, "SKU-1")[1]
-        last = timeline(conn, oid)[-1]
+        last = timeline(conn, oid, db.numbers)[-1]
     assert (put_back["kind"], put_back["bin"], put_back["delta_on_hand"]) == (
         "cancel_put_back",
         "A-03",
@@ -143,8 +133,8 @@ def test_packed_and_labelled_units_go_back_to_a_bin_and_the_empty_shipment_is_vo
     assert (ship["status"], ship["tracking_status"], ship["lines"]) == ("cancelled", "voided", [])
     assert [(p["status"], p["items"]) for p in ship["packages"]] == [("voided", {}), ("voided", {})]
     with db.read() as conn:
-        o = get_order(conn, oid)
-        last = timeline(conn, oid)[-1]
+        o = get_order(conn, oid, db.numbers)
+        last = timeline(conn, oid, db.numbers)[-1]
         published = conn.execute(
             sa.select(tables.outbox.c.event_type, tables.outbox.c.payload)
             .where(tables.outbox.c.order_id == oid)
@@ -154,7 +144,7 @@ def test_packed_and_labelled_units_go_back_to_a_bin_and_the_empty_shipment_is_vo
     assert last["type"] == "order.cancelled" and label.tracking_number in last["summary"]
     assert published is not None and published.event_type == "order.cancelled"
     assert published.payload["shipments"][0]["label_voided"] == label.tracking_number
-    assert _level(db, "SKU-1") == (5, 3) and _level(db, "SKU-2") == (4, 0)
+    assert level_of(db, "SKU-1") == (5, 3) and level_of(db, "SKU-2") == (4, 0)
     assert (_in_bin(db, "SKU-1", "A-01"), _in_bin(db, "SKU-1", "A-03")) == (3, 2)
     assert _in_bin(db, "SKU-2", "A-02") == 4
     _agree(db)
@@ -176,7 +166,9 @@ def test_units_at_a_bench_still_packing_come_out_unscanned_first(db: Database) -
     floor(db, {("SKU-3", "WH2", "A-04"): 2})
     oid = place_order(db, order({"SKU-3": 2}), actor="shop").order_id
     pick_all(db, "WH2", oid)
-    started = start_packing(db, StartPacking(warehouse="WH2", order=order_number(oid)), actor="p")
+    started = start_packing(
+        db, StartPacking(warehouse="WH2", order=db.numbers.number(oid)), actor="p"
+    )
     box = open_package(db, started.shipment_id, PackageIn(), actor="p")
     scan_into_package(db, box, ItemScan(product="SKU-3"), actor="p")
 
@@ -189,10 +181,10 @@ def test_units_at_a_bench_still_packing_come_out_unscanned_first(db: Database) -
     _cancel(db, oid, 1, 1)  # now it comes out of the box; nothing was printed for it
     ship = _shipment(db, started.shipment_id)
     assert (ship["status"], ship["tracking_status"], ship["packages"]) == ("cancelled", None, [])
-    assert _in_bin(db, "SKU-3", "A-04", "WH2") == 2 and _level(db, "SKU-3", "WH2") == (2, 0)
+    assert _in_bin(db, "SKU-3", "A-04", "WH2") == 2 and level_of(db, "SKU-3", "WH2") == (2, 0)
     with db.read() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(packages)).scalar_one() == 0
-        assert get_order(conn, oid)["status"] == "cancelled"
+        assert get_order(conn, oid, db.numbers)["status"] == "cancelled"
     _agree(db)
     assert invariant_breaches(db) == []
 
@@ -203,10 +195,12 @@ def test_units_put_back_at_one_warehouse_are_not_packed_there(db: Database) -> N
     pick_all(db, "WH1", oid)
     pick_all(db, "WH2", oid)
     _cancel(db, oid, 1, 2)  # the WH1 tote goes back on its shelf
-    assert _in_bin(db, "SKU-1", "A-01") == 2 and _level(db, "SKU-1") == (2, 0)
+    assert _in_bin(db, "SKU-1", "A-01") == 2 and level_of(db, "SKU-1") == (2, 0)
     with pytest.raises(Conflict) as nothing:
-        start_packing(db, StartPacking(warehouse="WH1", order=order_number(oid)), actor="p")
+        start_packing(db, StartPacking(warehouse="WH1", order=db.numbers.number(oid)), actor="p")
     assert nothing.value.code == "nothing_to_pack"
-    there = start_packing(db, StartPacking(warehouse="WH2", order=order_number(oid)), actor="p")
+    there = start_packing(
+        db, StartPacking(warehouse="WH2", order=db.numbers.number(oid)), actor="p"
+    )
     assert there.lines == {"SKU-1": 2}
     _agree(db)

@@ -26,7 +26,7 @@ from tests.helpers import order, order_payload, seed
 
 def _order(db: Database, order_id: int) -> dict:
     with db.read() as conn:
-        return get_order(conn, order_id)
+        return get_order(conn, order_id, db.numbers)
 
 
 def _level(db: Database, sku: str, wh: str) -> tuple[int, int]:
@@ -76,7 +76,7 @@ def test_arriving_stock_goes_to_backorders_first_come_first_served(db: Database)
     }
     assert _level(db, "SKU-1", "WH2") == (3, 3)
     with db.read() as conn:
-        types = [e["type"] for e in timeline(conn, first)]
+        types = [e["type"] for e in timeline(conn, first, db.numbers)]
     assert types == ["order.placed", "order.backorder_reserved"]
 
 
@@ -186,7 +186,7 @@ def test_placement_answers_with_what_a_read_back_shows(db: Database) -> None:
     request = PlaceOrder.model_validate(body)
     placed = place_order(db, request, actor="t", idempotency_key="once")
     assert placed.order_row is not None
-    answered = order_detail(placed.order_row, placed.line_rows, placed.reserved_at)
+    answered = order_detail(placed.order_row, placed.line_rows, placed.reserved_at, db.numbers)
     assert answered == _order(db, placed.order_id)
     replay = place_order(db, request, actor="t", idempotency_key="once")
     assert not replay.created and replay.order_row is None  # the API reads a replay back
@@ -200,7 +200,7 @@ def test_cancelling_a_held_order_lifts_its_hold(db: Database) -> None:
     o = _order(db, order_id)
     assert o["status"] == "cancelled" and o["hold"] is None
     with db.read() as conn:
-        assert [e["type"] for e in timeline(conn, order_id)][-2:] == [
+        assert [e["type"] for e in timeline(conn, order_id, db.numbers)][-2:] == [
             "order.held",
             "order.cancelled",
         ]

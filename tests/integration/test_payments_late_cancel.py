@@ -73,7 +73,9 @@ def test_payments_ledger_totals_status_and_replays(db: Database) -> None:
     with db.read() as conn:
         pay = payment_ledger(conn, order_id)
         status = conn.execute(sa.select(orders.c.payment_status)).scalar()
-        events = [e for e in timeline(conn, order_id) if e["type"].startswith("payment.")]
+        events = [
+            e for e in timeline(conn, order_id, db.numbers) if e["type"].startswith("payment.")
+        ]
     assert pay["totals"] == {
         "currency": "EUR",
         "authorized": "30.00",
@@ -151,10 +153,10 @@ def test_late_cancel_puts_picked_units_back_in_a_bin(db: Database) -> None:
     assert status.value == "in_progress"
     with db.read() as conn:
         (level,) = stock_levels(conn, "SKU-1", "WH1")
-        o = get_order(conn, order_id)
+        o = get_order(conn, order_id, db.numbers)
         rows = ledger(conn, "SKU-1")
-        events = [e["type"] for e in timeline(conn, order_id)]
-        assert get_order(conn, waiting)["status"] == "reserved"
+        events = [e["type"] for e in timeline(conn, order_id, db.numbers)]
+        assert get_order(conn, waiting, db.numbers)["status"] == "reserved"
     # Back on the shelf in A-03: still on hand, no longer reserved for this order, and the
     # waiting backorder took one of them at once.
     assert (level["on_hand"], level["reserved"]) == (3, 2)
@@ -173,7 +175,7 @@ def test_late_cancel_puts_picked_units_back_in_a_bin(db: Database) -> None:
     )
     assert _bin(db, "A-01") == 1
     with db.read() as conn:
-        assert get_order(conn, order_id)["status"] == "cancelled"
+        assert get_order(conn, order_id, db.numbers)["status"] == "cancelled"
 
 
 def test_after_shipping_the_way_back_is_a_return(db: Database) -> None:

@@ -70,7 +70,7 @@ def _paid_order(db: Database, lines: list[dict[str, Any]], shipping: str = "4.95
     body = {**order_payload({}, shipping=shipping), "lines": lines}
     order_id = place_order(db, PlaceOrder.model_validate(body), actor="t").order_id
     with db.read() as conn:
-        total = Decimal(get_order(conn, order_id)["totals"]["total"])
+        total = Decimal(get_order(conn, order_id, db.numbers)["totals"]["total"])
     for kind in (PaymentKind.AUTHORIZED, PaymentKind.CAPTURED):
         record_payment(
             db, order_id, PaymentIn(kind=kind, amount=total, reference="psp-1"), actor="shop"
@@ -123,8 +123,8 @@ def test_return_path_restock_and_scrap_then_refund(db: Database, clock: Clock) -
     assert ret.number.endswith("-R1")
     authorize_return(db, ret.id, AuthorizeIn(), actor="support")
     with db.read() as conn:
-        label = return_label_doc(conn, ret.id)
-        detail = get_return(conn, ret.id)
+        label = return_label_doc(conn, ret.id, db.numbers)
+        detail = get_return(conn, ret.id, db.numbers)
     assert detail["status"] == "authorized" and detail["warehouse"] == "WH1"
     assert label.tracking_number.startswith("1Z") and label.reference == ret.number
     text = "".join(p.extract_text() for p in PdfReader(BytesIO(render_label_pdf(label))).pages)
@@ -137,7 +137,7 @@ def test_return_path_restock_and_scrap_then_refund(db: Database, clock: Clock) -
         actor="dock",
     )
     with db.read() as conn:
-        o = get_order(conn, order_id)
+        o = get_order(conn, order_id, db.numbers)
     assert o["lines"][0]["units"]["returned"] == 2 and o["lines"][0]["units"]["delivered"] == 0
     assert _level(db, "SKU-1") == (3, 3)  # received units are not sellable before inspection
 
@@ -156,7 +156,7 @@ def test_return_path_restock_and_scrap_then_refund(db: Database, clock: Clock) -
     assert _level(db, "SKU-1") == (4, 4)
     with db.read() as conn:
         product_id = conn.execute(sa.text("SELECT id FROM products WHERE sku = 'SKU-1'")).scalar()
-        assert get_order(conn, waiting)["status"] == "reserved"
+        assert get_order(conn, waiting, db.numbers)["status"] == "reserved"
         restock = ledger(conn, "SKU-1")[1]
     assert _bin_units(db, "A-02", int(product_id)) == 1
     assert (restock["kind"], restock["delta_on_hand"], restock["bin"]) == (
@@ -170,9 +170,9 @@ def test_return_path_restock_and_scrap_then_refund(db: Database, clock: Clock) -
     assert issued.amount == Decimal("19.62")
     with db.read() as conn:
         pay = payment_ledger(conn, order_id)
-        detail = get_return(conn, ret.id)
-        o = get_order(conn, order_id)
-        types = [e["type"] for e in timeline(conn, order_id)]
+        detail = get_return(conn, ret.id, db.numbers)
+        o = get_order(conn, order_id, db.numbers)
+        types = [e["type"] for e in timeline(conn, order_id, db.numbers)]
         published = (
             conn.execute(
                 sa.select(outbox.c.event_type)
@@ -338,9 +338,9 @@ def test_exchange_places_a_linked_reserved_order(db: Database, clock: Clock) -> 
     swap = ExchangeIn(lines=[ExchangeLineIn(sku="SKU-3", quantity=1)])
     made = create_exchange(db, ret.id, swap, actor="s")
     with db.read() as conn:
-        new = get_order(conn, made.new_order_id)
-        detail = get_return(conn, ret.id)
-        types = [e["type"] for e in timeline(conn, order_id)]
+        new = get_order(conn, made.new_order_id, db.numbers)
+        detail = get_return(conn, ret.id, db.numbers)
+        types = [e["type"] for e in timeline(conn, order_id, db.numbers)]
     assert (new["channel"], new["external_id"], new["status"]) == (
         "exchange",
         ret.number,

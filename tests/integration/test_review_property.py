@@ -35,7 +35,7 @@ from orderwell.aftersale.returns import (
 from orderwell.domain.errors import OrderwellError
 from orderwell.inventory.movements import ReceiveIn, receive
 from orderwell.orders.placing import place_order
-from orderwell.orders.queries import get_order, order_number
+from orderwell.orders.queries import get_order
 from orderwell.review import Filters, Period, kpi_summary, raw_summary
 from orderwell.review.facts import all_order_ids, order_facts
 from orderwell.review.rollups import catch_up, stored_facts
@@ -133,7 +133,7 @@ class History:
                 confirm_pick(db, p.pick_list_id, p.id, scan, actor="p")
                 pick_all(db, "WH1", oid)
                 self.shipments.setdefault(oid, []).append(
-                    pack_and_ship(db, "WH1", order_number(oid))
+                    pack_and_ship(db, "WH1", db.numbers.number(oid))
                 )
         elif kind == "deliver":
             # The oldest parcels in transit, if this order has none.
@@ -162,7 +162,7 @@ class History:
 
     def first_sku(self, oid: int) -> str:
         with self.db.read() as conn:
-            return str(get_order(conn, oid)["lines"][0]["sku"])
+            return str(get_order(conn, oid, self.db.numbers)["lines"][0]["sku"])
 
 
 def check(db: Database, history: list[tuple[Any, ...]]) -> None:

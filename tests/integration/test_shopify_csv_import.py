@@ -35,7 +35,7 @@ def _order(db: Database, name: str) -> dict:  # type: ignore[type-arg]
                 orders.c.channel == "shopify", orders.c.external_id == name
             )
         ).scalar_one()
-        return get_order(conn, oid)
+        return get_order(conn, oid, db.numbers)
 
 
 def test_export_imports_grouped_by_name_with_totals_to_the_cent(db: Database) -> None:

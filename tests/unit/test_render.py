@@ -7,11 +7,11 @@ import html
 import jinja2
 import pytest
 
+from orderwell.domain.branding import Branding
 from orderwell.domain.errors import InvalidInput
 from orderwell.outbound.message_render import (
     MESSAGE_KINDS,
     TEMPLATES_DIR,
-    Branding,
     may_send,
     render_message,
 )

@@ -12,8 +12,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope
 
+from orderwell.domain.branding import Branding
 from orderwell.domain.errors import InvalidInput
-from orderwell.outbound.message_render import Branding, render_message
+from orderwell.outbound.message_render import render_message
 from orderwell.outbound.smtp import SendFailed, SmtpSender, is_opted_out, make_message_id
 from tests.mailbox import Mailbox
 

@@ -2,32 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from orderwell.config import get_settings
+from orderwell.config import Settings
 from orderwell.warehouse.carriers.gs1 import is_valid_gs1
-from orderwell.warehouse.shipping import sscc_for_package
+from orderwell.warehouse.labels import sscc_for_package
 
 
-@pytest.fixture
-def fresh_settings() -> Iterator[None]:
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
-
-
-def test_default_prefix_is_gs1s_example(
-    fresh_settings: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("ORDERWELL_GS1_COMPANY_PREFIX", raising=False)
-    sscc = sscc_for_package(1234)
+def test_default_prefix_is_gs1s_example() -> None:
+    sscc = sscc_for_package(1234, Settings.model_construct().gs1_company_prefix)
     assert sscc.startswith("00952876") and is_valid_gs1(sscc)
 
 
-def test_own_prefix_is_used(fresh_settings: None, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_own_prefix_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The environment names it; the settings read from it carry it to the package.
     monkeypatch.setenv("ORDERWELL_GS1_COMPANY_PREFIX", "4012345")
-    sscc = sscc_for_package(1234)
+    sscc = sscc_for_package(1234, Settings().gs1_company_prefix)
     assert len(sscc) == 18 and sscc.startswith("04012345") and is_valid_gs1(sscc)
     assert sscc.endswith("1234" + sscc[-1])

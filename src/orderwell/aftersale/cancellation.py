@@ -17,8 +17,8 @@ from orderwell.aftersale.late_cancel import cancel_everything_unshipped
 from orderwell.domain.errors import InvalidInput, InvalidTransition
 from orderwell.domain.events import EventType
 from orderwell.domain.lifecycle import Bucket, OrderStatus, check_action
+from orderwell.inventory.ledger import Ledger
 from orderwell.inventory.reservations import fill_backorders_for, release_line
-from orderwell.inventory.stock import Ledger
 from orderwell.orders.changes import lock_order
 from orderwell.store.db import Database
 from orderwell.store.tables import order_lines

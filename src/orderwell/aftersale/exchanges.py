@@ -25,7 +25,6 @@ from orderwell.aftersale.returns import lock_return
 from orderwell.aftersale.rma import check_return_action
 from orderwell.domain.errors import AlreadyDone, NotFound
 from orderwell.domain.events import EventType
-from orderwell.domain.order_numbers import order_number
 from orderwell.domain.statuses import PaymentStatus
 from orderwell.inventory.stock import dialect_insert
 from orderwell.orders.group_commit import place as place_order
@@ -72,7 +71,7 @@ def _replacement_order(db: Database, return_id: int, item: ExchangeIn) -> PlaceO
     check_return_action("exchange", r.return_status)
     if linked is not None:
         raise AlreadyDone(
-            f"return {r.rma} already has exchange order {order_number(linked)}",
+            f"return {r.rma} already has exchange order {db.numbers.number(linked)}",
             new_order_id=linked,
         )
     # Two returned items may be swapped for the same SKU (an M and an S for two L): one
@@ -106,7 +105,7 @@ def _replacement_order(db: Database, return_id: int, item: ExchangeIn) -> PlaceO
             ],
             "shipping_method": r.shipping_method,
             "payment_status": PaymentStatus.PAID.value,
-            "notes": f"exchange for return {r.rma} of order {order_number(r.id)}",
+            "notes": f"exchange for return {r.rma} of order {db.numbers.number(r.id)}",
         }
     )
 
@@ -128,7 +127,7 @@ def create_exchange(db: Database, return_id: int, item: ExchangeIn, *, actor: st
         )
         if conn.execute(ins).scalar() is None:  # a concurrent call linked it first
             return Exchange(return_id, placed.order_id)
-        new_number = order_number(placed.order_id)
+        new_number = db.numbers.number(placed.order_id)
         record(
             conn,
             ret.order_id,
@@ -148,7 +147,7 @@ def create_exchange(db: Database, return_id: int, item: ExchangeIn, *, actor: st
             conn,
             placed.order_id,
             EventType.ORDER_EXCHANGE_FOR,
-            f"replaces the units of return {ret.number} (order {order_number(ret.order_id)})",
+            f"replaces the units of return {ret.number} (order {db.numbers.number(ret.order_id)})",
             actor=actor,
             at=now,
             data={

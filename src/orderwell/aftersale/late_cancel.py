@@ -29,8 +29,9 @@ from orderwell.domain.errors import InvalidInput, InvalidTransition
 from orderwell.domain.events import EventType
 from orderwell.domain.lifecycle import Bucket, OrderStatus
 from orderwell.domain.statuses import ShipmentStatus
+from orderwell.inventory.floor_moves import put_back_in_bin
+from orderwell.inventory.ledger import Ledger
 from orderwell.inventory.reservations import fill_backorders_for, release_line
-from orderwell.inventory.stock import Ledger, put_back_in_bin
 from orderwell.inventory.warehouses import bin_id_for
 from orderwell.store.db import Database
 from orderwell.store.tables import order_lines, stock_ledger

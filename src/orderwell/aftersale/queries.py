@@ -8,9 +8,8 @@ from sqlalchemy.engine import Connection
 
 from orderwell.aftersale.rma import OPEN_STATUSES
 from orderwell.aftersale.schemas import InspectedUnit, Return
-from orderwell.config import get_settings
 from orderwell.domain.errors import NotFound
-from orderwell.domain.order_numbers import order_number
+from orderwell.domain.order_numbers import OrderNumbers
 from orderwell.orders.queries import money
 from orderwell.store.tables import bins, order_lines, orders, products, warehouses
 from orderwell.store.tables_aftersale import (
@@ -36,7 +35,7 @@ def pending_units_by_line_no(conn: Connection, order_id: int) -> dict[int, int]:
     return {int(line_no): int(units) for line_no, units in rows}
 
 
-def parse_return_ref(conn: Connection, ref: str) -> int:
+def parse_return_ref(conn: Connection, ref: str, numbers: OrderNumbers) -> int:
     """Accept a return id (``7``) or its RMA number (``OW-000042-R1``)."""
     if ref.isdigit() and len(ref) <= 12:
         found = conn.execute(sa.select(returns.c.id).where(returns.c.id == int(ref))).scalar()
@@ -45,16 +44,15 @@ def parse_return_ref(conn: Connection, ref: str) -> int:
             sa.select(returns.c.id).where(returns.c.number == ref.upper())
         ).scalar()
         if found is None:
-            prefix = get_settings().order_number_prefix
             found = conn.execute(
-                sa.select(returns.c.id).where(returns.c.number == prefix + ref.upper())
+                sa.select(returns.c.id).where(returns.c.number == numbers.prefix + ref.upper())
             ).scalar()
     if found is None:
         raise NotFound(f"no return {ref}")
     return int(found)
 
 
-def get_return(conn: Connection, return_id: int) -> Return:
+def get_return(conn: Connection, return_id: int, numbers: OrderNumbers) -> Return:
     r = conn.execute(
         sa.select(returns, orders.c.currency, warehouses.c.code.label("warehouse"))
         .join(orders, orders.c.id == returns.c.order_id)
@@ -89,7 +87,7 @@ def get_return(conn: Connection, return_id: int) -> Return:
     return {
         "id": r.id,
         "number": r.number,
-        "order": order_number(r.order_id),
+        "order": numbers.number(r.order_id),
         "status": r.status,
         "reason": r.reason,
         "source": r.source,
@@ -139,20 +137,20 @@ def get_return(conn: Connection, return_id: int) -> Return:
             }
             for f in refund_rows
         ],
-        "exchange_order": order_number(exchange) if exchange is not None else None,
+        "exchange_order": numbers.number(exchange) if exchange is not None else None,
     }
 
 
-def order_returns(conn: Connection, order_id: int) -> list[Return]:
+def order_returns(conn: Connection, order_id: int, numbers: OrderNumbers) -> list[Return]:
     if conn.execute(sa.select(orders.c.id).where(orders.c.id == order_id)).first() is None:
-        raise NotFound(f"no order {order_number(order_id)}")
+        raise NotFound(f"no order {numbers.number(order_id)}")
     ids = conn.execute(
         sa.select(returns.c.id).where(returns.c.order_id == order_id).order_by(returns.c.seq)
     ).scalars()
-    return [get_return(conn, rid) for rid in ids]
+    return [get_return(conn, rid, numbers) for rid in ids]
 
 
-def return_label_doc(conn: Connection, return_id: int) -> LabelDoc:
+def return_label_doc(conn: Connection, return_id: int, numbers: OrderNumbers) -> LabelDoc:
     """The return parcel's label: from the customer's address to the return warehouse."""
     r = conn.execute(
         sa.select(returns, orders, warehouses)
@@ -199,7 +197,7 @@ def return_label_doc(conn: Connection, return_id: int) -> LabelDoc:
         sscc=m[returns.c.label_sscc],
         weight_g=max(int(weight or 0), 100),
         ship_date=m[returns.c.authorized_at].date(),
-        order_number=order_number(m[returns.c.order_id]),
+        order_number=numbers.number(m[returns.c.order_id]),
         service_badge="R",
         reference=m[returns.c.number],
     )

@@ -31,7 +31,6 @@ from orderwell.aftersale.refund_rules import (
 from orderwell.aftersale.return_rules import ReturnReason
 from orderwell.aftersale.returns import lock_return
 from orderwell.aftersale.rma import check_return_action
-from orderwell.config import get_settings
 from orderwell.domain.errors import Conflict, InvalidInput, ReturnExchanged
 from orderwell.domain.events import EventType
 from orderwell.domain.money import quantize
@@ -63,11 +62,12 @@ class IssuedRefund:
     quote: RefundQuote
 
 
-def _shipping_rule(item: RefundIn) -> ShippingRefundRule:
+def _shipping_rule(item: RefundIn, setting: str) -> ShippingRefundRule:
+    """The rule the request names, else ``setting`` (refund_shipping_rule)."""
     if item.shipping_rule is not None:
         return item.shipping_rule
     try:
-        return ShippingRefundRule(get_settings().refund_shipping_rule)
+        return ShippingRefundRule(setting)
     except ValueError:
         raise InvalidInput(
             f"setting refund_shipping_rule is not one of {[r.value for r in ShippingRefundRule]}",
@@ -136,7 +136,7 @@ def _breakdown(quote: RefundQuote) -> dict[str, Any]:
 
 def issue_refund(db: Database, return_id: int, item: RefundIn, *, actor: str) -> IssuedRefund:
     """Refund the received, not yet refunded units of an inspected return."""
-    rule = _shipping_rule(item)
+    rule = _shipping_rule(item, db.settings.refund_shipping_rule)
 
     def work(conn: Connection) -> IssuedRefund:
         now = db.clock()

@@ -25,8 +25,9 @@ from orderwell.domain.errors import InvalidInput, ReturnQuantityExceeded
 from orderwell.domain.events import EventType
 from orderwell.domain.lifecycle import Bucket
 from orderwell.domain.statuses import ReturnStatus
+from orderwell.inventory.ledger import Ledger
 from orderwell.inventory.reservations import fill_backorders_for
-from orderwell.inventory.stock import Ledger, add_on_hand
+from orderwell.inventory.stock import add_on_hand
 from orderwell.inventory.warehouses import bin_id_for, warehouse_id_for_code
 from orderwell.store.db import Database
 from orderwell.store.tables import order_lines, products

@@ -29,10 +29,8 @@ from orderwell.aftersale.return_rules import (
     check_return_window,
 )
 from orderwell.aftersale.rma import OPEN_STATUSES, check_return_action, rma_number
-from orderwell.config import get_settings
 from orderwell.domain.errors import InvalidInput, NotFound
 from orderwell.domain.events import EventType
-from orderwell.domain.order_numbers import order_number
 from orderwell.domain.statuses import ReturnStatus
 from orderwell.inventory.warehouses import warehouse_id_for_code
 from orderwell.store.db import Database
@@ -97,13 +95,14 @@ class ReturnRef:
     status: ReturnStatus
 
 
-def return_window_days(conn: Connection, channel: str) -> int:
+def return_window_days(conn: Connection, channel: str, default_days: int) -> int:
+    """The channel's own window, else ``default_days`` (the return_window_days setting)."""
     days = conn.execute(
         sa.select(channel_settings.c.return_window_days).where(
             channel_settings.c.channel == channel
         )
     ).scalar()
-    return int(days) if days is not None else get_settings().return_window_days
+    return int(days) if days is not None else default_days
 
 
 def pending_return_units(conn: Connection, order_id: int) -> dict[int, int]:
@@ -169,7 +168,10 @@ def request_return(db: Database, order_id: int, item: ReturnRequestIn, *, actor:
                 conn, [lines[r.line_no].id for r in item.lines]
             )
             check_return_window(
-                delivered_at, shipped_at, return_window_days(conn, order.channel), now
+                delivered_at,
+                shipped_at,
+                return_window_days(conn, order.channel, db.settings.return_window_days),
+                now,
             )
         seq = 1 + int(
             conn.execute(
@@ -178,7 +180,7 @@ def request_return(db: Database, order_id: int, item: ReturnRequestIn, *, actor:
                 .where(returns.c.order_id == order_id)
             ).scalar_one()
         )
-        number = rma_number(order_number(order_id), seq)
+        number = rma_number(db.numbers.number(order_id), seq)
         return_id = conn.execute(
             sa.insert(returns)
             .values(
@@ -261,11 +263,11 @@ def _default_return_warehouse(conn: Connection, order_id: int) -> int:
     return int(first)
 
 
-def mint_return_label(return_id: int) -> tuple[str, str, str]:
+def mint_return_label(return_id: int, gs1_company_prefix: str) -> tuple[str, str, str]:
     """(carrier code, tracking number, SSCC) for a return parcel, from the carrier machinery."""
     carrier = TableRateCarrier(shipper_account=RETURNS_SHIPPER_ACCOUNT)
     tracking = carrier.tracking_number(return_id, "ground")
-    sscc = sscc18(RETURNS_SSCC_EXTENSION, get_settings().gs1_company_prefix, return_id)
+    sscc = sscc18(RETURNS_SSCC_EXTENSION, gs1_company_prefix, return_id)
     return carrier.code, tracking, sscc
 
 
@@ -290,7 +292,7 @@ def authorize_return(db: Database, return_id: int, item: AuthorizeIn, *, actor: 
             wid = warehouse_id_for_code(conn, item.warehouse)
         else:
             wid = _default_return_warehouse(conn, ret.order_id)
-        carrier, tracking, sscc = mint_return_label(return_id)
+        carrier, tracking, sscc = mint_return_label(return_id, db.settings.gs1_company_prefix)
         conn.execute(
             sa.update(returns)
             .where(returns.c.id == return_id)

@@ -35,18 +35,18 @@ from orderwell.warehouse.documents.label import render_label_pdf
 router = APIRouter(tags=["after the sale"], route_class=JsonBodyRoute)
 
 
-def _order_id(ref: str) -> int:
-    return order_q.parse_order_ref(ref)
+def _order_id(db: Database, ref: str) -> int:
+    return db.numbers.parse(ref)
 
 
 def _return_id(db: Database, ref: str) -> int:
     with db.read() as conn:
-        return q.parse_return_ref(conn, ref)
+        return q.parse_return_ref(conn, ref, db.numbers)
 
 
 def _return(db: Database, return_id: int, status_code: int = 200) -> JSON:
     with db.read() as conn:
-        return JSON(q.get_return(conn, return_id), status_code=status_code)
+        return JSON(q.get_return(conn, return_id, db.numbers), status_code=status_code)
 
 
 # --- payments ---------------------------------------------------------------------------
@@ -57,8 +57,8 @@ def list_payments(
     ref: str, db: Database = Depends(get_db), _: Principal = Depends(require("orders:read"))
 ) -> JSON:
     with db.read() as conn:
-        order_q.get_order(conn, _order_id(ref))  # 404 for an unknown order
-        return JSON(payments.payment_ledger(conn, _order_id(ref)))
+        order_q.get_order(conn, _order_id(db, ref), db.numbers)  # 404 for an unknown order
+        return JSON(payments.payment_ledger(conn, _order_id(db, ref)))
 
 
 @router.post(
@@ -79,7 +79,7 @@ def record_payment(
     db: Database = Depends(get_db),
     who: Principal = Depends(require("payments:record")),
 ) -> JSON:
-    entry = payments.record_payment(db, _order_id(ref), item, actor=who.actor)
+    entry = payments.record_payment(db, _order_id(db, ref), item, actor=who.actor)
     body: PaymentRecorded = {
         "id": entry.id,
         "kind": entry.kind,
@@ -106,10 +106,10 @@ def cancel(
     who: Principal = Depends(require("orders:cancel")),
 ) -> JSON:
     """Cancel the whole order (without ``lines``) or some not-yet-picked units of lines."""
-    order_id = _order_id(ref)
+    order_id = _order_id(db, ref)
     cancellation.cancel_order(db, order_id, item, actor=who.actor)
     with db.read() as conn:
-        return JSON(order_q.get_order(conn, order_id))
+        return JSON(order_q.get_order(conn, order_id, db.numbers))
 
 
 @router.post("/orders/{ref}/cancel-units", response_model=OrderDetail, responses=problems(404, 409))
@@ -119,10 +119,10 @@ def cancel_units(
     db: Database = Depends(get_db),
     who: Principal = Depends(require("orders:cancel")),
 ) -> JSON:
-    order_id = _order_id(ref)
+    order_id = _order_id(db, ref)
     late_cancel.cancel_units(db, order_id, item, actor=who.actor)
     with db.read() as conn:
-        return JSON(order_q.get_order(conn, order_id))
+        return JSON(order_q.get_order(conn, order_id, db.numbers))
 
 
 # --- returns ----------------------------------------------------------------------------
@@ -133,7 +133,7 @@ def list_returns(
     ref: str, db: Database = Depends(get_db), _: Principal = Depends(require("orders:read"))
 ) -> JSON:
     with db.read() as conn:
-        return JSON({"items": q.order_returns(conn, _order_id(ref))})
+        return JSON({"items": q.order_returns(conn, _order_id(db, ref), db.numbers)})
 
 
 @router.post(
@@ -148,7 +148,7 @@ def request_return(
 ) -> JSON:
     if item.override_window:  # goodwill past the window is support's call, not a channel's
         authorize_header(request, "returns:manage")
-    made = returns.request_return(db, _order_id(ref), item, actor=who.actor)
+    made = returns.request_return(db, _order_id(db, ref), item, actor=who.actor)
     response = _return(db, made.id, 201)
     response.headers["Location"] = f"/returns/{made.number}"
     return response
@@ -176,7 +176,7 @@ def return_label(
     ref: str, db: Database = Depends(get_db), _: Principal = Depends(require("orders:read"))
 ) -> Response:
     with db.read() as conn:
-        doc = q.return_label_doc(conn, q.parse_return_ref(conn, ref))
+        doc = q.return_label_doc(conn, q.parse_return_ref(conn, ref, db.numbers), db.numbers)
     return Response(
         render_label_pdf(doc),
         media_type="application/pdf",
@@ -252,7 +252,7 @@ def refund_return(
     issued = refunds.issue_refund(db, return_id, item, actor=who.actor)
     with db.read() as conn:
         body: ReturnRefunded = {
-            **q.get_return(conn, return_id),
+            **q.get_return(conn, return_id, db.numbers),
             "refund": {
                 "id": issued.refund_id,
                 "amount": str(issued.amount),
@@ -276,11 +276,11 @@ def exchange(
 ) -> JSON:
     made = exchanges.create_exchange(db, _return_id(db, ref), item, actor=who.actor)
     with db.read() as conn:
-        body = order_q.get_order(conn, made.new_order_id)
+        body = order_q.get_order(conn, made.new_order_id, db.numbers)
     answer: ExchangeMade = {
         "exchange_for": {"return_id": made.return_id, "new_order_id": made.new_order_id},
         "order": body,
     }
     response = JSON(answer, status_code=201)
-    response.headers["Location"] = f"/orders/{order_q.order_number(made.new_order_id)}"
+    response.headers["Location"] = f"/orders/{db.numbers.number(made.new_order_id)}"
     return response

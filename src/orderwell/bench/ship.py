@@ -34,19 +34,19 @@ from orderwell.domain.statuses import PickStatus
 from orderwell.store.db import Database, make_engine, normalise_url
 from orderwell.store.tables import bins, order_lines
 from orderwell.store.tables_fulfilment import picks
-from orderwell.warehouse.packing import (
+from orderwell.warehouse.labels import LabelIn, buy_label
+from orderwell.warehouse.packages import (
     ClosePackage,
     ItemScan,
     PackageIn,
-    StartPacking,
     close_package,
     close_shipment,
     open_package,
     scan_into_package,
-    start_packing,
 )
+from orderwell.warehouse.packing import StartPacking, start_packing
 from orderwell.warehouse.picking import PickScan, confirm_pick
-from orderwell.warehouse.shipping import LabelIn, buy_label, confirm_shipment
+from orderwell.warehouse.shipping import confirm_shipment
 from orderwell.warehouse.waves import WaveRelease, release_waves
 
 SKUS = 200

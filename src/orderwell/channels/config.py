@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Connection
 
 from orderwell.channels.secrets import SecretBox, seal, unseal
+from orderwell.config import Settings
 from orderwell.domain.channels import ChannelKind
 from orderwell.domain.errors import (
     ChannelExists,
@@ -147,9 +148,9 @@ def get_channel(conn: Connection, name: str, box: SecretBox) -> Channel:
     return as_channel(_row(conn, name), box)
 
 
-def channel_view(conn: Connection, row: Any, box: SecretBox) -> dict[str, Any]:
+def channel_view(conn: Connection, row: Any, box: SecretBox, defaults: Settings) -> dict[str, Any]:
     """What the API and CLI show: everything but the secrets' values."""
-    settings = settings_view(load_channel(conn, row.name))
+    settings = settings_view(load_channel(conn, row.name, defaults))
     return {
         "name": row.name,
         "kind": row.kind,
@@ -236,10 +237,10 @@ def change_channel(db: Database, name: str, patch: ChannelPatch, box: SecretBox)
 
 def show_channel(db: Database, name: str, box: SecretBox) -> dict[str, Any]:
     with db.read() as conn:
-        return channel_view(conn, _row(conn, name), box)
+        return channel_view(conn, _row(conn, name), box, db.settings)
 
 
 def list_channels(db: Database, box: SecretBox) -> list[dict[str, Any]]:
     with db.read() as conn:
         rows = conn.execute(sa.select(channels).order_by(channels.c.name)).all()
-        return [channel_view(conn, r, box) for r in rows]
+        return [channel_view(conn, r, box, db.settings) for r in rows]

@@ -19,7 +19,6 @@ from sqlalchemy.engine import Connection
 
 from orderwell.channels.csv_rows import COLUMNS
 from orderwell.domain.statuses import PackageStatus
-from orderwell.orders.queries import order_number
 from orderwell.store.db import Database
 from orderwell.store.tables import order_lines, orders, products, stock, warehouses
 from orderwell.store.tables_aftersale import return_lines, returns
@@ -76,7 +75,7 @@ def export_orders(db: Database, *, channel: str | None = None) -> Iterator[str]:
             h = heads[line.order_id]
             first = line.line_no == 1
             values = {
-                "order_id": h.external_id or order_number(h.id),
+                "order_id": h.external_id or db.numbers.number(h.id),
                 "sku": line.sku,
                 "quantity": line.quantity,
                 "unit_price": line.unit_price,
@@ -144,7 +143,7 @@ def export_shipments(db: Database) -> Iterator[str]:
         out = [
             [
                 r.id,
-                order_number(r.order_id),
+                db.numbers.number(r.order_id),
                 r.external_id or "",
                 r.channel,
                 r.code,
@@ -200,7 +199,7 @@ def export_returns(db: Database) -> Iterator[str]:
         out = [
             [
                 r.number,
-                order_number(r.order_id),
+                db.numbers.number(r.order_id),
                 r.external_id or "",
                 r.status,
                 r.reason,

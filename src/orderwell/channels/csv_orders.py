@@ -29,7 +29,7 @@ from orderwell.channels import shopify_csv
 from orderwell.channels.csv_rows import COLUMNS, OrderRows, ParsedFile, Problem, parse
 from orderwell.domain.errors import InvalidInput, OrderwellError
 from orderwell.domain.money import check_currency
-from orderwell.domain.order_numbers import order_number
+from orderwell.domain.order_numbers import OrderNumbers
 from orderwell.orders.group_commit import place_many
 from orderwell.orders.rules import OrderLineIn, PlaceOrder, price_order
 from orderwell.store.db import Database
@@ -115,7 +115,7 @@ def import_file(
                 elif known[1] == request.fingerprint():
                     result.already_imported.append((group.order_id, known[0]))
                 else:
-                    result.problems.append(_conflict(group, known[0]))
+                    result.problems.append(_conflict(group, known[0], db.numbers))
             bar.advance(task)
         result.problems = _sorted_unique(result.problems, parsed.header)
         if result.problems or dry_run:
@@ -258,11 +258,11 @@ def _message(err: ErrorDetails, where: str) -> str:
     return text if where in COLUMNS else f"{where}: {text}"
 
 
-def _conflict(group: OrderRows, order_id: int) -> Problem:
+def _conflict(group: OrderRows, order_id: int, numbers: OrderNumbers) -> Problem:
     return Problem(
         group.row_of("order_id"),
         "order_id",
-        f"already imported as {order_number(order_id)} with different content; "
+        f"already imported as {numbers.number(order_id)} with different content; "
         "an imported order is changed through the API, not by importing it again",
         group.order_id,
     )

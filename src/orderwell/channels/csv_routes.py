@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
@@ -20,6 +20,14 @@ from orderwell.store.db import Database
 
 router = APIRouter(prefix="/exports", tags=["exports"])
 
+# What /openapi.json says each export answers: CSV text, streamed.
+CSV_ANSWER: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "CSV with a header row, UTF-8",
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+    }
+}
+
 
 def _csv(chunks: Iterator[str], name: str) -> StreamingResponse:
     return StreamingResponse(
@@ -29,7 +37,7 @@ def _csv(chunks: Iterator[str], name: str) -> StreamingResponse:
     )
 
 
-@router.get("/orders.csv", response_class=StreamingResponse)
+@router.get("/orders.csv", response_class=StreamingResponse, responses=CSV_ANSWER)
 def orders_csv(
     channel: Annotated[str | None, Query(pattern=r"^[a-z0-9_\-]{1,40}$")] = None,
     db: Database = Depends(get_db),
@@ -39,7 +47,7 @@ def orders_csv(
     return _csv(export_orders(db, channel=channel), "orders")
 
 
-@router.get("/shipments.csv", response_class=StreamingResponse)
+@router.get("/shipments.csv", response_class=StreamingResponse, responses=CSV_ANSWER)
 def shipments_csv(
     db: Database = Depends(get_db), _: Principal = Depends(require("fulfilment:read"))
 ) -> StreamingResponse:
@@ -47,7 +55,7 @@ def shipments_csv(
     return _csv(export_shipments(db), "shipments")
 
 
-@router.get("/returns.csv", response_class=StreamingResponse)
+@router.get("/returns.csv", response_class=StreamingResponse, responses=CSV_ANSWER)
 def returns_csv(
     db: Database = Depends(get_db), _: Principal = Depends(require("orders:read"))
 ) -> StreamingResponse:
@@ -55,7 +63,7 @@ def returns_csv(
     return _csv(export_returns(db), "returns")
 
 
-@router.get("/stock.csv", response_class=StreamingResponse)
+@router.get("/stock.csv", response_class=StreamingResponse, responses=CSV_ANSWER)
 def stock_csv(
     db: Database = Depends(get_db), _: Principal = Depends(require("inventory:read"))
 ) -> StreamingResponse:

@@ -18,13 +18,20 @@ from starlette.concurrency import run_in_threadpool
 from orderwell.channels.edi.partners import PartnerIn, add_partner, get_partner, list_partners
 from orderwell.channels.edi.receiving import receive_file
 from orderwell.channels.edi.sending import Sent, send_810, send_855, send_856
+from orderwell.channels.schemas import (
+    EdiDocumentList,
+    EdiPartner,
+    EdiPartnerList,
+    InterchangeTaken,
+    SentDocument,
+)
 from orderwell.domain.errors import InvalidInput, InvalidInterchange, NotFound, UnsupportedMediaType
 from orderwell.http.bodies import JsonBodyRoute
 from orderwell.http.deps import get_db, require
 from orderwell.http.errors import problem
+from orderwell.http.problems import problems
 from orderwell.http.responses import JSON
 from orderwell.http.tokens import Principal
-from orderwell.orders.queries import order_number
 from orderwell.store.db import Database
 from orderwell.store.tables_edi import edi_documents, edi_partners
 
@@ -35,7 +42,7 @@ _X12_TYPES = {"application/edi-x12", "application/edi", "text/plain"}
 RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
-@router.post("/partners", status_code=201)
+@router.post("/partners", status_code=201, response_model=EdiPartner, responses=problems(409))
 def create_partner(
     partner: PartnerIn,
     db: Database = Depends(get_db),
@@ -46,7 +53,7 @@ def create_partner(
         return JSON(get_partner(conn, partner.code), status_code=201)
 
 
-@router.get("/partners")
+@router.get("/partners", response_model=EdiPartnerList)
 def partners(
     db: Database = Depends(get_db), _: Principal = Depends(require("settings:read"))
 ) -> JSON:
@@ -56,6 +63,7 @@ def partners(
 
 @router.post(
     "/interchanges",
+    response_model=InterchangeTaken,
     openapi_extra={
         "requestBody": {
             "content": {"application/edi-x12": {"schema": {"type": "string"}}},
@@ -80,7 +88,7 @@ async def post_interchange(
     got = await run_in_threadpool(receive_file, db, body, filename=None, actor=who.actor)
     answer: dict[str, Any] = {
         "orders": [
-            {"po_number": po, "order": order_number(oid), "created": created}
+            {"po_number": po, "order": db.numbers.number(oid), "created": created}
             for po, oid, created in got.orders
         ],
         "acknowledged_documents": got.acknowledged,
@@ -125,7 +133,7 @@ def _field(segment: str | None, element: int | None) -> str:
     return f"{segment}{element:02d}" if element else segment
 
 
-@router.get("/documents")
+@router.get("/documents", response_model=EdiDocumentList)
 def documents(
     partner: Annotated[str | None, Query(max_length=36)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
@@ -162,11 +170,19 @@ def documents(
         rows = [dict(r._mapping) for r in conn.execute(q)]
     for r in rows:
         r["created_at"] = r["created_at"].isoformat()
-        r["order"] = order_number(r.pop("order_id")) if r["order_id"] else None
+        order_id = r.pop("order_id")
+        r["order"] = db.numbers.number(order_id) if order_id else None
     return JSON({"items": rows, "next_before": rows[-1]["id"] if len(rows) == limit else None})
 
 
-@router.get("/documents/{document_id}", response_class=Response)
+@router.get(
+    "/documents/{document_id}",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/edi-x12": {"schema": {"type": "string"}}}},
+        **problems(404),
+    },
+)
 def document_text(
     document_id: RowId,
     db: Database = Depends(get_db),
@@ -195,7 +211,12 @@ def _sent(sent: Sent) -> JSON:
     )
 
 
-@router.post("/orders/{order_id}/855", status_code=201)
+@router.post(
+    "/orders/{order_id}/855",
+    status_code=201,
+    response_model=SentDocument,
+    responses=problems(404, 409),
+)
 def post_855(
     order_id: RowId,
     db: Database = Depends(get_db),
@@ -205,7 +226,12 @@ def post_855(
     return _sent(send_855(db, order_id, actor=who.actor))
 
 
-@router.post("/orders/{order_id}/810", status_code=201)
+@router.post(
+    "/orders/{order_id}/810",
+    status_code=201,
+    response_model=SentDocument,
+    responses=problems(404, 409),
+)
 def post_810(
     order_id: RowId,
     db: Database = Depends(get_db),
@@ -215,7 +241,12 @@ def post_810(
     return _sent(send_810(db, order_id, actor=who.actor))
 
 
-@router.post("/shipments/{shipment_id}/856", status_code=201)
+@router.post(
+    "/shipments/{shipment_id}/856",
+    status_code=201,
+    response_model=SentDocument,
+    responses=problems(404, 409),
+)
 def post_856(
     shipment_id: RowId,
     db: Database = Depends(get_db),

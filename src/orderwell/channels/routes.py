@@ -17,6 +17,14 @@ from starlette.concurrency import run_in_threadpool
 
 from orderwell.channels import config
 from orderwell.channels.health import health_view
+from orderwell.channels.schemas import (
+    ChannelDetail,
+    ChannelHealth,
+    ChannelList,
+    ChannelOut,
+    RetryOut,
+    WebhookTaken,
+)
 from orderwell.channels.secrets import SecretBox, secret_box
 from orderwell.channels.shopify import webhooks as shopify_hooks
 from orderwell.channels.signatures import signature_ok
@@ -26,6 +34,7 @@ from orderwell.domain.channels import ChannelKind
 from orderwell.domain.errors import ChannelDisabled, MalformedJson, NotFound, Unauthorized
 from orderwell.http.bodies import JsonBodyRoute
 from orderwell.http.deps import get_db, require
+from orderwell.http.problems import problems
 from orderwell.http.responses import JSON
 from orderwell.http.tokens import Principal
 from orderwell.store.db import Database
@@ -34,39 +43,35 @@ router = APIRouter(tags=["channels"], route_class=JsonBodyRoute)
 ChannelName = Annotated[str, Path(pattern=r"^[a-z0-9_\-]{1,40}$")]
 
 
-def _box(request: Request, db: Database) -> SecretBox:
-    settings = getattr(request.app.state, "settings", None)
-    return secret_box(db, getattr(settings, "secret_key", None))
+def _box(db: Database) -> SecretBox:
+    return secret_box(db, db.settings.secret_key)
 
 
-@router.post("/channels", status_code=201)
+@router.post("/channels", status_code=201, response_model=ChannelOut, responses=problems(409))
 def add_channel(
     item: config.ChannelIn,
-    request: Request,
     db: Database = Depends(get_db),
     _: Principal = Depends(require("channels:write")),
 ) -> JSON:
     """Add a channel. Its secrets are stored encrypted and never shown again."""
-    return JSON(config.add_channel(db, item, _box(request, db)), status_code=201)
+    return JSON(config.add_channel(db, item, _box(db)), status_code=201)
 
 
-@router.get("/channels")
+@router.get("/channels", response_model=ChannelList)
 def list_channels(
-    request: Request,
     db: Database = Depends(get_db),
     _: Principal = Depends(require("channels:read")),
 ) -> JSON:
-    return JSON({"items": config.list_channels(db, _box(request, db))})
+    return JSON({"items": config.list_channels(db, _box(db))})
 
 
-@router.get("/channels/{name}")
+@router.get("/channels/{name}", response_model=ChannelDetail, responses=problems(404))
 def show_channel(
     name: ChannelName,
-    request: Request,
     db: Database = Depends(get_db),
     _: Principal = Depends(require("channels:read")),
 ) -> JSON:
-    box = _box(request, db)
+    box = _box(db)
     view = config.show_channel(db, name, box)
     with db.read() as conn:
         channel = config.get_channel(conn, name, box)
@@ -74,57 +79,53 @@ def show_channel(
     return JSON(view)
 
 
-@router.patch("/channels/{name}")
+@router.patch("/channels/{name}", response_model=ChannelOut, responses=problems(404))
 def change_channel(
     name: ChannelName,
     patch: config.ChannelPatch,
-    request: Request,
     db: Database = Depends(get_db),
     _: Principal = Depends(require("channels:write")),
 ) -> JSON:
     """Change a channel; ``secrets`` given are replaced by name, the others kept."""
-    return JSON(config.change_channel(db, name, patch, _box(request, db)))
+    return JSON(config.change_channel(db, name, patch, _box(db)))
 
 
-@router.post("/channels/{name}/disable")
+@router.post("/channels/{name}/disable", response_model=ChannelOut, responses=problems(404))
 def disable_channel(
     name: ChannelName,
-    request: Request,
     db: Database = Depends(get_db),
     _: Principal = Depends(require("channels:write")),
 ) -> JSON:
     """Stop taking webhooks and pushing; pushes wait, nothing is lost."""
-    box = _box(request, db)
+    box = _box(db)
     return JSON(config.change_channel(db, name, config.ChannelPatch(active=False), box))
 
 
-@router.get("/channels/{name}/health")
+@router.get("/channels/{name}/health", response_model=ChannelHealth, responses=problems(404))
 def channel_health(
     name: ChannelName,
-    request: Request,
     db: Database = Depends(get_db),
     _: Principal = Depends(require("channels:read")),
 ) -> JSON:
     with db.read() as conn:
-        channel = config.get_channel(conn, name, _box(request, db))
+        channel = config.get_channel(conn, name, _box(db))
         return JSON({"name": name, **health_view(conn, channel.id, db.clock())})
 
 
-@router.post("/channels/{name}/retry")
+@router.post("/channels/{name}/retry", response_model=RetryOut, responses=problems(404))
 def retry(
     name: ChannelName,
-    request: Request,
     db: Database = Depends(get_db),
     _: Principal = Depends(require("channels:retry")),
 ) -> JSON:
     """Failed pushes become due now; held orders are tried again."""
-    return JSON(retry_channel(db, name, _box(request, db)))
+    return JSON(retry_channel(db, name, _box(db)))
 
 
 def _verified(request: Request, db: Database, name: str, body: bytes) -> config.Channel:
     with db.read() as conn:
         try:
-            channel = config.get_channel(conn, name, _box(request, db))
+            channel = config.get_channel(conn, name, _box(db))
         except NotFound:
             raise Unauthorized("no channel takes webhooks at this address") from None
     if channel.kind is ChannelKind.SHOPIFY:
@@ -162,7 +163,11 @@ def _take(request: Request, db: Database, name: str, body: bytes) -> dict[str, A
     return {"outcome": result.outcome, "order_id": result.order_id, "detail": result.detail}
 
 
-@router.post("/channels/{name}/webhooks", include_in_schema=True)
+@router.post(
+    "/channels/{name}/webhooks",
+    response_model=WebhookTaken,
+    responses=problems(400, 401, 409, 422),
+)
 async def take_webhook(name: ChannelName, request: Request) -> JSON:
     """A storefront's webhook (Shopify ``orders/*``, ``refunds/create``; WooCommerce
     ``order.*``), signed with the channel's ``webhook_secret``."""

@@ -14,21 +14,15 @@ from orderwell.channels import config
 from orderwell.channels.health import health_view
 from orderwell.channels.secrets import secret_box
 from orderwell.channels.sync import backfill, retry_channel
-from orderwell.config import get_settings
+from orderwell.commands.database import open_database
 from orderwell.domain.channels import ChannelKind
 from orderwell.domain.errors import OrderwellError
-from orderwell.store.db import Database
 
 channel_app = typer.Typer(
     help="Sales channels: Shopify, WooCommerce, EDI, CSV, API.", no_args_is_help=True
 )
 out = Console()
 err = Console(stderr=True)
-
-
-def _db() -> Database:
-    s = get_settings()
-    return Database.from_url(s.database_url, sqlite_synchronous=s.sqlite_synchronous)
 
 
 def _pairs(values: list[str], option: str) -> dict[str, str]:
@@ -73,8 +67,8 @@ def add(
     return_window_days: Annotated[int | None, typer.Option()] = None,
 ) -> None:
     """Add a channel."""
-    db = _db()
-    box = secret_box(db, get_settings().secret_key)
+    db = open_database()
+    box = secret_box(db, db.settings.secret_key)
     item = _run(
         lambda: config.ChannelIn(
             name=name,
@@ -92,9 +86,9 @@ def add(
 @channel_app.command("list")
 def list_channels() -> None:
     """Every channel, with where its webhooks go."""
-    db = _db()
+    db = open_database()
     table = Table("name", "kind", "active", "base url", "secrets set", "webhook path")
-    for c in config.list_channels(db, secret_box(db, get_settings().secret_key)):
+    for c in config.list_channels(db, secret_box(db, db.settings.secret_key)):
         table.add_row(
             c["name"],
             c["kind"],
@@ -109,8 +103,8 @@ def list_channels() -> None:
 @channel_app.command("show")
 def show(name: Annotated[str, typer.Argument()]) -> None:
     """A channel, its sync health (last success each way, lag, failures) and held orders."""
-    db = _db()
-    box = secret_box(db, get_settings().secret_key)
+    db = open_database()
+    box = secret_box(db, db.settings.secret_key)
 
     def work() -> dict[str, Any]:
         view = config.show_channel(db, name, box)
@@ -124,24 +118,24 @@ def show(name: Annotated[str, typer.Argument()]) -> None:
 @channel_app.command("disable")
 def disable(name: Annotated[str, typer.Argument()]) -> None:
     """Stop taking its webhooks and pushing to it; pushes wait, nothing is lost."""
-    db = _db()
-    box = secret_box(db, get_settings().secret_key)
+    db = open_database()
+    box = secret_box(db, db.settings.secret_key)
     _show(_run(lambda: config.change_channel(db, name, config.ChannelPatch(active=False), box)))
 
 
 @channel_app.command("enable")
 def enable(name: Annotated[str, typer.Argument()]) -> None:
     """Take its webhooks and push to it again."""
-    db = _db()
-    box = secret_box(db, get_settings().secret_key)
+    db = open_database()
+    box = secret_box(db, db.settings.secret_key)
     _show(_run(lambda: config.change_channel(db, name, config.ChannelPatch(active=True), box)))
 
 
 @channel_app.command("retry")
 def retry(name: Annotated[str, typer.Argument()]) -> None:
     """Failed pushes due now; held orders tried again."""
-    db = _db()
-    _show(_run(lambda: retry_channel(db, name, secret_box(db, get_settings().secret_key))))
+    db = open_database()
+    _show(_run(lambda: retry_channel(db, name, secret_box(db, db.settings.secret_key))))
 
 
 @channel_app.command("backfill")
@@ -150,6 +144,6 @@ def run_backfill(
     since: Annotated[str, typer.Option(help="ISO date or time, e.g. 2026-01-01")],
 ) -> None:
     """Import every order the shop created since SINCE (cursor pagination); idempotent."""
-    db = _db()
-    box = secret_box(db, get_settings().secret_key)
+    db = open_database()
+    box = secret_box(db, db.settings.secret_key)
     _show(_run(lambda: backfill(db, name, box, since=since)))

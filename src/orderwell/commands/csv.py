@@ -12,19 +12,13 @@ from rich.console import Console
 from rich.table import Table
 
 from orderwell.channels.csv_rows import Problem
-from orderwell.config import get_settings
-from orderwell.store.db import Database
+from orderwell.commands.database import open_database
 
 console = Console()
 export_app = typer.Typer(help="Export CSV files, streamed (docs/csv-import.md).")
 
 FileArg = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Check every row; import nothing.")]
-
-
-def _db() -> Database:
-    s = get_settings()
-    return Database.from_url(s.database_url, sqlite_synchronous=s.sqlite_synchronous)
 
 
 def _report(problems: list[Problem], done: str) -> None:
@@ -43,7 +37,7 @@ def import_products(file: FileArg, dry_run: DryRun = False) -> None:
     """Import products from CSV: sku,name,price,currency[,barcode,weight_g,...,active]."""
     from orderwell.channels.csv_products import import_products as run
 
-    result = run(_db(), file, dry_run=dry_run, progress=True)
+    result = run(open_database(), file, dry_run=dry_run, progress=True)
     verb = "would be upserted (dry run)" if dry_run else "upserted"
     count = result.rows if dry_run else result.upserted
     _report(result.problems, f"{file.name}: {count} product(s) {verb}")
@@ -53,7 +47,7 @@ def import_stock(file: FileArg, dry_run: DryRun = False) -> None:
     """Import counted stock levels from CSV: sku,warehouse,bin,on_hand."""
     from orderwell.channels.csv_stock import import_stock as run
 
-    result = run(_db(), file, dry_run=dry_run, actor="cli:import", progress=True)
+    result = run(open_database(), file, dry_run=dry_run, actor="cli:import", progress=True)
     done = (
         f"{file.name}: {result.rows} count(s) checked (dry run)"
         if dry_run
@@ -70,13 +64,13 @@ def export_orders(
     """Orders, one row per line, in the columns `import orders` reads."""
     from orderwell.channels.csv_export import export_orders as chunks
 
-    _write(chunks(_db(), channel=channel), out)
+    _write(chunks(open_database(), channel=channel), out)
 
 
 def _export(kind: str, out: Path | None) -> None:
     from orderwell.channels.csv_export import EXPORTS
 
-    _write(EXPORTS[kind](_db()), out)
+    _write(EXPORTS[kind](open_database()), out)
 
 
 def _write(pages: Iterator[str], out: Path | None) -> None:

@@ -11,18 +11,12 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from orderwell.config import get_settings
-from orderwell.store.db import Database
+from orderwell.commands.database import open_database
 
 app = typer.Typer(help="EDI X12 with retail trading partners (docs/edi.md).", no_args_is_help=True)
 partner_app = typer.Typer(help="Trading partners.", no_args_is_help=True)
 app.add_typer(partner_app, name="partner")
 console = Console()
-
-
-def _db() -> Database:
-    s = get_settings()
-    return Database.from_url(s.database_url, sqlite_synchronous=s.sqlite_synchronous)
 
 
 @partner_app.command("add")
@@ -60,7 +54,7 @@ def partner_add(
         for e in exc.errors():
             console.print(f"[red]--{str(e['loc'][0]).replace('_', '-')}[/red]: {e['msg']}")
         raise typer.Exit(code=1) from None
-    add_partner(_db(), partner)
+    add_partner(open_database(), partner)
     console.print(f"partner {code} added; its orders arrive on channel edi-{code}")
 
 
@@ -69,7 +63,7 @@ def partner_list() -> None:
     """Trading partners with their ids and next control numbers."""
     from orderwell.channels.edi.partners import list_partners
 
-    with _db().read() as conn:
+    with open_database().read() as conn:
         rows = list_partners(conn)
     table = Table("code", "name", "their ISA", "our ISA", "next ISA13", "active")
     for p in rows:
@@ -96,7 +90,7 @@ def watch(
     from orderwell.channels.edi.drop_folder import Handled, prepare, process_folder
     from orderwell.channels.edi.drop_folder import watch as watch_folder
 
-    database = _db()
+    database = open_database()
     prepare(folder)
 
     def report(item: Handled) -> None:
@@ -130,14 +124,13 @@ def send(
     """Send an 855 acknowledgment, 856 ship notice or 810 invoice to the order's partner."""
     from orderwell.channels.edi.drop_folder import prepare, write_out
     from orderwell.channels.edi.sending import send_810, send_855, send_856
-    from orderwell.orders.queries import parse_order_ref
 
-    database = _db()
+    database = open_database()
     if document == "856":
         sent = send_856(database, int(ref), actor="cli:edi")
     elif document in ("855", "810"):
         sender = send_855 if document == "855" else send_810
-        sent = sender(database, parse_order_ref(ref), actor="cli:edi")
+        sent = sender(database, database.numbers.parse(ref), actor="cli:edi")
     else:
         console.print(f"[red]{document}[/red]: send 855, 856 or 810")
         raise typer.Exit(code=1)

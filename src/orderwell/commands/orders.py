@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from orderwell.config import get_settings
-from orderwell.store.db import Database
+from orderwell.commands.database import open_database
 
 app = typer.Typer(help="Orders.", no_args_is_help=True)
 
@@ -19,14 +18,12 @@ def link(ref: Annotated[str, typer.Argument(help="Order number (OW-000042) or id
     import sqlalchemy as sa
 
     from orderwell.domain.errors import NotFound
-    from orderwell.domain.order_numbers import order_number, parse_order_ref
     from orderwell.outbound.tracking_links import tracking_url
     from orderwell.store.tables import orders
 
-    s = get_settings()
-    db = Database.from_url(s.database_url, sqlite_synchronous=s.sqlite_synchronous)
-    order_id = parse_order_ref(ref)
+    db = open_database()
+    order_id = db.numbers.parse(ref)
     with db.read() as conn:
         if conn.execute(sa.select(orders.c.id).where(orders.c.id == order_id)).first() is None:
-            raise NotFound(f"no order {order_number(order_id)}")
+            raise NotFound(f"no order {db.numbers.number(order_id)}")
     typer.echo(tracking_url(db, order_id))

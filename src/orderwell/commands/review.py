@@ -9,17 +9,11 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from orderwell.config import get_settings
+from orderwell.commands.database import open_database
 from orderwell.domain.errors import InvalidInput
-from orderwell.store.db import Database
 
 app = typer.Typer(help="Reports: the review of a period.", no_args_is_help=True)
 err = Console(stderr=True)
-
-
-def _db() -> Database:
-    s = get_settings()
-    return Database.from_url(s.database_url, sqlite_synchronous=s.sqlite_synchronous)
 
 
 def _day(value: datetime) -> date:
@@ -47,7 +41,7 @@ def review(
         err.print(f"[red]--to: {exc.message}[/red]")
         raise typer.Exit(code=2) from None
     filters = Filters(channel=channel, warehouse=warehouse, carrier=carrier, sku=sku)
-    db = _db()
+    db = open_database()
     try:
         report = review_report(db, period, filters)
     finally:
@@ -72,7 +66,7 @@ def refresh(
     from orderwell.review.rollups import catch_up
     from orderwell.review.rollups import rebuild as rebuild_all
 
-    db = _db()
+    db = open_database()
     try:
         if rebuild:
             err.print(f"{rebuild_all(db)} order(s) recomputed")

@@ -14,15 +14,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from orderwell.config import get_settings
-from orderwell.store.db import Database
+from orderwell.commands.database import open_database
 
 console = Console()
-
-
-def _db() -> Database:
-    s = get_settings()
-    return Database.from_url(s.database_url, sqlite_synchronous=s.sqlite_synchronous)
 
 
 def token_list(
@@ -32,7 +26,7 @@ def token_list(
     from orderwell.http.tokens import list_tokens
 
     table = Table("id", "name", "role", "prefix", "created", "last used", "revoked")
-    for row in list_tokens(_db(), include_revoked=all_):
+    for row in list_tokens(open_database(), include_revoked=all_):
         table.add_row(
             str(row["id"]),
             row["name"],
@@ -51,7 +45,7 @@ def token_revoke(
     """Revoke a token: it stops working at once here, within the token cache time elsewhere."""
     from orderwell.http.tokens import revoke_token
 
-    revoked_at = revoke_token(_db(), token_id)
+    revoked_at = revoke_token(open_database(), token_id)
     typer.echo(f"token {token_id} revoked at {revoked_at:%Y-%m-%d %H:%M:%S} UTC")
 
 
@@ -63,7 +57,7 @@ def token_ensure(
     """Print the token kept in FILE if it still works; else make one, keep it there, print it."""
     from orderwell.http.tokens import create_token, token_is_live
 
-    db = _db()
+    db = open_database()
     kept = file.read_text().strip() if file.exists() else ""
     if kept and token_is_live(db, kept):
         typer.echo(kept)

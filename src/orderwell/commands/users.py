@@ -9,15 +9,9 @@ from typing import Annotated
 
 import typer
 
-from orderwell.config import get_settings
-from orderwell.store.db import Database
+from orderwell.commands.database import open_database
 
 app = typer.Typer(help="Console users (people who log in to /console).", no_args_is_help=True)
-
-
-def _db() -> Database:
-    s = get_settings()
-    return Database.from_url(s.database_url, sqlite_synchronous=s.sqlite_synchronous)
 
 
 @app.command("create")
@@ -37,7 +31,7 @@ def create(
         password = secrets.token_urlsafe(12)
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    made = create_user(_db(), username, password, role)
+    made = create_user(open_database(), username, password, role)
     typer.echo(f"created {made.username} ({made.role.value})")
     if generate:
         typer.echo(f"password: {password}")
@@ -48,7 +42,7 @@ def list_() -> None:
     """Every console user with role and status."""
     from orderwell.console.users import list_users
 
-    for u in list_users(_db()):
+    for u in list_users(open_database()):
         status = f"disabled {u['disabled_at']:%Y-%m-%d}" if u["disabled_at"] else "active"
         typer.echo(f"{u['username']}\t{u['role']}\t{status}")
 
@@ -58,7 +52,7 @@ def disable(username: Annotated[str, typer.Argument(help="Login name.")]) -> Non
     """Disable a user: their sessions end at once; the user stays on record."""
     from orderwell.console.users import disable_user
 
-    disable_user(_db(), username)
+    disable_user(open_database(), username)
     typer.echo(f"disabled {username}")
 
 
@@ -72,8 +66,8 @@ def ensure_admin(
     and say how to log in. ``make run`` calls this."""
     from orderwell.console.users import create_user, has_admin
 
-    db = _db()
-    url = get_settings().public_url.rstrip("/") + "/console"
+    db = open_database()
+    url = db.settings.public_url.rstrip("/") + "/console"
     if has_admin(db):
         hint = f" (password in {file})" if file.exists() else ""
         typer.echo(f"Console: {url} -- log in with your admin user{hint}")

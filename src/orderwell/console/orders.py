@@ -39,7 +39,7 @@ def order_list(
     if q_.strip():  # an order number or id typed or scanned: straight to the order
         try:
             with visit.db.read() as conn:
-                found = q.get_order(conn, q.parse_order_ref(q_.strip()))
+                found = q.get_order(conn, visit.db.numbers.parse(q_.strip()), visit.db.numbers)
             return done(f"/orders/{found['number']}")
         except NotFound:
             return done("/orders", error=f"No order {q_.strip()}")
@@ -52,7 +52,7 @@ def order_list(
         customer_email or None,
     )
     with visit.db.read() as conn:
-        items, next_cursor = q.list_orders(conn, f, limit=50, cursor=cursor)
+        items, next_cursor = q.list_orders(conn, f, visit.db.numbers, limit=50, cursor=cursor)
     filters = {
         "status": status.value if status else "",
         "channel": channel,
@@ -86,14 +86,19 @@ def delete_view(view_id: int, visit: Annotated[Visit, Depends(page("orders:read"
 
 def _order_page(visit: Visit, order_id: int) -> dict[str, Any]:
     with visit.db.read() as conn:
-        order = q.get_order(conn, order_id)
-        timeline = sorted(q.timeline(conn, order_id), key=lambda e: e["at"])
+        order = q.get_order(conn, order_id, visit.db.numbers)
+        timeline = sorted(q.timeline(conn, order_id, visit.db.numbers), key=lambda e: e["at"])
         shipments: list[dict[str, Any]] = [
-            dict(fq.get_shipment(conn, s["id"])) for s in fq.shipments_of_order(conn, order_id)
+            dict(fq.get_shipment(conn, s["id"], visit.db.numbers))
+            for s in fq.shipments_of_order(conn, order_id, visit.db.numbers)
         ]
-        returns = order_returns(conn, order_id)
+        returns = order_returns(conn, order_id, visit.db.numbers)
         payments = payment_ledger(conn, order_id)
-        messages = list_messages(conn, order_id=order_id) if visit.may("messages:read") else None
+        messages = (
+            list_messages(conn, visit.db.numbers, order_id=order_id)
+            if visit.may("messages:read")
+            else None
+        )
     for s in shipments:
         formats = identify(s["tracking_number"]) if s["tracking_number"] else []
         s["tracking_url"] = formats[0].tracking_url % s["tracking_number"] if formats else None
@@ -113,29 +118,29 @@ def _order_page(visit: Visit, order_id: int) -> dict[str, Any]:
 
 @router.get("/{ref}", response_class=HTMLResponse)
 def order_page(ref: str, visit: Annotated[Visit, Depends(page("orders:read"))]) -> Response:
-    return visit.render("order.html", **_order_page(visit, q.parse_order_ref(ref)))
+    return visit.render("order.html", **_order_page(visit, visit.db.numbers.parse(ref)))
 
 
 @router.post("/{ref}/hold")
 def hold(ref: str, visit: Annotated[Visit, Depends(page("orders:hold"))]) -> Response:
-    order_id = q.parse_order_ref(ref)
+    order_id = visit.db.numbers.parse(ref)
     item = HoldIn.model_validate(
         {"reason": visit.form.get("reason", ""), "note": visit.form.get("note") or None}
     )
     hold_order(visit.db, order_id, item, actor=visit.user.actor)
-    return done(f"/orders/{q.order_number(order_id)}", ok="Order put on hold")
+    return done(f"/orders/{visit.db.numbers.number(order_id)}", ok="Order put on hold")
 
 
 @router.post("/{ref}/release")
 def release(ref: str, visit: Annotated[Visit, Depends(page("orders:hold"))]) -> Response:
-    order_id = q.parse_order_ref(ref)
+    order_id = visit.db.numbers.parse(ref)
     release_order(visit.db, order_id, actor=visit.user.actor)
-    return done(f"/orders/{q.order_number(order_id)}", ok="Hold released")
+    return done(f"/orders/{visit.db.numbers.number(order_id)}", ok="Hold released")
 
 
 @router.post("/{ref}/cancel")
 def cancel(ref: str, visit: Annotated[Visit, Depends(page("orders:cancel"))]) -> Response:
-    order_id = q.parse_order_ref(ref)
+    order_id = visit.db.numbers.parse(ref)
     item = CancelIn(reason=visit.form.get("reason") or "customer_request")
     cancel_order(visit.db, order_id, item, actor=visit.user.actor)
-    return done(f"/orders/{q.order_number(order_id)}", ok="Order cancelled")
+    return done(f"/orders/{visit.db.numbers.number(order_id)}", ok="Order cancelled")

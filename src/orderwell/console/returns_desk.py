@@ -27,7 +27,7 @@ def _find(visit: Visit, ref: str) -> int:
     ref = ref.strip()
     with visit.db.read() as conn:
         try:
-            return rq.parse_return_ref(conn, ref)
+            return rq.parse_return_ref(conn, ref, visit.db.numbers)
         except NotFound:
             # The return label's barcode carries its tracking number.
             found = conn.execute(
@@ -55,13 +55,13 @@ def desk(
             .order_by(returns.c.id.desc())
             .limit(50)
         ).scalars()
-        waiting = [rq.get_return(conn, rid) for rid in rows]
+        waiting = [rq.get_return(conn, rid, visit.db.numbers) for rid in rows]
     return visit.render("returns.html", waiting=waiting)
 
 
 def _context(visit: Visit, return_id: int, **extra: Any) -> dict[str, Any]:
     with visit.db.read() as conn:
-        found = rq.get_return(conn, return_id)
+        found = rq.get_return(conn, return_id, visit.db.numbers)
     return {
         "ret": found,
         "dispositions": list(Disposition),

@@ -17,7 +17,7 @@ from orderwell.console.frame import Visit, done, page
 from orderwell.domain.errors import OrderwellError
 from orderwell.domain.statuses import PackageStatus, PickStatus
 from orderwell.inventory.queries import list_warehouses
-from orderwell.warehouse import packing, picking, shipping
+from orderwell.warehouse import labels, packages, packing, picking, shipping
 from orderwell.warehouse import queries as fq
 
 router = APIRouter(prefix="/warehouse")
@@ -33,7 +33,7 @@ def _panel(visit: Visit, template: str, page_template: str, **context: Any) -> R
 
 def _pick_context(visit: Visit, pick_list_id: int, **extra: Any) -> dict[str, Any]:
     with visit.db.read() as conn:
-        pick_list = fq.get_pick_list(conn, pick_list_id)
+        pick_list = fq.get_pick_list(conn, pick_list_id, visit.db.numbers)
     current = next((p for p in pick_list["picks"] if p["status"] == PickStatus.OPEN), None)
     left = sum(1 for p in pick_list["picks"] if p["status"] == PickStatus.OPEN)
     return {
@@ -133,7 +133,7 @@ def start_packing(visit: Annotated[Visit, Depends(page("fulfilment:write"))]) ->
 
 def _pack_context(visit: Visit, shipment_id: int, **extra: Any) -> dict[str, Any]:
     with visit.db.read() as conn:
-        shipment = fq.get_shipment(conn, shipment_id)
+        shipment = fq.get_shipment(conn, shipment_id, visit.db.numbers)
     packed: dict[str, int] = {}
     for pkg in shipment["packages"]:
         for sku, n in pkg["items"].items():
@@ -169,11 +169,11 @@ def pack_scan(
         ctx = _pack_context(visit, shipment_id)
         package_id = ctx["open_package"]["id"] if ctx["open_package"] else None
         if package_id is None:  # the first scan opens a package in the suggested box
-            package_id = packing.open_package(
-                visit.db, shipment_id, packing.PackageIn(), actor=visit.user.actor
+            package_id = packages.open_package(
+                visit.db, shipment_id, packages.PackageIn(), actor=visit.user.actor
             )
-        packing.scan_into_package(
-            visit.db, package_id, packing.ItemScan(product=scan), actor=visit.user.actor
+        packages.scan_into_package(
+            visit.db, package_id, packages.ItemScan(product=scan), actor=visit.user.actor
         )
     except OrderwellError as exc:
         ctx = _pack_context(visit, shipment_id, message=f"Refused: {exc.message}", kind="error")
@@ -189,8 +189,10 @@ def close_package(
     ctx = _pack_context(visit, shipment_id)
     if ctx["open_package"] is None:
         return done(f"/warehouse/pack/{shipment_id}", error="No open package to close")
-    weight = packing.ClosePackage.model_validate({"weight_g": int(visit.form.get("weight_g") or 0)})
-    packing.close_package(visit.db, ctx["open_package"]["id"], weight, actor=visit.user.actor)
+    weight = packages.ClosePackage.model_validate(
+        {"weight_g": int(visit.form.get("weight_g") or 0)}
+    )
+    packages.close_package(visit.db, ctx["open_package"]["id"], weight, actor=visit.user.actor)
     return done(f"/warehouse/pack/{shipment_id}", ok="Package closed")
 
 
@@ -198,7 +200,7 @@ def close_package(
 def close_shipment(
     shipment_id: int, visit: Annotated[Visit, Depends(page("fulfilment:write"))]
 ) -> Response:
-    packing.close_shipment(visit.db, shipment_id, actor=visit.user.actor)
+    packages.close_shipment(visit.db, shipment_id, actor=visit.user.actor)
     return done(f"/warehouse/pack/{shipment_id}", ok="Packed: buy the label")
 
 
@@ -206,7 +208,7 @@ def close_shipment(
 def buy_label(
     shipment_id: int, visit: Annotated[Visit, Depends(page("fulfilment:write"))]
 ) -> Response:
-    bought = shipping.buy_label(visit.db, shipment_id, shipping.LabelIn(), actor=visit.user.actor)
+    bought = labels.buy_label(visit.db, shipment_id, labels.LabelIn(), actor=visit.user.actor)
     return done(
         f"/warehouse/pack/{shipment_id}",
         ok=f"Label bought: {bought.service_name}, tracking {bought.tracking_number}",

@@ -37,7 +37,10 @@ def settings_screen(visit: Annotated[Visit, Depends(page("settings:read"))]) -> 
         # Channels: those with settings, and those orders came from (defaults apply).
         names = set(conn.execute(sa.select(channel_settings.c.channel)).scalars())
         names |= set(conn.execute(sa.select(orders.c.channel).distinct()).scalars())
-        channels = [channel_view(cfg) for _, cfg in sorted(load_channels(conn, names).items())]
+        channels = [
+            channel_view(cfg)
+            for _, cfg in sorted(load_channels(conn, names, visit.db.settings).items())
+        ]
         boxes = box_catalog_service.all_boxes(conn)
         customised = customised_kinds(conn)
         hooks = (
@@ -61,7 +64,7 @@ def save_channel(
     channel: str, visit: Annotated[Visit, Depends(page("settings:write"))]
 ) -> Response:
     with visit.db.read() as conn:
-        current = channel_view(load_channel(conn, channel))
+        current = channel_view(load_channel(conn, channel, visit.db.settings))
     # Only the fields on the form change; branding and opt-outs are kept as they are.
     item = ChannelSettingsIn.model_validate(
         {

@@ -73,7 +73,7 @@ def release(visit: Annotated[Visit, Depends(page("fulfilment:write"))]) -> Respo
 def wave(code: str, visit: Annotated[Visit, Depends(page("fulfilment:read"))]) -> Response:
     with visit.db.read() as conn:
         found = fq.get_wave(conn, code)
-        lists = [fq.get_pick_list(conn, p["id"]) for p in found["pick_lists"]]
+        lists = [fq.get_pick_list(conn, p["id"], visit.db.numbers) for p in found["pick_lists"]]
     return visit.render("wave.html", wave=found, pick_lists=lists)
 
 
@@ -121,7 +121,7 @@ def manifest(
     manifest_id: int, visit: Annotated[Visit, Depends(page("fulfilment:read"))]
 ) -> Response:
     with visit.db.read() as conn:
-        doc = docs.manifest_doc(conn, manifest_id)
+        doc = docs.manifest_doc(conn, manifest_id, visit.db.numbers)
     return visit.render("manifest.html", manifest_id=manifest_id, doc=doc)
 
 

@@ -135,7 +135,7 @@ def load_demo(
     now = db.clock()
     start = now - timedelta(days=DAYS)
     clock = SimClock(start - timedelta(days=2))
-    sim_db = Database(db.engine, clock=clock.now)
+    sim_db = Database(db.engine, clock=clock.now, settings=db.settings)
 
     items = demo_products()
     weights, popular = popularity_ranks(rng, items)

@@ -160,7 +160,7 @@ class AfterSale:
 
     def on_delivered(self, d: Delivered) -> None:
         with self.db.read() as conn:
-            order = get_order(conn, d.order_id)
+            order = get_order(conn, d.order_id, self.db.numbers)
         m = self.money.get(d.order_id)
         if (
             order["status"] != OrderStatus.DELIVERED
@@ -179,7 +179,11 @@ class AfterSale:
     def on_return_request(self, _at: datetime, payload: tuple[int, bool]) -> None:
         order_id, late = payload
         with self.db.read() as conn:
-            lines = [ln for ln in get_order(conn, order_id)["lines"] if ln["units"]["delivered"]]
+            lines = [
+                ln
+                for ln in get_order(conn, order_id, self.db.numbers)["lines"]
+                if ln["units"]["delivered"]
+            ]
         if not lines:
             return
         reason = self.rng.choices(list(_REASONS), weights=list(_REASONS.values()))[0]

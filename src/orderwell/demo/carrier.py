@@ -66,7 +66,7 @@ class CarrierNetwork:
         """Plan the parcel's scans and queue each for the moment it happens."""
         self.in_transit[s.shipment_id] = s
         with self.db.read() as conn:
-            city = get_order(conn, s.order_id)["shipping_address"]["city"]
+            city = get_order(conn, s.order_id, self.db.numbers)["shipping_address"]["city"]
         rng, tz = self.rng, s.at.tzinfo
         scans: list[tuple[datetime, str, str, str | None]] = []
 

@@ -21,27 +21,26 @@ from typing import Any, Protocol
 
 from orderwell.demo.catalog import BUILDINGS
 from orderwell.domain.errors import Conflict, InvalidInput
-from orderwell.domain.order_numbers import order_number, parse_order_ref
 from orderwell.inventory.catalog import ProductIn
 from orderwell.store.db import Database
 from orderwell.warehouse.box_fitting import Box, suggest_box
 from orderwell.warehouse.boxes import box_catalog
 from orderwell.warehouse.carriers.adapter import CarrierAdapter, default_adapters
-from orderwell.warehouse.packing import (
+from orderwell.warehouse.labels import LabelIn, buy_label
+from orderwell.warehouse.packages import (
     ClosePackage,
     ItemScan,
     PackageIn,
-    StartPacking,
     close_package,
     close_shipment,
     open_package,
     scan_into_package,
-    start_packing,
 )
+from orderwell.warehouse.packing import StartPacking, start_packing
 from orderwell.warehouse.picking import PickScan, ShortReason, confirm_pick
 from orderwell.warehouse.queries import get_pick_list
 from orderwell.warehouse.schemas import Pick
-from orderwell.warehouse.shipping import LabelIn, buy_label, confirm_shipment
+from orderwell.warehouse.shipping import confirm_shipment
 from orderwell.warehouse.waves import WaveRelease, release_waves
 
 # Wave releases (UTC) on business days, and when the carrier's truck collects.
@@ -132,11 +131,11 @@ class WarehouseFloor:
         for wave in released:
             for n, list_id in enumerate(wave.pick_list_ids):
                 with self.db.read() as conn:
-                    pick_list = get_pick_list(conn, list_id)
+                    pick_list = get_pick_list(conn, list_id, self.db.numbers)
                 picker = f"picker:{_PICKERS[site][n % len(_PICKERS[site])]}"
                 walk = at + timedelta(minutes=self.rng.uniform(4, 12))
                 for pick in pick_list["picks"]:
-                    order_id = parse_order_ref(pick["order_number"])
+                    order_id = self.db.numbers.parse(pick["order_number"])
                     self.waved.add(order_id)
                     self._open[(order_id, site)] += 1
                     walk += timedelta(seconds=self.rng.uniform(35, 100))
@@ -198,7 +197,9 @@ class WarehouseFloor:
         packer = f"packer:{site.lower()}-bench-{self.rng.randint(1, 3)}"
         try:
             started = start_packing(
-                self.db, StartPacking(warehouse=site, order=order_number(order_id)), actor=packer
+                self.db,
+                StartPacking(warehouse=site, order=self.db.numbers.number(order_id)),
+                actor=packer,
             )
         except Conflict as exc:
             if exc.code == "nothing_to_pack":  # every unit was short-picked

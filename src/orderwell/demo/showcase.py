@@ -191,7 +191,7 @@ class Showcase:
                     orders.c.status == OrderStatus.DELIVERED.value
                 )
             ).scalar_one()
-            lines = get_order(conn, order_id)["lines"]
+            lines = get_order(conn, order_id, self.db.numbers)["lines"]
         site = self.after.shipped_from.get(order_id) or sorted(self.floor.slots)[0]
         self.clock.at += timedelta(minutes=5)
         wanted = [

@@ -235,7 +235,7 @@ class Simulation:
         """A customer drops part of an order: the backordered part if there is one."""
         order_id = payload[0]
         with self.db.read() as conn:
-            lines = get_order(conn, order_id)["lines"]
+            lines = get_order(conn, order_id, self.db.numbers)["lines"]
         open_units = {
             ln["line_no"]: ln["units"]["reserved"] + ln["units"]["backordered"] for ln in lines
         }

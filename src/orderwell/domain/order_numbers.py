@@ -1,14 +1,15 @@
 """Order numbers (``OW-000042``) and list cursors: how an order is named outside.
 
 Numbers are derived from the row id, not stored (docs/architecture.md). Every area names
-orders, so this sits in the kernel; the prefix is the process's setting.
+orders, so this sits in the kernel. The prefix is a setting (ORDERWELL_ORDER_NUMBER_PREFIX):
+it comes in as an argument, and ``Database.numbers`` holds the one its settings name.
 """
 
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 
-from orderwell.config import get_settings
 from orderwell.domain.errors import InvalidInput, NotFound
 
 # Row ids are 32-bit INTEGER columns on PostgreSQL: a bigger number can name no row, and
@@ -16,18 +17,30 @@ from orderwell.domain.errors import InvalidInput, NotFound
 MAX_ROW_ID = 2**31 - 1
 
 
-def order_number(order_id: int) -> str:
-    return f"{get_settings().order_number_prefix}{order_id:06d}"
+def order_number(order_id: int, prefix: str) -> str:
+    return f"{prefix}{order_id:06d}"
 
 
-def parse_order_ref(ref: str) -> int:
+def parse_order_ref(ref: str, prefix: str) -> int:
     """Accept an id (``42``) or an order number (``OW-000042``)."""
-    prefix = get_settings().order_number_prefix
     text = ref[len(prefix) :] if ref.upper().startswith(prefix.upper()) else ref
     # isascii: str.isdigit() also accepts digits such as "²" that int() refuses.
     if not (text.isascii() and text.isdigit()) or len(text) > 12 or int(text) > MAX_ROW_ID:
         raise NotFound(f"no order {ref}")
     return int(text)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderNumbers:
+    """Order numbers with one prefix: what read models and messages are handed."""
+
+    prefix: str
+
+    def number(self, order_id: int) -> str:
+        return order_number(order_id, self.prefix)
+
+    def parse(self, ref: str) -> int:
+        return parse_order_ref(ref, self.prefix)
 
 
 def encode_cursor(order_id: int) -> str:

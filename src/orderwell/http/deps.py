@@ -1,4 +1,4 @@
-"""Request dependencies: the database and the authenticated, authorised caller."""
+"""Request dependencies: the database, the settings and the authenticated, authorised caller."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
+from orderwell.config import Settings
 from orderwell.domain.errors import Forbidden, Unauthorized
 from orderwell.domain.roles import PERMISSIONS, allowed
 from orderwell.http.tokens import Principal, TokenVerifier
@@ -23,6 +24,12 @@ async def get_db(request: Request) -> Database:
     # per request that costs more than the lookup).
     db: Database = request.app.state.db
     return db
+
+
+async def get_app_settings(request: Request) -> Settings:
+    """The settings the app was made with (``create_app``), the same ones its ``db`` carries."""
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 def authorize(

@@ -14,7 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from orderwell import __version__
 from orderwell.config import Settings
 from orderwell.http.answers import Health, Ready
-from orderwell.http.deps import get_db
+from orderwell.http.deps import get_app_settings, get_db
 from orderwell.http.metrics import Metrics
 from orderwell.http.responses import JSON
 from orderwell.store.db import Database
@@ -52,10 +52,9 @@ def _nats_ok(url: str, timeout: float = 2.0) -> str | None:
 
 
 @router.get("/ready", response_model=Ready, responses={503: {"model": Ready}})
-def ready(request: Request, db: Database = Depends(get_db)) -> JSON:
+def ready(db: Database = Depends(get_db), settings: Settings = Depends(get_app_settings)) -> JSON:
     """200 when this process can serve: the database answers and, when an event stream
     is configured, NATS does. 503 with what failed otherwise."""
-    settings: Settings = request.app.state.settings
     checks = {"database": _database_ok(db)}
     if settings.nats_url:
         checks["nats"] = _nats_ok(settings.nats_url)

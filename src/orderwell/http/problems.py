@@ -19,6 +19,18 @@ PROBLEM_JSON = "application/problem+json"
 class FieldError(TypedDict):
     field: str
     message: str
+    # An EDI X12 interchange (POST /edi/interchanges) names its fault in X12's own terms too.
+    segment: NotRequired[Annotated[str | None, Field(description="X12 segment id, e.g. PO1")]]
+    position: NotRequired[
+        Annotated[int | None, Field(description="the segment's place in its transaction set")]
+    ]
+    element: NotRequired[Annotated[int | None, Field(description="element number, e.g. 4")]]
+    transaction_set: NotRequired[
+        Annotated[str | None, Field(description="the set's control number (ST02)")]
+    ]
+    x12_code: NotRequired[
+        Annotated[str | None, Field(description="the 997's error code for the fault")]
+    ]
 
 
 @with_config(ConfigDict(extra="allow"))

@@ -17,8 +17,9 @@ from sqlalchemy.engine import Connection
 from orderwell.domain.errors import InvalidInput
 from orderwell.http.answers import closed
 from orderwell.inventory.catalog import product_id_for_sku
+from orderwell.inventory.ledger import Ledger
 from orderwell.inventory.reservations import fill_backorders
-from orderwell.inventory.stock import Ledger, add_on_hand, lock_product, take_on_hand
+from orderwell.inventory.stock import add_on_hand, lock_product, take_on_hand
 from orderwell.inventory.warehouses import bin_id_for, warehouse_id_for_code
 from orderwell.store.db import Database
 

@@ -20,8 +20,9 @@ from sqlalchemy.engine import Connection
 from orderwell.domain.events import EventType
 from orderwell.domain.lifecycle import Bucket
 from orderwell.inventory import stock as stock_moves
+from orderwell.inventory.ledger import Ledger
 from orderwell.inventory.sourcing import SourcingPlan
-from orderwell.inventory.stock import Ledger, dialect_insert, per_dialect
+from orderwell.inventory.stock import dialect_insert, per_dialect
 from orderwell.store.tables import allocations, order_lines, orders, stock, warehouses
 from orderwell.store.timeline import record
 from orderwell.store.unit_moves import move_line_units, refresh_status

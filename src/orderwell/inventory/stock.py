@@ -1,16 +1,17 @@
-"""Stock movements: the only code that writes ``stock``, ``bin_stock`` and the ledger.
+"""Stock levels: reserving, releasing, receiving and removing units.
+
+With ``floor_moves.py`` (units through picking, shipping and back to a shelf) this is
+the only code that writes ``stock`` and ``bin_stock``; both note every movement in a
+``Ledger`` (``ledger.py``), which writes its rows with one INSERT per transaction.
 
 Every movement is a guarded single statement checked by its row count or RETURNING row,
 never read-then-write, so 0 <= reserved <= on_hand holds under any concurrency (and the
-CHECK constraint on ``stock`` would refuse a bug that tried otherwise). Each movement
-returns a ledger row; callers batch those into one INSERT per transaction.
+CHECK constraint on ``stock`` would refuse a bug that tried otherwise).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,7 +19,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from orderwell.domain.errors import InsufficientStock
-from orderwell.store.tables import bin_stock, products, stock, stock_ledger
+from orderwell.inventory.ledger import Ledger
+from orderwell.store.tables import bin_stock, products, stock
 
 
 def dialect_insert(conn: Connection, table: sa.Table) -> Any:
@@ -57,7 +59,7 @@ _RESERVE = (
     .returning(stock.c.on_hand, stock.c.reserved)
 )
 
-_RELEASE = (
+RELEASE = (
     sa.update(stock)
     .where(
         stock.c.product_id == sa.bindparam("p"),
@@ -91,56 +93,6 @@ _TAKE_BIN = (
 )
 
 
-_INSERT_LEDGER = sa.insert(stock_ledger)
-
-
-@dataclass(slots=True)
-class Ledger:
-    """Ledger rows collected during one transaction, written with one INSERT."""
-
-    actor: str
-    at: datetime
-    rows: list[dict[str, Any]] = field(default_factory=list)
-
-    def add(
-        self,
-        *,
-        product_id: int,
-        warehouse_id: int,
-        kind: str,
-        delta_on_hand: int,
-        delta_reserved: int,
-        on_hand_after: int,
-        reserved_after: int,
-        bin_id: int | None = None,
-        reason: str | None = None,
-        note: str | None = None,
-        order_id: int | None = None,
-    ) -> None:
-        self.rows.append(
-            {
-                "at": self.at,
-                "actor": self.actor,
-                "product_id": product_id,
-                "warehouse_id": warehouse_id,
-                "bin_id": bin_id,
-                "kind": kind,
-                "reason": reason,
-                "note": note,
-                "order_id": order_id,
-                "delta_on_hand": delta_on_hand,
-                "delta_reserved": delta_reserved,
-                "on_hand_after": on_hand_after,
-                "reserved_after": reserved_after,
-            }
-        )
-
-    def flush(self, conn: Connection) -> None:
-        if self.rows:
-            conn.execute(_INSERT_LEDGER, self.rows)
-            self.rows = []
-
-
 def try_reserve(
     conn: Connection,
     ledger: Ledger,
@@ -159,8 +111,7 @@ def try_reserve(
         kind="reserve",
         delta_on_hand=0,
         delta_reserved=qty,
-        on_hand_after=row.on_hand,
-        reserved_after=row.reserved,
+        after=row,
         order_id=order_id,
     )
     return True
@@ -214,11 +165,18 @@ def try_reserve_many(
                 kind="reserve",
                 delta_on_hand=0,
                 delta_reserved=q,
-                on_hand_after=row.on_hand,
-                reserved_after=row.reserved,
+                after=row,
                 order_id=order_id,
             )
     return set(after)
+
+
+def held(row: Any, movement: str) -> Any:
+    """The stock row a movement of reserved units changed. Units we hold as reserved that
+    turn out missing are a bug (the ledger would disagree): never papered over."""
+    if row is None:
+        raise AssertionError(f"{movement} failed")
+    return row
 
 
 def release(
@@ -229,24 +187,22 @@ def release(
     qty: int,
     order_id: int | None,
 ) -> None:
-    row = conn.execute(_RELEASE, {"p": product_id, "w": warehouse_id, "q": qty}).first()
-    if row is None:  # a reservation we recorded is missing: a bug, never to be papered over
-        raise AssertionError(
-            f"release of {qty} at product {product_id} warehouse {warehouse_id} failed"
-        )
+    row = held(
+        conn.execute(RELEASE, {"p": product_id, "w": warehouse_id, "q": qty}).first(),
+        f"release of {qty} at product {product_id} warehouse {warehouse_id}",
+    )
     ledger.add(
         product_id=product_id,
         warehouse_id=warehouse_id,
         kind="release",
         delta_on_hand=0,
         delta_reserved=-qty,
-        on_hand_after=row.on_hand,
-        reserved_after=row.reserved,
+        after=row,
         order_id=order_id,
     )
 
 
-def _add_to_bin(conn: Connection, bin_id: int, product_id: int, qty: int) -> None:
+def add_to_bin(conn: Connection, bin_id: int, product_id: int, qty: int) -> None:
     ins = dialect_insert(conn, bin_stock).values(bin_id=bin_id, product_id=product_id, on_hand=qty)
     conn.execute(
         ins.on_conflict_do_update(
@@ -256,7 +212,7 @@ def _add_to_bin(conn: Connection, bin_id: int, product_id: int, qty: int) -> Non
     )
 
 
-def _take_from_bin(conn: Connection, bin_id: int, product_id: int, qty: int, field: str) -> None:
+def take_from_bin(conn: Connection, bin_id: int, product_id: int, qty: int, field: str) -> None:
     if conn.execute(_TAKE_BIN, {"b": bin_id, "p": product_id, "q": qty}).rowcount != 1:
         raise InsufficientStock(
             f"the bin holds fewer than {qty} unit(s) of this product", field=field
@@ -304,7 +260,7 @@ def add_on_hand(
         set_={"on_hand": stock.c.on_hand + ins.excluded.on_hand},
     ).returning(stock.c.on_hand, stock.c.reserved)
     row = conn.execute(ins).one()
-    _add_to_bin(conn, bin_id, product_id, qty)
+    add_to_bin(conn, bin_id, product_id, qty)
     ledger.add(
         product_id=product_id,
         warehouse_id=warehouse_id,
@@ -314,8 +270,7 @@ def add_on_hand(
         note=note,
         delta_on_hand=qty,
         delta_reserved=0,
-        on_hand_after=row.on_hand,
-        reserved_after=row.reserved,
+        after=row,
     )
 
 
@@ -339,7 +294,7 @@ def take_on_hand(
             f"cannot remove {qty} unit(s): fewer are on hand and unreserved in this warehouse",
             field=field,
         )
-    _take_from_bin(conn, bin_id, product_id, qty, field)
+    take_from_bin(conn, bin_id, product_id, qty, field)
     ledger.add(
         product_id=product_id,
         warehouse_id=warehouse_id,
@@ -349,139 +304,5 @@ def take_on_hand(
         note=note,
         delta_on_hand=-qty,
         delta_reserved=0,
-        on_hand_after=row.on_hand,
-        reserved_after=row.reserved,
-    )
-
-
-# --- warehouse execution: picking, short picks, shipping ---------------------------------
-
-# Reserved units leave the building (shipped) or turn out not to exist (short pick):
-# on_hand and reserved go down together, so what is free to promise does not change.
-_CONSUME_RESERVED = (
-    sa.update(stock)
-    .where(
-        stock.c.product_id == sa.bindparam("p"),
-        stock.c.warehouse_id == sa.bindparam("w"),
-        stock.c.reserved >= sa.bindparam("q"),
-    )
-    .values(
-        on_hand=stock.c.on_hand - sa.bindparam("q"), reserved=stock.c.reserved - sa.bindparam("q")
-    )
-    .returning(stock.c.on_hand, stock.c.reserved)
-)
-
-_LEVEL = sa.select(stock.c.on_hand, stock.c.reserved).where(
-    stock.c.product_id == sa.bindparam("p"), stock.c.warehouse_id == sa.bindparam("w")
-)
-
-
-def pick_from_bin(
-    conn: Connection,
-    ledger: Ledger,
-    *,
-    product_id: int,
-    warehouse_id: int,
-    bin_id: int,
-    qty: int,
-    order_id: int,
-    note: str,
-) -> None:
-    """Units leave their bin for a tote: the bin goes down, the warehouse level does not.
-
-    The ledger row (delta 0) records which bin the reserved units physically left.
-    """
-    _take_from_bin(conn, bin_id, product_id, qty, "quantity")
-    level = conn.execute(_LEVEL, {"p": product_id, "w": warehouse_id}).one()
-    ledger.add(
-        product_id=product_id,
-        warehouse_id=warehouse_id,
-        bin_id=bin_id,
-        kind="pick",
-        note=note,
-        order_id=order_id,
-        delta_on_hand=0,
-        delta_reserved=0,
-        on_hand_after=level.on_hand,
-        reserved_after=level.reserved,
-    )
-
-
-def consume_reserved(
-    conn: Connection,
-    ledger: Ledger,
-    *,
-    product_id: int,
-    warehouse_id: int,
-    qty: int,
-    order_id: int,
-    kind: str,
-    bin_id: int | None = None,
-    reason: str | None = None,
-    note: str | None = None,
-) -> None:
-    """Take ``qty`` reserved units out of stock (on_hand and reserved both go down).
-
-    ``kind`` is ``ship`` when they leave with a carrier (no bin: they were in a package)
-    or ``short_pick`` when a picker did not find them in ``bin_id`` (the bin goes down too).
-    """
-    row = conn.execute(_CONSUME_RESERVED, {"p": product_id, "w": warehouse_id, "q": qty}).first()
-    if row is None:  # units we hold as reserved are missing: a bug, never papered over
-        raise AssertionError(
-            f"{kind} of {qty} reserved unit(s) at product {product_id} warehouse "
-            f"{warehouse_id} failed"
-        )
-    if bin_id is not None:
-        _take_from_bin(conn, bin_id, product_id, qty, "quantity")
-    ledger.add(
-        product_id=product_id,
-        warehouse_id=warehouse_id,
-        bin_id=bin_id,
-        kind=kind,
-        reason=reason,
-        note=note,
-        order_id=order_id,
-        delta_on_hand=-qty,
-        delta_reserved=-qty,
-        on_hand_after=row.on_hand,
-        reserved_after=row.reserved,
-    )
-
-
-# --- after the sale: cancelled after picking ----------------------------------------------
-
-
-def put_back_in_bin(
-    conn: Connection,
-    ledger: Ledger,
-    *,
-    product_id: int,
-    warehouse_id: int,
-    bin_id: int,
-    qty: int,
-    order_id: int,
-    note: str | None = None,
-) -> None:
-    """Picked or packed units of a cancelled order go back on a shelf.
-
-    They never left the warehouse level (picking only took them out of their bin), so
-    on_hand stays; the reservation is released and the bin goes up again.
-    """
-    row = conn.execute(_RELEASE, {"p": product_id, "w": warehouse_id, "q": qty}).first()
-    if row is None:  # units we hold as reserved are missing: a bug, never papered over
-        raise AssertionError(
-            f"put-back of {qty} at product {product_id} warehouse {warehouse_id} failed"
-        )
-    _add_to_bin(conn, bin_id, product_id, qty)
-    ledger.add(
-        product_id=product_id,
-        warehouse_id=warehouse_id,
-        bin_id=bin_id,
-        kind="cancel_put_back",
-        note=note,
-        order_id=order_id,
-        delta_on_hand=0,
-        delta_reserved=-qty,
-        on_hand_after=row.on_hand,
-        reserved_after=row.reserved,
+        after=row,
     )

@@ -16,9 +16,9 @@ from sqlalchemy.engine import Connection
 from orderwell.domain.errors import NotFound
 from orderwell.domain.events import EventType
 from orderwell.domain.lifecycle import Bucket, HoldReason, OrderStatus, check_action
+from orderwell.inventory.ledger import Ledger
 from orderwell.inventory.reservations import execute_plan, save_allocations
 from orderwell.inventory.sourcing import DEFAULT_STRATEGY, STRATEGIES, Warehouse
-from orderwell.inventory.stock import Ledger
 from orderwell.store.db import Database
 from orderwell.store.tables import order_lines, orders, stock, warehouses
 from orderwell.store.timeline import record

@@ -3,7 +3,7 @@ promises it makes (ship cut-off, handling days, return window).
 
 A channel with no row gets the installation's defaults (``ORDERWELL_MAIL_FROM``,
 ``ORDERWELL_SHOP_NAME``, ``ORDERWELL_RETURN_WINDOW_DAYS``...), so messages work before
-anyone configures anything.
+anyone configures anything; the caller passes those settings in (``db.settings``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Connection
 
-from orderwell.config import get_settings
+from orderwell.config import Settings
 from orderwell.domain.branding import (
     Branding,
     branding_from_mapping,
@@ -66,8 +66,7 @@ class ChannelConfig:
         return cutoff + timedelta(days=days)
 
 
-def _defaults(channel: str) -> ChannelConfig:
-    s = get_settings()
+def _defaults(channel: str, s: Settings) -> ChannelConfig:
     return ChannelConfig(
         channel=channel,
         sender=s.mail_from,
@@ -81,8 +80,7 @@ def _defaults(channel: str) -> ChannelConfig:
     )
 
 
-def _from_row(row: Any) -> ChannelConfig:
-    s = get_settings()
+def _from_row(row: Any, s: Settings) -> ChannelConfig:
     sender = row.sender or s.mail_from
     brand = {"shop_name": s.shop_name, **dict(row.branding), "sender": sender}
     return ChannelConfig(
@@ -98,26 +96,29 @@ def _from_row(row: Any) -> ChannelConfig:
     )
 
 
-def load_channel(conn: Connection, channel: str) -> ChannelConfig:
+def load_channel(conn: Connection, channel: str, settings: Settings) -> ChannelConfig:
+    """The channel's settings; the installation's ``settings`` fill in what it has not set."""
     row = conn.execute(
         sa.select(channel_settings).where(channel_settings.c.channel == channel)
     ).first()
-    return _from_row(row) if row is not None else _defaults(channel)
+    return _from_row(row, settings) if row is not None else _defaults(channel, settings)
 
 
-def load_channels(conn: Connection, channels: set[str]) -> dict[str, ChannelConfig]:
+def load_channels(
+    conn: Connection, channels: set[str], settings: Settings
+) -> dict[str, ChannelConfig]:
     rows = conn.execute(
         sa.select(channel_settings).where(channel_settings.c.channel.in_(sorted(channels)))
     ).all()
-    found = {r.channel: _from_row(r) for r in rows}
-    return {c: found.get(c) or _defaults(c) for c in channels}
+    found = {r.channel: _from_row(r, settings) for r in rows}
+    return {c: found.get(c) or _defaults(c, settings) for c in channels}
 
 
 def put_channel_settings(db: Database, channel: str, item: ChannelSettingsIn) -> ChannelSettingsOut:
     """Create or replace a channel's settings (checked in full before anything is written)."""
     if not 1 <= len(channel) <= 40:
         raise InvalidInput("a channel name is 1 to 40 characters", field="channel")
-    s = get_settings()
+    s = db.settings
     sender = item.sender or s.mail_from
     check_address(sender, "sender")  # refuses a sender that is not one address
     brand_fields = {k: v for k, v in item.branding.items() if k != "sender"}
@@ -147,7 +148,7 @@ def put_channel_settings(db: Database, channel: str, item: ChannelSettingsIn) ->
     def work(conn: Connection) -> ChannelSettingsOut:
         ins = dialect_insert(conn, channel_settings).values(channel=channel, **values)
         conn.execute(ins.on_conflict_do_update(index_elements=["channel"], set_=values))
-        return channel_view(load_channel(conn, channel))
+        return channel_view(load_channel(conn, channel, s))
 
     return db.write(work)
 

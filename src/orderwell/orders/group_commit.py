@@ -44,7 +44,6 @@ from orderwell.orders.placing import (
     DuplicateKeys,
     Pending,
     Placed,
-    Shelf,
     answer_replay,
     judge_replay,
     prepare,
@@ -53,6 +52,7 @@ from orderwell.orders.placing import (
 from orderwell.orders.prior_orders import find_prior
 from orderwell.orders.queries import get_order
 from orderwell.orders.rules import PlaceOrder
+from orderwell.orders.shelf import Shelf
 from orderwell.store.db import Database, is_retryable
 
 # PostgreSQL keeps the ids of 64 subtransactions per transaction in shared memory; past
@@ -213,7 +213,7 @@ class GroupCommitter:
             try:
                 placed = judge_replay(pendings[i], *prior)
                 outcomes[i] = Placed(
-                    placed.order_id, False, detail=get_order(conn, placed.order_id)
+                    placed.order_id, False, detail=get_order(conn, placed.order_id, self.db.numbers)
                 )
             except Exception as exc:  # an idempotency conflict: that caller's answer
                 outcomes[i] = exc

@@ -1,17 +1,16 @@
 """Steps 1 and 2 of the cycle: an order is placed, validated, and reserved or backordered.
 
 One transaction, and few statements on the hot path (see docs/benchmarks.md): read
-products+stock, locking them on PostgreSQL (1), reserve the planned stock rows (1, one
-guarded UPDATE for all of them), insert the order (1; its unique keys make replays and
-racing duplicates lose here), its lines (1), the allocations (1), the ledger rows (1), the
-timeline event (1) and the outbox row (1). ``place_order`` is that one transaction;
-``orders.group_commit`` runs ``write_order`` for many orders in one transaction, each in a
-savepoint of its own, against one ``Shelf`` read (and locked) for the whole group.
-"""
+products+stock, locking them on PostgreSQL (1; the ``Shelf`` of orders/shelf.py),
+reserve the planned stock rows (1, one guarded UPDATE for all of them), insert the order
+(1; its unique keys make replays and racing duplicates lose here), its lines (1), the
+allocations (1), the ledger rows (1), the timeline event (1) and the outbox row (1).
+``place_order`` is that one transaction; ``orders.group_commit`` runs ``write_order`` for
+many orders in one transaction, each in a savepoint of its own, against one ``Shelf``
+read (and locked) for the whole group."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,14 +22,16 @@ from sqlalchemy.engine import Connection
 from orderwell.domain.errors import IdempotencyConflict, InvalidInput, UnknownReference
 from orderwell.domain.events import EventType
 from orderwell.domain.lifecycle import Bucket, UnitTotals, derive_status
+from orderwell.inventory.ledger import Ledger
 from orderwell.inventory.reservations import execute_plan, save_allocations
-from orderwell.inventory.sourcing import DEFAULT_STRATEGY, STRATEGIES, SourcingStrategy, Warehouse
-from orderwell.inventory.stock import Ledger, dialect_insert, per_dialect
+from orderwell.inventory.sourcing import DEFAULT_STRATEGY, STRATEGIES, SourcingStrategy
+from orderwell.inventory.stock import dialect_insert, per_dialect
 from orderwell.orders.rules import PlaceOrder, PricedOrder, price_order
 from orderwell.orders.schemas import OrderDetail
+from orderwell.orders.shelf import Shelf
 from orderwell.store.db import Database
 from orderwell.store.request_context import REQUEST_ID
-from orderwell.store.tables import order_lines, orders, products, stock, warehouses
+from orderwell.store.tables import order_lines, orders
 from orderwell.store.timeline import record
 
 
@@ -51,24 +52,6 @@ class DuplicateKeys(Exception):
     """The order's unique keys already exist: roll back and answer with the first order."""
 
 
-_CATALOG_AND_STOCK = (
-    sa.select(
-        products.c.id,
-        products.c.sku,
-        products.c.name,
-        products.c.active,
-        stock.c.warehouse_id,
-        (stock.c.on_hand - stock.c.reserved).label("free"),
-        warehouses.c.code,
-        warehouses.c.priority,
-    )
-    .select_from(products)
-    .outerjoin(stock, stock.c.product_id == products.c.id)
-    .outerjoin(warehouses, sa.and_(warehouses.c.id == stock.c.warehouse_id, warehouses.c.active))
-    .where(products.c.sku.in_(sa.bindparam("skus", expanding=True)))
-)
-
-
 # Rows come back matched by product_id (one line per product), so their order does not
 # matter; asking for it would make SQLite insert the lines one statement each.
 _INSERT_LINES = sa.insert(order_lines).returning(order_lines.c.id, order_lines.c.product_id)
@@ -77,43 +60,6 @@ _INSERT_LINES = sa.insert(order_lines).returning(order_lines.c.id, order_lines.c
 _insert_order_row = per_dialect(
     lambda conn: dialect_insert(conn, orders).on_conflict_do_nothing().returning(orders.c.id)
 )
-
-
-# PostgreSQL (SQLite's BEGIN IMMEDIATE already serialises writers): read what is free and
-# lock the ordered products and their stock rows in the same statement, in (product,
-# warehouse) order. Otherwise a receipt or cancel committing between our read and our
-# commit gives its units to the backorders it can see - not ours, still uncommitted - and
-# they sit free while we wait. Locking the product row too covers a receipt that creates
-# a new stock row (there is no row to lock yet): add_on_hand takes the same product lock.
-_CATALOG_AND_STOCK_LOCKED = (
-    sa.select(*_CATALOG_AND_STOCK.selected_columns)
-    .select_from(products)
-    .join(stock, stock.c.product_id == products.c.id)
-    .outerjoin(warehouses, sa.and_(warehouses.c.id == stock.c.warehouse_id, warehouses.c.active))
-    .where(products.c.sku.in_(sa.bindparam("skus", expanding=True)))
-    .order_by(stock.c.product_id, stock.c.warehouse_id)
-    .with_for_update(of=[products, stock], key_share=True)
-)
-# Products with no stock row anywhere are missing from the read above; lock them alone.
-_UNSTOCKED_LOCKED = (
-    sa.select(*_CATALOG_AND_STOCK.selected_columns)
-    .select_from(products)
-    .outerjoin(stock, sa.false())
-    .outerjoin(warehouses, sa.false())
-    .where(products.c.sku.in_(sa.bindparam("skus", expanding=True)))
-    .order_by(products.c.id)
-    .with_for_update(of=products, key_share=True)
-)
-
-
-def _read_catalog_and_stock(conn: Connection, skus: list[str]) -> list[Any]:
-    if conn.dialect.name != "postgresql":
-        return list(conn.execute(_CATALOG_AND_STOCK, {"skus": skus}).all())
-    rows = list(conn.execute(_CATALOG_AND_STOCK_LOCKED, {"skus": skus}).all())
-    missing = set(skus) - {r.sku for r in rows}
-    if missing:  # rare: a product never stocked anywhere (or an unknown SKU)
-        rows += conn.execute(_UNSTOCKED_LOCKED, {"skus": sorted(missing)}).all()
-    return rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,36 +103,6 @@ def prepare(
         REQUEST_ID.get(),
         within,
     )
-
-
-@dataclass(slots=True)
-class Shelf:
-    """The ordered products as this transaction sees them: catalog rows and free units.
-
-    A group of orders reads (and on PostgreSQL locks) its products once and then places
-    each order against this shelf, which ``write_order`` keeps up to date with what it
-    reserved; the guarded UPDATE stays the authority, the shelf only guides the plan.
-    """
-
-    catalog: dict[str, tuple[int, str, bool]] = field(default_factory=dict)
-    free: dict[int, dict[int, int]] = field(default_factory=lambda: defaultdict(dict))
-    whs: dict[int, Warehouse] = field(default_factory=dict)
-
-    @classmethod
-    def read(cls, conn: Connection, skus: list[str]) -> Shelf:
-        shelf = cls()
-        for r in _read_catalog_and_stock(conn, skus):
-            shelf.catalog[r.sku] = (r.id, r.name, r.active)
-            if r.code is not None:
-                shelf.free[r.id][r.warehouse_id] = max(r.free, 0)
-                shelf.whs[r.warehouse_id] = Warehouse(r.warehouse_id, r.code, r.priority)
-        return shelf
-
-    def save(self, product_ids: list[int]) -> dict[int, dict[int, int]]:
-        return {p: dict(self.free[p]) for p in product_ids if p in self.free}
-
-    def restore(self, saved: dict[int, dict[int, int]]) -> None:
-        self.free.update(saved)
 
 
 def place_order(

@@ -13,13 +13,7 @@ from sqlalchemy.engine import Connection
 from orderwell.domain.errors import NotFound
 from orderwell.domain.lifecycle import BUCKETS
 from orderwell.domain.money import quantize
-from orderwell.domain.order_numbers import (  # noqa: F401  (re-exported for this area's routes)
-    MAX_ROW_ID,
-    decode_cursor,
-    encode_cursor,
-    order_number,
-    parse_order_ref,
-)
+from orderwell.domain.order_numbers import OrderNumbers, decode_cursor, encode_cursor
 from orderwell.orders.schemas import Order, OrderDetail, OrderLine, TimelineEntry, Units
 from orderwell.store.tables import allocations, order_events, order_lines, orders, warehouses
 
@@ -29,10 +23,10 @@ def money(amount: Any, currency: str) -> str:
     return str(quantize(amount, currency))
 
 
-def _order_dict(m: Mapping[Any, Any]) -> Order:
+def _order_dict(m: Mapping[Any, Any], numbers: OrderNumbers) -> Order:
     return {
         "id": m["id"],
-        "number": order_number(m["id"]),
+        "number": numbers.number(m["id"]),
         "channel": m["channel"],
         "external_id": m["external_id"],
         "status": m["status"],
@@ -71,10 +65,10 @@ def _order_dict(m: Mapping[Any, Any]) -> Order:
     }
 
 
-def get_order(conn: Connection, order_id: int) -> OrderDetail:
+def get_order(conn: Connection, order_id: int, numbers: OrderNumbers) -> OrderDetail:
     row = conn.execute(sa.select(orders).where(orders.c.id == order_id)).first()
     if row is None:
-        raise NotFound(f"no order {order_number(order_id)}")
+        raise NotFound(f"no order {numbers.number(order_id)}")
     lines = conn.execute(
         sa.select(order_lines)
         .where(order_lines.c.order_id == order_id)
@@ -86,7 +80,10 @@ def get_order(conn: Connection, order_id: int) -> OrderDetail:
         .where(allocations.c.order_id == order_id, allocations.c.quantity > 0)
     ).all()
     return order_detail(
-        row._mapping, [ln._mapping for ln in lines], [(a[0], a[1], a[2]) for a in allocs]
+        row._mapping,
+        [ln._mapping for ln in lines],
+        [(a[0], a[1], a[2]) for a in allocs],
+        numbers,
     )
 
 
@@ -94,13 +91,14 @@ def order_detail(
     order: Mapping[Any, Any],
     lines: Iterable[Mapping[Any, Any]],
     reserved_at: Iterable[tuple[int, str, int]],
+    numbers: OrderNumbers,
 ) -> OrderDetail:
     """The API's view of one order, from its row, its lines' rows and its allocations.
 
     ``reserved_at`` holds (order line id, warehouse code, units). Both ``get_order`` and
     order placement (which has every value in hand and need not read them back) use this.
     """
-    head = _order_dict(order)
+    head = _order_dict(order, numbers)
     by_line: dict[int, dict[str, int]] = {}
     for line_id, code, qty in reserved_at:
         per_wh = by_line.setdefault(line_id, {})
@@ -139,7 +137,12 @@ class OrderFilter:
 
 
 def list_orders(
-    conn: Connection, f: OrderFilter, *, limit: int = 50, cursor: str | None = None
+    conn: Connection,
+    f: OrderFilter,
+    numbers: OrderNumbers,
+    *,
+    limit: int = 50,
+    cursor: str | None = None,
 ) -> tuple[list[Order], str | None]:
     """Newest first, keyset-paginated on id (stable under concurrent inserts)."""
     q = sa.select(orders)
@@ -160,14 +163,14 @@ def list_orders(
     if cursor:
         q = q.where(orders.c.id < decode_cursor(cursor))
     rows = conn.execute(q.order_by(orders.c.id.desc()).limit(limit + 1)).all()
-    page = [_order_dict(r._mapping) for r in rows[:limit]]
+    page = [_order_dict(r._mapping, numbers) for r in rows[:limit]]
     next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
     return page, next_cursor
 
 
-def timeline(conn: Connection, order_id: int) -> list[TimelineEntry]:
+def timeline(conn: Connection, order_id: int, numbers: OrderNumbers) -> list[TimelineEntry]:
     if conn.execute(sa.select(orders.c.id).where(orders.c.id == order_id)).first() is None:
-        raise NotFound(f"no order {order_number(order_id)}")
+        raise NotFound(f"no order {numbers.number(order_id)}")
     rows = conn.execute(
         sa.select(order_events)
         .where(order_events.c.order_id == order_id)

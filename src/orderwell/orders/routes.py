@@ -34,7 +34,7 @@ router = APIRouter(prefix="/orders", tags=["orders"], route_class=JsonBodyRoute)
 
 def _detail(db: Database, order_id: int, status_code: int = 200) -> JSON:
     with db.read() as conn:
-        return JSON(q.get_order(conn, order_id), status_code=status_code)
+        return JSON(q.get_order(conn, order_id, db.numbers), status_code=status_code)
 
 
 # The hot path: the answer is built once from what was written and rendered once by orjson.
@@ -61,13 +61,13 @@ async def create_order(
     # (orders.group_commit) instead of parking a thread-pool thread per request.
     placed = await place_async(db, order, actor=who.actor, idempotency_key=idempotency_key)
     if placed.order_row is not None:  # new: answer from what was written, no second read
-        detail = q.order_detail(placed.order_row, placed.line_rows, placed.reserved_at)
+        detail = q.order_detail(placed.order_row, placed.line_rows, placed.reserved_at, db.numbers)
         response = JSON(detail, status_code=201)
     elif placed.detail is not None:  # a replay: read in the group's transaction
         response = JSON(placed.detail, status_code=200)
     else:  # a replay found only at insert time (a race): read it now
         response = await run_in_threadpool(_detail, db, placed.order_id, 200)
-    response.headers["Location"] = f"/orders/{q.order_number(placed.order_id)}"
+    response.headers["Location"] = f"/orders/{db.numbers.number(placed.order_id)}"
     return response
 
 
@@ -97,7 +97,7 @@ def list_orders(
         customer_email,
     )
     with db.read() as conn:
-        items, next_cursor = q.list_orders(conn, f, limit=limit, cursor=cursor)
+        items, next_cursor = q.list_orders(conn, f, db.numbers, limit=limit, cursor=cursor)
     return JSON({"items": items, "next_cursor": next_cursor})
 
 
@@ -109,9 +109,9 @@ def get_order(
     _: Principal = Depends(require("orders:read")),
 ) -> JSON:
     """The order, with ``tracking_page_url``: the customer's page, for an operator to send."""
-    order_id = q.parse_order_ref(ref)
+    order_id = db.numbers.parse(ref)
     with db.read() as conn:
-        body = q.get_order(conn, order_id)
+        body = q.get_order(conn, order_id, db.numbers)
     # The link is made by the outbound area, above this one: the app hands its maker in.
     link = getattr(request.app.state, "tracking_page_url", None)
     body["tracking_page_url"] = link(order_id) if link is not None else None
@@ -123,7 +123,7 @@ def get_timeline(
     ref: str, db: Database = Depends(get_db), _: Principal = Depends(require("orders:read"))
 ) -> JSON:
     with db.read() as conn:
-        return JSON({"items": q.timeline(conn, q.parse_order_ref(ref))})
+        return JSON({"items": q.timeline(conn, db.numbers.parse(ref), db.numbers)})
 
 
 @router.post("/{ref}/hold", response_model=OrderDetail, responses=problems(404, 409))
@@ -133,7 +133,7 @@ def hold(
     db: Database = Depends(get_db),
     who: Principal = Depends(require("orders:hold")),
 ) -> JSON:
-    order_id = q.parse_order_ref(ref)
+    order_id = db.numbers.parse(ref)
     hold_order(db, order_id, item, actor=who.actor)
     return _detail(db, order_id)
 
@@ -142,6 +142,6 @@ def hold(
 def release(
     ref: str, db: Database = Depends(get_db), who: Principal = Depends(require("orders:hold"))
 ) -> JSON:
-    order_id = q.parse_order_ref(ref)
+    order_id = db.numbers.parse(ref)
     release_order(db, order_id, actor=who.actor)
     return _detail(db, order_id)

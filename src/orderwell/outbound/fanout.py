@@ -25,6 +25,8 @@ from sqlalchemy.engine import Connection
 
 from orderwell.channels.edi.automatic import plan_edi_documents
 from orderwell.channels.pushes import plan_pushes
+from orderwell.config import Settings
+from orderwell.domain.order_numbers import OrderNumbers
 from orderwell.domain.statuses import DeliveryStatus, PublicationStatus
 from orderwell.inventory.stock import dialect_insert
 from orderwell.orders.channel_settings import ChannelConfig
@@ -85,7 +87,7 @@ def fan_out(
             .limit(batch)
         ).all()
         if events:
-            _fan_out_events(conn, list(events), now, tracking_page, stream)
+            _fan_out_events(conn, list(events), now, tracking_page, stream, db.settings)
         _advance(conn, cursor, now)
         return len(events)
 
@@ -98,6 +100,7 @@ def _fan_out_events(
     now: Any,
     tracking_page: Callable[[int], str],
     stream: bool,
+    settings: Settings,
 ) -> None:
     subs = conn.execute(
         sa.select(webhook_subscriptions.c.id, webhook_subscriptions.c.event_types).where(
@@ -140,12 +143,13 @@ def _fan_out_events(
                 at=ev.created_at,
                 now=now,
                 tracking_page=tracking_page,
+                settings=settings,
                 channel_cache=channels,
             )
     # Storefront channels hear of shipments, cancellations and refunds (channels/pushes.py);
     # EDI partners get their 855, 856 and 810 (channels/edi/automatic.py).
     plan_pushes(conn, events, now)
-    plan_edi_documents(conn, events, now)
+    plan_edi_documents(conn, events, now, OrderNumbers(settings.order_number_prefix))
     conn.execute(sa.insert(outbox_fanout), [{"seq": ev.seq, "at": now} for ev in events])
     # ON CONFLICT DO NOTHING: a manual redelivery may have made the row already.
     for table, rows in (

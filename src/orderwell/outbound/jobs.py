@@ -332,7 +332,7 @@ class MessageJobs:
 
     def _send_one(self, row: Any, channel: str) -> None:
         with self.db.read() as conn:
-            cfg = load_channel(conn, channel)
+            cfg = load_channel(conn, channel, self.db.settings)
             wording = shop_wording(conn, row.kind)  # the shop's own, as it is when sent
         attempt = row.attempts + 1
         now = self.db.clock()

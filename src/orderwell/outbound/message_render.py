@@ -36,12 +36,7 @@ from jinja2 import (
 )
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from orderwell.domain.branding import (  # noqa: F401  (re-exported: senders take them from here)
-    Branding,
-    branding_from_mapping,
-    branding_to_mapping,
-    check_http_url,
-)
+from orderwell.domain.branding import Branding, check_http_url
 from orderwell.domain.errors import InvalidInput
 
 TEMPLATES_DIR = Path(__file__).parent / "mail_templates"

@@ -19,9 +19,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from orderwell.config import Settings
 from orderwell.domain.errors import InvalidInput
 from orderwell.domain.events import EventType
-from orderwell.domain.order_numbers import order_number
+from orderwell.domain.order_numbers import OrderNumbers
 from orderwell.domain.statuses import MessageStatus
 from orderwell.orders.channel_settings import ChannelConfig, load_channel
 from orderwell.orders.queries import money
@@ -92,7 +93,13 @@ def _shipping_link(conn: Connection, order_id: int, data: dict[str, Any], page: 
 
 
 def _context(
-    conn: Connection, kind: str, order: Any, data: dict[str, Any], page: str, at: datetime
+    conn: Connection,
+    kind: str,
+    order: Any,
+    data: dict[str, Any],
+    page: str,
+    at: datetime,
+    numbers: OrderNumbers,
 ) -> dict[str, Any]:
     lines = _lines(conn, order.id)
     by_sku = {ln.sku: ln for ln in lines}
@@ -104,7 +111,7 @@ def _context(
 
     ctx: dict[str, Any] = {
         "customer_name": order.customer_name,
-        "order_number": order_number(order.id),
+        "order_number": numbers.number(order.id),
         "order_url": page,
     }
     if kind == "order_received":
@@ -185,17 +192,19 @@ def plan_messages(
     at: datetime,
     now: datetime,
     tracking_page: Callable[[int], str],
+    settings: Settings,
     channel_cache: dict[str, ChannelConfig] | None = None,
 ) -> list[dict[str, Any]]:
     """``customer_messages`` rows for one event (pending, or suppressed by opt-out)."""
     kinds = kinds_for(event_type, data)
     if not kinds:
         return []
+    numbers = OrderNumbers(settings.order_number_prefix)
     order = conn.execute(sa.select(orders).where(orders.c.id == order_id)).first()
     if order is None:
         return []
     cache = channel_cache if channel_cache is not None else {}
-    cfg = cache.get(order.channel) or load_channel(conn, order.channel)
+    cfg = cache.get(order.channel) or load_channel(conn, order.channel, settings)
     cache[order.channel] = cfg
     page = tracking_page(order_id)
     rows = []
@@ -208,7 +217,7 @@ def plan_messages(
                 "event_id": event_id,
                 "kind": kind,
                 "recipient": order.customer_email,
-                "context": _context(conn, kind, order, data, page, at),
+                "context": _context(conn, kind, order, data, page, at, numbers),
                 "status": MessageStatus.PENDING if allowed else MessageStatus.SUPPRESSED,
                 "attempts": 0,
                 "next_attempt_at": now,
@@ -228,6 +237,7 @@ def _why_suppressed(cfg: ChannelConfig, opted_out: bool) -> str:
 
 def list_messages(
     conn: Connection,
+    numbers: OrderNumbers,
     *,
     order_id: int | None = None,
     status: str | None = None,
@@ -251,7 +261,7 @@ def list_messages(
         {
             "id": r.id,
             "order_id": r.order_id,
-            "order_number": order_number(r.order_id),
+            "order_number": numbers.number(r.order_id),
             "event_id": r.event_id,
             "kind": r.kind,
             "recipient": r.recipient,

@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from orderwell.domain.order_numbers import parse_order_ref
 from orderwell.http.deps import get_db, require
 from orderwell.http.params import RowId, RowIdQuery
 from orderwell.http.problems import problems
@@ -153,10 +152,16 @@ def messages(
     db: Database = Depends(get_db),
     _: Principal = Depends(require("messages:read")),
 ) -> JSON:
-    order_id = parse_order_ref(order) if order else None
+    order_id = db.numbers.parse(order) if order else None
     with db.read() as conn:
         items = list_messages(
-            conn, order_id=order_id, status=status, kind=kind, limit=limit, before_id=before_id
+            conn,
+            db.numbers,
+            order_id=order_id,
+            status=status,
+            kind=kind,
+            limit=limit,
+            before_id=before_id,
         )
     return JSON({"items": items})
 
@@ -168,7 +173,7 @@ def get_channel_settings(
     _: Principal = Depends(require("settings:read")),
 ) -> JSON:
     with db.read() as conn:
-        return JSON(channel_view(load_channel(conn, channel)))
+        return JSON(channel_view(load_channel(conn, channel, db.settings)))
 
 
 @router.put("/channels/{channel}/settings", response_model=ChannelSettingsOut)

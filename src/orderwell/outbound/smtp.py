@@ -23,9 +23,9 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate
 
-from orderwell.domain.branding import check_address
+from orderwell.domain.branding import Branding, check_address
 from orderwell.domain.errors import InvalidInput
-from orderwell.outbound.message_render import Branding, RenderedMessage, may_send
+from orderwell.outbound.message_render import RenderedMessage, may_send
 
 __all__ = [
     "Branding",

@@ -21,7 +21,6 @@ import threading
 
 import sqlalchemy as sa
 
-from orderwell.config import get_settings
 from orderwell.domain.errors import NotFound
 from orderwell.inventory.stock import dialect_insert
 from orderwell.store.db import Database
@@ -35,7 +34,7 @@ _lock = threading.Lock()
 
 def link_key(db: Database) -> bytes:
     """The key tracking tokens are made with (see module docstring)."""
-    configured = get_settings().secret_key
+    configured = db.settings.secret_key
     if configured:
         return configured.encode("utf-8")
     cache_key = str(db.engine.url)
@@ -94,5 +93,5 @@ def order_for_token(key: bytes, token: str) -> int:
 
 def tracking_url(db: Database, order_id: int) -> str:
     """The full public link, for messages."""
-    base = get_settings().public_url.rstrip("/")
+    base = db.settings.public_url.rstrip("/")
     return f"{base}/track/{make_token(link_key(db), order_id)}"

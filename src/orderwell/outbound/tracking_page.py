@@ -32,6 +32,7 @@ from orderwell.domain.lifecycle import (
     UnitTotals,
     derive_status,
 )
+from orderwell.domain.order_numbers import OrderNumbers
 from orderwell.http.deps import get_db
 from orderwell.orders.queries import get_order, timeline
 from orderwell.outbound.messages import HOLD_WORDS
@@ -113,9 +114,9 @@ def _order_for(db: Database, token: str) -> int:
     return order_for_token(link_key(db), token)
 
 
-def _page(conn: Connection, order_id: int, token: str) -> dict[str, Any]:
-    order = get_order(conn, order_id)
-    events = timeline(conn, order_id)
+def _page(conn: Connection, order_id: int, token: str, numbers: OrderNumbers) -> dict[str, Any]:
+    order = get_order(conn, order_id, numbers)
+    events = timeline(conn, order_id, numbers)
     story = [
         {"at": e["at"], "text": text}
         for e in events
@@ -157,7 +158,7 @@ def _render(
     db: Database, order_id: int, token: str, status: int = 200, **extra: Any
 ) -> HTMLResponse:
     with db.read() as conn:
-        context = _page(conn, order_id, token)
+        context = _page(conn, order_id, token, db.numbers)
     html = _templates().get_template("track.html").render(**context, **extra)
     # Nothing of this page may end up in a shared cache or leak through a Referer.
     headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
@@ -181,7 +182,7 @@ def return_label(token: str, rma: str, db: Database = Depends(get_db)) -> Respon
         ).scalar()
         if return_id is None:  # another order's return looks the same as none at all
             raise NotFound("no such return label")
-        doc = return_label_doc(conn, int(return_id))
+        doc = return_label_doc(conn, int(return_id), db.numbers)
     return Response(
         render_label_pdf(doc),
         media_type="application/pdf",

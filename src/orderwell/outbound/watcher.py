@@ -28,6 +28,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from orderwell.config import Settings
 from orderwell.domain.events import EventType
 from orderwell.domain.lifecycle import OrderStatus
 from orderwell.domain.statuses import TrackingStatus
@@ -74,7 +75,9 @@ def _shipment_facts(conn: Connection, ids: list[int]) -> dict[int, dict[str, Any
     return facts
 
 
-def gather_facts(conn: Connection, now: datetime, *, batch: int = 500) -> list[OrderFacts]:
+def gather_facts(
+    conn: Connection, now: datetime, settings: Settings, *, batch: int = 500
+) -> list[OrderFacts]:
     """Facts for every watched order (in batches of ``batch`` orders)."""
     out: list[OrderFacts] = []
     last_id = 0
@@ -96,7 +99,7 @@ def gather_facts(conn: Connection, now: datetime, *, batch: int = 500) -> list[O
             return out
         last_id = rows[-1].id
         ids = [r.id for r in rows]
-        channels = load_channels(conn, {r.channel for r in rows})
+        channels = load_channels(conn, {r.channel for r in rows}, settings)
         units = dict(
             conn.execute(
                 sa.select(order_lines.c.order_id, sa.func.sum(order_lines.c.qty_backordered))
@@ -139,7 +142,7 @@ def watch(db: Database) -> int:
     """One pass over the open orders; returns how many new disruptions were recorded."""
     with db.read() as conn:
         now = db.clock()
-        found = [(f, d) for f in gather_facts(conn, now) for d in find_disruptions(f)]
+        found = [(f, d) for f in gather_facts(conn, now, db.settings) for d in find_disruptions(f)]
     recorded = 0
     for facts, disruption in found:
 

@@ -26,7 +26,7 @@ import httpx
 
 from orderwell.channels.secrets import secret_box
 from orderwell.channels.sync import ChannelSync
-from orderwell.config import Settings, get_settings
+from orderwell.config import Settings
 from orderwell.outbound.delivery import RetryPolicy
 from orderwell.outbound.fanout import fan_out
 from orderwell.outbound.jobs import Lease, MessageJobs, StreamJobs, WebhookJobs
@@ -81,7 +81,7 @@ class Worker:
         channel_transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        s = settings or get_settings()
+        s = settings or db.settings
         self.db, self.settings = db, s
         self.name = name or worker_name()
         lease = Lease(self.name, s.worker_lease_seconds, s.worker_batch_size)

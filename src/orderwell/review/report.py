@@ -16,7 +16,6 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlalchemy.engine import Connection
 
-from orderwell.orders.queries import order_number
 from orderwell.review import issues
 from orderwell.review.facts import order_facts
 from orderwell.review.kpis import Filters, KpiSummary, Period
@@ -168,7 +167,7 @@ def review_report(
         now = db.clock()
         summary = kpi_summary_sql(conn, period, f, now)
         previous = kpi_summary_sql(conn, before, f, now)
-        found = issues.find_issues(conn, period, before, f, summary, previous, order_number)
+        found = issues.find_issues(conn, period, before, f, summary, previous, db.numbers.number)
         daily = _daily(conn, period, f)
     return ReviewReport(
         period=period,

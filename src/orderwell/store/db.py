@@ -21,6 +21,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
+from orderwell.config import Settings
+from orderwell.domain.order_numbers import OrderNumbers
+
 T = TypeVar("T")
 Clock = Callable[[], datetime]
 
@@ -91,16 +94,39 @@ def is_retryable(exc: DBAPIError) -> bool:
 
 
 class Database:
-    """One engine plus the clock; services receive this and open their own transaction."""
+    """One engine, the clock and the settings; services receive this and open their own
+    transaction, and take the settings they need from ``settings`` (never from a global).
 
-    def __init__(self, engine: Engine, clock: Clock = utcnow) -> None:
+    The entry points (``app.create_app``, the CLI, the worker) build it with the settings
+    they read; without any it has the built-in defaults and ignores the environment, so a
+    test sees the same settings wherever it runs.
+    """
+
+    def __init__(
+        self, engine: Engine, clock: Clock = utcnow, settings: Settings | None = None
+    ) -> None:
         self.engine = engine
         self.clock = clock
         self.dialect = engine.dialect.name
+        self.settings = settings if settings is not None else Settings.model_construct()
+
+    @property
+    def numbers(self) -> OrderNumbers:
+        """Order numbers with this database's prefix (``OW-000042``)."""
+        return OrderNumbers(self.settings.order_number_prefix)
 
     @classmethod
-    def from_url(cls, url: str, **kwargs: Any) -> Database:
-        return cls(make_engine(url, **kwargs))
+    def from_url(cls, url: str, *, settings: Settings | None = None, **kwargs: Any) -> Database:
+        return cls(make_engine(url, **kwargs), settings=settings)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Database:
+        """The database ``settings`` name, carrying them (the CLI and ``orderwell serve``)."""
+        return cls.from_url(
+            settings.database_url,
+            settings=settings,
+            sqlite_synchronous=settings.sqlite_synchronous,
+        )
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:

@@ -13,9 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from orderwell.config import get_settings
 from orderwell.domain.errors import InvalidTransition, NotFound
-from orderwell.domain.order_numbers import order_number
+from orderwell.domain.order_numbers import OrderNumbers
 from orderwell.domain.statuses import PackageStatus, ShipmentStatus
 from orderwell.store.db import Database
 from orderwell.store.tables import bins, order_lines, orders, products, warehouses
@@ -72,7 +71,9 @@ def order_address(o: Any) -> PostalAddress:
     )
 
 
-def pick_list_doc(conn: Connection, pick_list_id: int, printed_at: Any) -> PickListDoc:
+def pick_list_doc(
+    conn: Connection, pick_list_id: int, printed_at: Any, numbers: OrderNumbers
+) -> PickListDoc:
     head = conn.execute(
         sa.select(pick_lists, waves.c.code, waves.c.earliest_cutoff, warehouses.c.code.label("wh"))
         .join(waves, waves.c.id == pick_lists.c.wave_id)
@@ -94,7 +95,9 @@ def pick_list_doc(conn: Connection, pick_list_id: int, printed_at: Any) -> PickL
         picker=f"Picker {head.picker_no}",
         printed_at=printed_at,
         rows=tuple(
-            PickListRow(r.bin_code, r.sku, r.name, r.qty_expected, r.tote, order_number(r.order_id))
+            PickListRow(
+                r.bin_code, r.sku, r.name, r.qty_expected, r.tote, numbers.number(r.order_id)
+            )
             for r in rows
         ),
         totes=tuple((t, n) for t, n in head.totes),
@@ -104,7 +107,7 @@ def pick_list_doc(conn: Connection, pick_list_id: int, printed_at: Any) -> PickL
 
 def pick_list_pdf(db: Database, pick_list_id: int) -> bytes:
     with db.read() as conn:
-        return render_pick_list(pick_list_doc(conn, pick_list_id, db.clock()))
+        return render_pick_list(pick_list_doc(conn, pick_list_id, db.clock(), db.numbers))
 
 
 def _shipment(conn: Connection, shipment_id: int) -> tuple[Any, Any, Any]:
@@ -143,8 +146,8 @@ def packing_slip_pdf(db: Database, shipment_id: int) -> bytes:
         for r in rows
     )
     doc = PackingSlipDoc(
-        store_name=get_settings().shop_name,
-        order_number=order_number(order.id),
+        store_name=db.settings.shop_name,
+        order_number=db.numbers.number(order.id),
         order_date=order.placed_at.date(),
         ship_to=order_address(order),
         ship_from=warehouse_address(wh),
@@ -157,7 +160,10 @@ def packing_slip_pdf(db: Database, shipment_id: int) -> bytes:
 
 
 def label_docs(
-    conn: Connection, shipment_id: int, adapters: dict[str, CarrierAdapter] | None = None
+    conn: Connection,
+    shipment_id: int,
+    numbers: OrderNumbers,
+    adapters: dict[str, CarrierAdapter] | None = None,
 ) -> list[LabelDoc]:
     ship, order, wh = _shipment(conn, shipment_id)
     if ship.status == ShipmentStatus.CANCELLED:
@@ -186,7 +192,7 @@ def label_docs(
             sscc=p.sscc,
             weight_g=p.weight_g,
             ship_date=ship.ship_date,
-            order_number=order_number(order.id),
+            order_number=numbers.number(order.id),
             package_label=f"{p.package_no} of {len(pkgs)}",
             service_badge=_BADGE.get(level, ""),
             reference=f"SHIP-{shipment_id}",
@@ -205,7 +211,7 @@ def _service_level(adapter: CarrierAdapter | None, service_code: str | None) -> 
 
 def label_pdf(db: Database, shipment_id: int, package_no: int = 1) -> bytes:
     with db.read() as conn:
-        docs = label_docs(conn, shipment_id)
+        docs = label_docs(conn, shipment_id, db.numbers)
     if not 1 <= package_no <= len(docs):
         raise NotFound(f"shipment {shipment_id} has no package {package_no}")
     return render_label_pdf(docs[package_no - 1])
@@ -214,10 +220,10 @@ def label_pdf(db: Database, shipment_id: int, package_no: int = 1) -> bytes:
 def label_zpl(db: Database, shipment_id: int) -> str:
     """Every package's label, one ``^XA``...``^XZ`` block each, ready for the printer."""
     with db.read() as conn:
-        return "".join(render_label_zpl(doc) for doc in label_docs(conn, shipment_id))
+        return "".join(render_label_zpl(doc) for doc in label_docs(conn, shipment_id, db.numbers))
 
 
-def manifest_doc(conn: Connection, manifest_id: int) -> ManifestDoc:
+def manifest_doc(conn: Connection, manifest_id: int, numbers: OrderNumbers) -> ManifestDoc:
     head = conn.execute(sa.select(manifests).where(manifests.c.id == manifest_id)).first()
     if head is None:
         raise NotFound(f"no manifest {manifest_id}")
@@ -250,7 +256,7 @@ def manifest_doc(conn: Connection, manifest_id: int) -> ManifestDoc:
                 r.carrier_code,
                 r.service_name or "",
                 r.tracking_number,
-                order_number(r.order_id),
+                numbers.number(r.order_id),
                 r.ship_name,
                 r.ship_city,
                 r.ship_postal_code or "",
@@ -265,9 +271,9 @@ def manifest_doc(conn: Connection, manifest_id: int) -> ManifestDoc:
 
 def manifest_pdf(db: Database, manifest_id: int) -> bytes:
     with db.read() as conn:
-        return render_manifest_pdf(manifest_doc(conn, manifest_id))
+        return render_manifest_pdf(manifest_doc(conn, manifest_id, db.numbers))
 
 
 def manifest_csv(db: Database, manifest_id: int) -> str:
     with db.read() as conn:
-        return render_manifest_csv(manifest_doc(conn, manifest_id))
+        return render_manifest_csv(manifest_doc(conn, manifest_id, db.numbers))

@@ -40,9 +40,10 @@ from orderwell.domain.events import EventType
 from orderwell.domain.lifecycle import Bucket
 from orderwell.domain.statuses import PickListStatus, PickScanResult, PickStatus, WaveStatus
 from orderwell.http.answers import closed
+from orderwell.inventory import floor_moves
 from orderwell.inventory import stock as stock_moves
+from orderwell.inventory.ledger import Ledger
 from orderwell.inventory.reservations import Reserved, save_allocations
-from orderwell.inventory.stock import Ledger
 from orderwell.store.db import Database
 from orderwell.store.tables import allocations, bins, products, stock, warehouses
 from orderwell.store.tables_fulfilment import pick_lists, pick_scans, picks, waves
@@ -187,7 +188,7 @@ def _confirm(conn: Connection, pick: Any, scan: PickScan, actor: str, now: Any) 
     if found:
         _take_allocation(conn, pick, found)
         move_line_units(conn, pick.order_line_id, Bucket.RESERVED, Bucket.PICKED, found)
-        stock_moves.pick_from_bin(
+        floor_moves.pick_from_bin(
             conn,
             ledger,
             product_id=pick.product_id,
@@ -251,7 +252,7 @@ def _short_pick(
 ) -> None:
     why = reason.value if reason else "not_found"
     _take_allocation(conn, pick, short)
-    stock_moves.consume_reserved(
+    floor_moves.consume_reserved(
         conn,
         ledger,
         product_id=pick.product_id,

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from orderwell.domain.errors import NotFound
-from orderwell.domain.order_numbers import order_number
+from orderwell.domain.order_numbers import OrderNumbers
 from orderwell.domain.statuses import PickScanResult, PickStatus
 from orderwell.orders.queries import money
 from orderwell.store.tables import bins, warehouses
@@ -88,7 +88,7 @@ def get_wave(conn: Connection, code: str) -> WaveDetail:
     }
 
 
-def get_pick_list(conn: Connection, pick_list_id: int) -> PickList:
+def get_pick_list(conn: Connection, pick_list_id: int, numbers: OrderNumbers) -> PickList:
     head = conn.execute(
         sa.select(pick_lists, waves.c.code)
         .join(waves, waves.c.id == pick_lists.c.wave_id)
@@ -117,7 +117,7 @@ def get_pick_list(conn: Connection, pick_list_id: int) -> PickList:
                 "walk_sequence": r.walk_sequence,
                 "sku": r.sku,
                 "tote": r.tote,
-                "order_number": order_number(r.order_id),
+                "order_number": numbers.number(r.order_id),
                 "expected": r.qty_expected,
                 "picked": r.qty_picked,
                 "short": r.qty_short,
@@ -171,7 +171,7 @@ def picking_accuracy(conn: Connection, wave: str | None = None) -> PickingAccura
     }
 
 
-def get_shipment(conn: Connection, shipment_id: int) -> Shipment:
+def get_shipment(conn: Connection, shipment_id: int, numbers: OrderNumbers) -> Shipment:
     s = conn.execute(
         sa.select(shipments, warehouses.c.code.label("wh"), manifests.c.code.label("manifest"))
         .join(warehouses, warehouses.c.id == shipments.c.warehouse_id)
@@ -204,7 +204,7 @@ def get_shipment(conn: Connection, shipment_id: int) -> Shipment:
     ).all()
     return {
         "id": s.id,
-        "order_number": order_number(s.order_id),
+        "order_number": numbers.number(s.order_id),
         "warehouse": s.wh,
         "status": s.status,
         "carrier": s.carrier_code,
@@ -253,7 +253,7 @@ def get_shipment(conn: Connection, shipment_id: int) -> Shipment:
     }
 
 
-def shipments_of_order(conn: Connection, order_id: int) -> list[Shipment]:
+def shipments_of_order(conn: Connection, order_id: int, numbers: OrderNumbers) -> list[Shipment]:
     ids = (
         conn.execute(
             sa.select(shipments.c.id)
@@ -263,4 +263,4 @@ def shipments_of_order(conn: Connection, order_id: int) -> list[Shipment]:
         .scalars()
         .all()
     )
-    return [get_shipment(conn, sid) for sid in ids]
+    return [get_shipment(conn, sid, numbers) for sid in ids]

@@ -11,7 +11,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from orderwell.domain.order_numbers import parse_order_ref
 from orderwell.domain.statuses import PackageStatus
 from orderwell.http.answers import Upserted
 from orderwell.http.bodies import JsonBodyRoute
@@ -21,7 +20,7 @@ from orderwell.http.problems import problems
 from orderwell.http.responses import JSON
 from orderwell.http.tokens import Principal
 from orderwell.store.db import Database
-from orderwell.warehouse import boxes, packing, picking, shipping, waves
+from orderwell.warehouse import boxes, labels, packages, packing, picking, shipping, waves
 from orderwell.warehouse import paperwork as docs
 from orderwell.warehouse import queries as q
 from orderwell.warehouse.schemas import (
@@ -94,7 +93,7 @@ def get_wave(code: str, db: Database = Depends(get_db), _: Principal = READ) -> 
 @router.get("/pick-lists/{pick_list_id}", response_model=PickList, responses=problems(404))
 def get_pick_list(pick_list_id: RowId, db: Database = Depends(get_db), _: Principal = READ) -> JSON:
     with db.read() as conn:
-        return JSON(q.get_pick_list(conn, pick_list_id))
+        return JSON(q.get_pick_list(conn, pick_list_id, db.numbers))
 
 
 @router.get("/pick-lists/{pick_list_id}/pick-list.pdf", response_class=Response, responses=_PDF)
@@ -171,12 +170,12 @@ def start_packing(
 )
 def open_package(
     shipment_id: RowId,
-    item: packing.PackageIn,
+    item: packages.PackageIn,
     db: Database = Depends(get_db),
     who: Principal = WRITE,
 ) -> JSON:
     return JSON(
-        {"package_id": packing.open_package(db, shipment_id, item, actor=who.actor)},
+        {"package_id": packages.open_package(db, shipment_id, item, actor=who.actor)},
         status_code=201,
     )
 
@@ -186,11 +185,11 @@ def open_package(
 )
 def scan_into_package(
     package_id: RowId,
-    scan: packing.ItemScan,
+    scan: packages.ItemScan,
     db: Database = Depends(get_db),
     who: Principal = WRITE,
 ) -> JSON:
-    contents = packing.scan_into_package(db, package_id, scan, actor=who.actor)
+    contents = packages.scan_into_package(db, package_id, scan, actor=who.actor)
     return JSON({"package_id": package_id, "items": contents})
 
 
@@ -199,11 +198,11 @@ def scan_into_package(
 )
 def close_package(
     package_id: RowId,
-    item: packing.ClosePackage,
+    item: packages.ClosePackage,
     db: Database = Depends(get_db),
     who: Principal = WRITE,
 ) -> JSON:
-    number = packing.close_package(db, package_id, item, actor=who.actor)
+    number = packages.close_package(db, package_id, item, actor=who.actor)
     return JSON({"package_id": package_id, "package_no": number, "status": PackageStatus.CLOSED})
 
 
@@ -214,9 +213,9 @@ def close_shipment(
     shipment_id: RowId, db: Database = Depends(get_db), who: Principal = WRITE
 ) -> JSON:
     """Close packing: refused while a unit is missing or extra."""
-    packing.close_shipment(db, shipment_id, actor=who.actor)
+    packages.close_shipment(db, shipment_id, actor=who.actor)
     with db.read() as conn:
-        return JSON(q.get_shipment(conn, shipment_id))
+        return JSON(q.get_shipment(conn, shipment_id, db.numbers))
 
 
 @router.get("/shipments/{shipment_id}/packing-slip.pdf", response_class=Response, responses=_PDF)
@@ -236,28 +235,28 @@ def shipments_of_order(
     _: Principal = READ,
 ) -> JSON:
     with db.read() as conn:
-        return JSON({"items": q.shipments_of_order(conn, parse_order_ref(order))})
+        return JSON({"items": q.shipments_of_order(conn, db.numbers.parse(order), db.numbers)})
 
 
 @router.get("/shipments/{shipment_id}", response_model=Shipment, responses=problems(404))
 def get_shipment(shipment_id: RowId, db: Database = Depends(get_db), _: Principal = READ) -> JSON:
     with db.read() as conn:
-        return JSON(q.get_shipment(conn, shipment_id))
+        return JSON(q.get_shipment(conn, shipment_id, db.numbers))
 
 
 @router.post(
     "/shipments/{shipment_id}/label",
-    response_model=shipping.LabelBought,
+    response_model=labels.LabelBought,
     responses=problems(404, 409),
 )
 def buy_label(
     shipment_id: RowId,
-    item: shipping.LabelIn,
+    item: labels.LabelIn,
     db: Database = Depends(get_db),
     who: Principal = WRITE,
 ) -> JSON:
     """Rate-shop and buy a label for a packed shipment (tracking number + SSCC per package)."""
-    return JSON(asdict(shipping.buy_label(db, shipment_id, item, actor=who.actor)))
+    return JSON(asdict(labels.buy_label(db, shipment_id, item, actor=who.actor)))
 
 
 @router.get("/shipments/{shipment_id}/label.pdf", response_class=Response, responses=_PDF)
@@ -289,7 +288,7 @@ def confirm_shipment(
     """The carrier has it: stock consumed, units shipped, customer and channel told."""
     shipping.confirm_shipment(db, shipment_id, actor=who.actor)
     with db.read() as conn:
-        return JSON(q.get_shipment(conn, shipment_id))
+        return JSON(q.get_shipment(conn, shipment_id, db.numbers))
 
 
 @router.post("/manifests", status_code=201, response_model=ManifestClosed, responses=problems(409))

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 
 from orderwell.domain.errors import InvalidInput, NotFound
 from orderwell.domain.events import EventType
-from orderwell.domain.order_numbers import order_number, parse_order_ref
+from orderwell.domain.order_numbers import OrderNumbers
 from orderwell.domain.statuses import PickListStatus, PickStatus, WaveStatus
 from orderwell.http.answers import closed
 from orderwell.inventory.warehouses import warehouse_id_for_code
@@ -69,11 +69,11 @@ class WaveRelease(BaseModel):
         None
     )
 
-    def chosen(self) -> set[int] | None:
+    def chosen(self, numbers: OrderNumbers) -> set[int] | None:
         if self.orders is None:
             return None
         try:
-            return {parse_order_ref(ref) for ref in self.orders}
+            return {numbers.parse(ref) for ref in self.orders}
         except NotFound as exc:
             raise InvalidInput(exc.message, field="orders") from None
 
@@ -103,7 +103,7 @@ def release_waves(
 ) -> list[ReleasedWave]:
     """Release every releasable order of the warehouse; an empty list when there is none."""
     rules = item.rules()
-    chosen = item.chosen()
+    chosen = item.chosen(db.numbers)
     services = _services(carrier or TableRateCarrier())
 
     def work(conn: Connection) -> list[ReleasedWave]:
@@ -112,7 +112,7 @@ def release_waves(
         lock = sa.select(warehouses.c.id).where(warehouses.c.id == wid)
         if conn.dialect.name == "postgresql":
             conn.execute(lock.with_for_update())
-        candidates = releasable_orders(conn, wid, item.warehouse, services, now)
+        candidates = releasable_orders(conn, wid, item.warehouse, services, now, db.numbers)
         if chosen is not None:
             candidates = [c for c in candidates if int(c.order_id) in chosen]
         if not candidates:
@@ -130,7 +130,7 @@ def releasable(
     services = _services(carrier or TableRateCarrier())
     with db.read() as conn:
         wid = warehouse_id_for_code(conn, warehouse)
-        return releasable_orders(conn, wid, warehouse, services, db.clock())
+        return releasable_orders(conn, wid, warehouse, services, db.clock(), db.numbers)
 
 
 def _services(carrier: CarrierAdapter) -> list[Service]:
@@ -157,7 +157,12 @@ def _cutoff(
 
 
 def releasable_orders(
-    conn: Connection, warehouse_id: int, warehouse_code: str, services: list[Service], now: datetime
+    conn: Connection,
+    warehouse_id: int,
+    warehouse_code: str,
+    services: list[Service],
+    now: datetime,
+    numbers: OrderNumbers,
 ) -> list[ReservedOrder]:
     """Orders with units reserved here and not yet on a pick, as the planner's input."""
     open_picks = (
@@ -226,7 +231,7 @@ def releasable_orders(
         result.append(
             ReservedOrder(
                 order_id=str(oid),
-                order_number=order_number(oid),
+                order_number=numbers.number(oid),
                 warehouse_code=warehouse_code,
                 carrier_cutoff=cutoff,
                 priority=priority,

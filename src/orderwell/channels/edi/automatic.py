@@ -25,6 +25,7 @@ from orderwell.domain.edi import SEND_ON_EVENT, DocumentStatus, SetId
 from orderwell.domain.errors import OrderwellError
 from orderwell.domain.events import EventType
 from orderwell.domain.lifecycle import OrderStatus
+from orderwell.domain.order_numbers import OrderNumbers
 from orderwell.store.tables_edi import edi_orders
 from orderwell.store.timeline import record
 
@@ -32,19 +33,23 @@ ACTOR = "system:edi"
 READY = DocumentStatus.READY
 
 
-def _make(set_id: SetId, conn: Connection, event: Any, now: datetime) -> Sent | None:
+def _make(
+    set_id: SetId, conn: Connection, numbers: OrderNumbers, event: Any, now: datetime
+) -> Sent | None:
     data = dict(event.payload)
     order_id = int(event.order_id)
     if set_id is SetId.PO_ACKNOWLEDGMENT:
-        return make_855(conn, order_id, now, actor=ACTOR, status=READY)
+        return make_855(conn, numbers, order_id, now, actor=ACTOR, status=READY)
     if set_id is SetId.SHIP_NOTICE:
-        return make_856(conn, int(data["shipment_id"]), now, actor=ACTOR, status=READY)
+        return make_856(conn, numbers, int(data["shipment_id"]), now, actor=ACTOR, status=READY)
     if data.get("status") != OrderStatus.SHIPPED:  # the invoice waits for the last parcel
         return None
-    return make_810(conn, order_id, now, actor=ACTOR, status=READY)
+    return make_810(conn, numbers, order_id, now, actor=ACTOR, status=READY)
 
 
-def plan_edi_documents(conn: Connection, events: list[Any], now: datetime) -> int:
+def plan_edi_documents(
+    conn: Connection, events: list[Any], now: datetime, numbers: OrderNumbers
+) -> int:
     """Make the documents these events call for; returns how many were made."""
     wanted = [ev for ev in events if ev.order_id is not None and ev.event_type in SEND_ON_EVENT]
     if not wanted:
@@ -63,7 +68,7 @@ def plan_edi_documents(conn: Connection, events: list[Any], now: datetime) -> in
         for set_id in SEND_ON_EVENT[EventType(ev.event_type)]:
             try:
                 with conn.begin_nested():
-                    sent = _make(set_id, conn, ev, now)
+                    sent = _make(set_id, conn, numbers, ev, now)
             except OrderwellError as exc:
                 record(
                     conn,

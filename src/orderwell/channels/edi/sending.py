@@ -21,8 +21,8 @@ from orderwell.channels.edi.control_numbers import take_control_numbers
 from orderwell.domain.edi import FUNCTIONAL_ID, Direction, DocumentStatus, SetId
 from orderwell.domain.errors import Conflict, NotFound
 from orderwell.domain.events import EventType
+from orderwell.domain.order_numbers import OrderNumbers
 from orderwell.domain.statuses import PackageStatus
-from orderwell.orders.queries import order_number
 from orderwell.store.db import Database
 from orderwell.store.tables import order_lines, orders, products
 from orderwell.store.tables_edi import edi_documents, edi_orders, edi_partners
@@ -39,7 +39,7 @@ class Sent:
     text: str
 
 
-def _edi_order(conn: Connection, order_id: int) -> tuple[Any, Any, Any]:
+def _edi_order(conn: Connection, order_id: int, numbers: OrderNumbers) -> tuple[Any, Any, Any]:
     row = conn.execute(
         sa.select(orders, edi_orders.c.po_number, edi_orders.c.po_date, edi_orders.c.lines)
         .join(edi_orders, edi_orders.c.order_id == orders.c.id)
@@ -48,8 +48,8 @@ def _edi_order(conn: Connection, order_id: int) -> tuple[Any, Any, Any]:
     if row is None:
         exists = conn.execute(sa.select(orders.c.id).where(orders.c.id == order_id)).first()
         if exists is None:
-            raise NotFound(f"no order {order_number(order_id)}", field="order")
-        raise Conflict(f"order {order_number(order_id)} did not come by EDI", field="order")
+            raise NotFound(f"no order {numbers.number(order_id)}", field="order")
+        raise Conflict(f"order {numbers.number(order_id)} did not come by EDI", field="order")
     partner = conn.execute(
         sa.select(edi_partners)
         .join(edi_orders, edi_orders.c.partner_id == edi_partners.c.id)
@@ -141,18 +141,19 @@ def _send(
 
 def send_855(db: Database, order_id: int, *, actor: str) -> Sent:
     """The PO acknowledgment: per line, units accepted, backordered and cancelled."""
-    return db.write(lambda conn: make_855(conn, order_id, db.clock(), actor=actor))
+    return db.write(lambda conn: make_855(conn, db.numbers, order_id, db.clock(), actor=actor))
 
 
 def make_855(
     conn: Connection,
+    numbers: OrderNumbers,
     order_id: int,
     now: datetime,
     *,
     actor: str,
     status: DocumentStatus = DocumentStatus.SENT,
 ) -> Sent:
-    order, partner, lines = _edi_order(conn, order_id)
+    order, partner, lines = _edi_order(conn, order_id, numbers)
     acks = []
     for ln in lines:
         po = _po_line(order, ln.line_no)
@@ -184,11 +185,12 @@ def make_855(
 
 def send_856(db: Database, shipment_id: int, *, actor: str) -> Sent:
     """The ship notice of one shipped shipment: its packages by SSCC and what each holds."""
-    return db.write(lambda conn: make_856(conn, shipment_id, db.clock(), actor=actor))
+    return db.write(lambda conn: make_856(conn, db.numbers, shipment_id, db.clock(), actor=actor))
 
 
 def make_856(
     conn: Connection,
+    numbers: OrderNumbers,
     shipment_id: int,
     now: datetime,
     *,
@@ -203,7 +205,7 @@ def make_856(
             f"shipment {shipment_id} has not shipped yet (status {shipment.status})",
             field="shipment",
         )
-    order, partner, lines = _edi_order(conn, shipment.order_id)
+    order, partner, lines = _edi_order(conn, shipment.order_id, numbers)
     by_id = {ln.id: ln for ln in lines}
     boxes: list[outbound.Package] = []
     rows = conn.execute(
@@ -248,18 +250,19 @@ def make_856(
 
 def send_810(db: Database, order_id: int, *, actor: str) -> Sent:
     """The invoice for the units shipped so far, at the PO's prices, with shipping."""
-    return db.write(lambda conn: make_810(conn, order_id, db.clock(), actor=actor))
+    return db.write(lambda conn: make_810(conn, db.numbers, order_id, db.clock(), actor=actor))
 
 
 def make_810(
     conn: Connection,
+    numbers: OrderNumbers,
     order_id: int,
     now: datetime,
     *,
     actor: str,
     status: DocumentStatus = DocumentStatus.SENT,
 ) -> Sent:
-    order, partner, lines = _edi_order(conn, order_id)
+    order, partner, lines = _edi_order(conn, order_id, numbers)
     invoiced = []
     total = Decimal(0)
     for ln in lines:
@@ -276,7 +279,7 @@ def make_810(
         )
         total += ln.unit_price * units - discount
     if not invoiced:
-        raise Conflict(f"order {order_number(order_id)} has shipped nothing", field="order")
+        raise Conflict(f"order {numbers.number(order_id)} has shipped nothing", field="order")
     total += order.shipping_total
     segs = outbound.invoice_810(
         f"INV{order_id}",
