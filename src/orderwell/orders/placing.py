@@ -22,10 +22,11 @@ from sqlalchemy.engine import Connection
 
 from orderwell.domain.errors import IdempotencyConflict, InvalidInput, UnknownReference
 from orderwell.domain.events import EventType
-from orderwell.domain.lifecycle import Bucket, UnitTotals, derive_status
+from orderwell.domain.lifecycle import Bucket, HoldReason, UnitTotals, derive_status
 from orderwell.inventory.reservations import execute_plan, save_allocations
 from orderwell.inventory.sourcing import DEFAULT_STRATEGY, STRATEGIES, SourcingStrategy, Warehouse
 from orderwell.inventory.stock import Ledger, dialect_insert, per_dialect
+from orderwell.orders.limits import OrderLimits, channel_limits, over_limits, record_limit_hold
 from orderwell.orders.rules import PlaceOrder, PricedOrder, price_order
 from orderwell.orders.schemas import OrderDetail
 from orderwell.store.db import Database
@@ -160,6 +161,12 @@ class Shelf:
     catalog: dict[str, tuple[int, str, bool]] = field(default_factory=dict)
     free: dict[int, dict[int, int]] = field(default_factory=lambda: defaultdict(dict))
     whs: dict[int, Warehouse] = field(default_factory=dict)
+    limits: dict[str, OrderLimits] = field(default_factory=dict)  # by channel, read once
+
+    def limits_of(self, conn: Connection, channel: str) -> OrderLimits:
+        if channel not in self.limits:
+            self.limits[channel] = channel_limits(conn, channel)
+        return self.limits[channel]
 
     @classmethod
     def read(cls, conn: Connection, skus: list[str]) -> Shelf:
@@ -231,7 +238,9 @@ def _write_order(conn: Connection, pending: Pending, shelf: Shelf, now: datetime
             )
         demand[pid] = ln.quantity
 
-    plan = pending.strategy.plan(demand, free, list(whs.values()))
+    # Above the channel's limits: held, and nothing reserved until a person releases it.
+    over = over_limits(priced, shelf.limits_of(conn, request.channel), request.currency)
+    plan = pending.strategy.plan(demand, {} if over else free, [] if over else list(whs.values()))
     ledger = Ledger(actor=actor, at=now)
     reserved = execute_plan(conn, ledger, plan, order_id=None)
     for row in ledger.rows:  # what is free now, for the next order of the group
@@ -259,7 +268,8 @@ def _write_order(conn: Connection, pending: Pending, shelf: Shelf, now: datetime
         UnitTotals.of(
             {Bucket.RESERVED: lr["qty_reserved"], Bucket.BACKORDERED: lr["qty_backordered"]}
             for lr in line_rows
-        )
+        ),
+        on_hold=over is not None,
     )
     order_row = _insert_order(
         conn,
@@ -270,6 +280,7 @@ def _write_order(conn: Connection, pending: Pending, shelf: Shelf, now: datetime
         pending.fingerprint,
         pending.idempotency_key,
         now,
+        hold_note=over,
     )
     order_id = order_row["id"]
     for lr in line_rows:
@@ -304,6 +315,8 @@ def _write_order(conn: Connection, pending: Pending, shelf: Shelf, now: datetime
             "currency": request.currency,
         },
     )
+    if over is not None:
+        record_limit_hold(conn, order_id, over, actor=actor, at=now)
     for lr in line_rows:
         lr["id"] = line_ids[lr["product_id"]]
     reserved_at = [
@@ -323,6 +336,8 @@ def _insert_order(
     fingerprint: str,
     key: str | None,
     now: datetime,
+    *,
+    hold_note: str | None = None,
 ) -> dict[str, Any]:
     """Insert the order row; its values, with the new id, are returned."""
     addr, cust = req.shipping_address, req.customer
@@ -358,8 +373,8 @@ def _insert_order(
         "placed_at": req.placed_at or now,
         "created_at": now,
         "updated_at": now,
-        "hold_reason": None,
-        "hold_note": None,
+        "hold_reason": HoldReason.ORDER_LIMIT.value if hold_note else None,
+        "hold_note": hold_note,
     }
     order_id = conn.execute(_insert_order_row(conn), values).scalar()
     if order_id is None:
