@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -45,6 +46,9 @@ class Settings(BaseSettings):
     # What a refund does with the shipping the customer paid: never, if_all_returned,
     # always, or if_our_fault (damaged, wrong item, not as described).
     refund_shipping_rule: str = "if_our_fault"
+    # Rates for quoting carrier prices in the order's currency (JSON: base, as_of, rates;
+    # see warehouse/carriers/exchange_rates.json, used when unset).
+    exchange_rates_file: Path | None = None
     # --- Outbound: the worker, webhooks, event stream, customer messages (docs/outbound.md)
     # Run the worker inside `orderwell serve`; unset means yes on SQLite (the one-command
     # laptop setup) and no on PostgreSQL, where `orderwell worker` runs on its own.

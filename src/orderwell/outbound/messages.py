@@ -19,9 +19,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from orderwell.domain.addresses import AddressParts, address_lines
 from orderwell.domain.errors import InvalidInput
 from orderwell.domain.events import EventType
-from orderwell.domain.addresses import AddressParts, address_lines
 from orderwell.domain.order_numbers import order_number
 from orderwell.domain.statuses import MessageStatus
 from orderwell.orders.channel_settings import ChannelConfig, load_channel

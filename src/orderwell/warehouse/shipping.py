@@ -82,6 +82,17 @@ class ManifestIn(_In):
     warehouse: Annotated[str, Field(min_length=1, max_length=20)]
 
 
+@closed
+@dataclass(frozen=True, slots=True)
+class RateConversion:
+    """The carrier's price in its own currency and the rate that made ``amount``."""
+
+    original_amount: str
+    original_currency: str
+    rate: str  # one unit of original_currency in the order's currency
+    rates_as_of: str | None  # the date of the rate table used
+
+
 @closed  # its schema in /openapi.json lists every member
 @dataclass(frozen=True, slots=True)
 class LabelBought:
@@ -97,6 +108,7 @@ class LabelBought:
     expected_delivery_date: date
     meets_promise: bool
     reason: str
+    conversion: RateConversion | None = None  # the carrier's own price, when converted
 
 
 def sscc_for_package(package_id: int) -> str:
@@ -117,6 +129,7 @@ def shipment_request(
             warehouses.c.postal_code.label("from_postal"),
             orders.c.ship_country,
             orders.c.ship_postal_code,
+            orders.c.currency,
         )
         .join(warehouses, warehouses.c.id == shipments.c.warehouse_id)
         .join(orders, orders.c.id == shipments.c.order_id)
@@ -146,6 +159,7 @@ def shipment_request(
         now=now,
         promised_delivery_date=row.promised_date,
         service_code=service,
+        currency=row.currency,
     )
 
 
@@ -157,7 +171,8 @@ def buy_label(
     actor: str,
     adapters: Mapping[str, CarrierAdapter] | None = None,
 ) -> LabelBought:
-    adapter = pick_adapter(adapters or default_adapters(), item.carrier)
+    adapters = adapters or default_adapters(get_settings().exchange_rates_file)
+    adapter = pick_adapter(adapters, item.carrier)
     now = db.clock()
     with db.read() as conn:
         request = shipment_request(conn, shipment_id, now, item.service_code)
@@ -233,6 +248,9 @@ def _save_label(
         sa.select(shipments.c.order_id).where(shipments.c.id == shipment_id)
     ).scalar_one()
     amount = str(purchase.amount)
+    # The carrier's own price and the rate, when the quote was converted (exchange.py).
+    data = purchase.conversion.as_data() if purchase.conversion else None
+    conversion = RateConversion(**data) if data else None
     record(
         conn,
         order_id,
@@ -251,6 +269,7 @@ def _save_label(
             "currency": purchase.currency,
             "meets_promise": purchase.meets_promise,
             "reason": purchase.reason,
+            "conversion": data,
         },
     )
     return LabelBought(
@@ -266,6 +285,7 @@ def _save_label(
         purchase.expected_delivery_date,
         purchase.meets_promise,
         purchase.reason,
+        conversion,
     )
 
 
