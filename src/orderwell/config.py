@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -75,6 +77,9 @@ class Settings(BaseSettings):
     shop_name: str = "Orderwell"
     # Base of the links in messages (the customer tracking page).
     public_url: str = "http://127.0.0.1:8000"
+    # The shop's IANA time zone: the tracking page shows times in it when the customer's
+    # own zone cannot be told from the delivery country (one with several zones).
+    shop_time_zone: str = "UTC"
     # Key of the customer tracking links and of channel secrets at rest; unset, the
     # database keeps one it made itself.
     secret_key: str | None = None
@@ -90,6 +95,15 @@ class Settings(BaseSettings):
     console_session_hours: float = 12.0
     console_lockout_failures: int = 5
     console_lockout_minutes: float = 15.0
+
+    @field_validator("shop_time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"'{value}' is not an IANA time zone (e.g. Europe/Berlin)") from None
+        return value
 
 
 @lru_cache(maxsize=1)
