@@ -43,8 +43,12 @@ def test_ten_thousand_units_of_one_sku_are_held_with_the_reason_and_release_rese
     assert _reserved(db) == 0  # the shelf is not drained while a person looks
     shown = api.get(f"/orders/{placed['number']}", headers=admin).json()
     assert shown["hold"] == placed["hold"]
-    held = [e for e in _timeline(api, placed["number"], admin) if e["type"] == "order.held"]
+    events = _timeline(api, placed["number"], admin)
+    held = [e for e in events if e["type"] == "order.held"]
     assert len(held) == 1 and held[0]["data"]["reason"] == HoldReason.ORDER_LIMIT
+    [first] = [e for e in events if e["type"] == "order.placed"]
+    # Waiting for a person, not for stock: not counted as backordered (the fill rate).
+    assert "nothing reserved" in first["summary"] and first["data"]["backordered_units"] == 0
     assert "limit is 1000 per line" in held[0]["summary"]
 
     released = api.post(f"/orders/{placed['number']}/release", headers=admin)

@@ -290,9 +290,15 @@ def _write_order(conn: Connection, pending: Pending, shelf: Shelf, now: datetime
     for row in ledger.rows:
         row["order_id"] = order_id
     ledger.flush(conn)
-    backordered = sum(int(lr["qty_backordered"]) for lr in line_rows)
+    # Units held for the limits wait for a person, not for stock: not counted as backordered
+    # (the review's fill rate reads these figures).
+    backordered = 0 if over else sum(int(lr["qty_backordered"]) for lr in line_rows)
     summary = f"placed via {request.channel}; " + (
-        f"{backordered} unit(s) backordered" if backordered else "all units reserved"
+        "above the channel's limits, nothing reserved"
+        if over
+        else f"{backordered} unit(s) backordered"
+        if backordered
+        else "all units reserved"
     )
     record(
         conn,
@@ -309,7 +315,9 @@ def _write_order(conn: Connection, pending: Pending, shelf: Shelf, now: datetime
             "backordered_units": backordered,
             # Per SKU, so the review's fill rate can be told per SKU (review/facts.py).
             "backordered_by_sku": {
-                lr["sku"]: int(lr["qty_backordered"]) for lr in line_rows if lr["qty_backordered"]
+                lr["sku"]: int(lr["qty_backordered"])
+                for lr in line_rows
+                if lr["qty_backordered"] and not over
             },
             "grand_total": str(priced.grand_total),
             "currency": request.currency,
