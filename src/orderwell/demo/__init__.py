@@ -28,6 +28,7 @@ from orderwell.config import get_settings
 from orderwell.demo.aftersale import AfterSale
 from orderwell.demo.carrier import CarrierNetwork
 from orderwell.demo.catalog import BUILDINGS, demo_products, serpentine_bins
+from orderwell.demo.fast_load import without_fsync
 from orderwell.demo.floor import Shipped, WarehouseFloor
 from orderwell.demo.messages import settle_history_messages
 from orderwell.demo.orders import SALE_DAYS, OrderPlanner, PlannedOrder, order_times
@@ -159,7 +160,7 @@ def load_demo(
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, disable=not progress, transient=False) as bar:
+    with without_fsync(db.engine), Progress(*columns, disable=not progress, transient=False) as bar:
         task = bar.add_task("catalog", total=None)
         for building in BUILDINGS:
             upsert_warehouse(sim_db, building.site)
