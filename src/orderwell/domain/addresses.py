@@ -54,9 +54,8 @@ def _rules(country: str, region: str = "") -> _Rules:
         )
     except ValueError:
         # A country Google has no data for: a plain international layout, no postcode rule.
-        return _Rules(
-            "%N%n%O%n%A%n%C %S %Z", "%N%n%O%n%A%n%C %S %Z", frozenset(), "", False, True, (), ()
-        )
+        plain = "%N%n%O%n%A%n%C %S %Z"
+        return _Rules(plain, plain, "", False, True, (), ())
     return _Rules(
         rules.address_format,
         rules.address_latin_format,

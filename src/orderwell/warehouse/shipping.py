@@ -249,8 +249,18 @@ def _save_label(
     ).scalar_one()
     amount = str(purchase.amount)
     # The carrier's own price and the rate, when the quote was converted (exchange.py).
-    data = purchase.conversion.as_data() if purchase.conversion else None
-    conversion = RateConversion(**data) if data else None
+    converted = purchase.conversion
+    data = converted.as_data() if converted else None
+    conversion = (
+        RateConversion(
+            str(converted.original_amount),
+            converted.original_currency,
+            str(converted.rate),
+            converted.as_of.isoformat() if converted.as_of else None,
+        )
+        if converted
+        else None
+    )
     record(
         conn,
         order_id,
