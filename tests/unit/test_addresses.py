@@ -103,3 +103,17 @@ def test_postcodes_of_the_right_form_pass(
 ) -> None:
     assert postal_code_problem(country, postal_code, region) is None
     Address(name="A", line1="x", city="c", country=country, postal_code=postal_code)
+
+
+def test_a_zpl_label_keeps_the_country_when_the_layout_is_long() -> None:
+    from orderwell.warehouse.documents.label import _ship_to_lines
+
+    uk = PostalAddress(
+        "Ada Lovelace", "1 Main St", "London", "EC1Y 8SY", "GB", company="Engines Ltd",
+        line2="Flat 2", phone="+44 20 7946 0000",
+    )  # fmt: skip
+    lines = _ship_to_lines(uk)
+    assert len(lines) == 6 and lines[0] == "Ada Lovelace" and lines[-1] == "UNITED KINGDOM"
+    assert lines[1] == "Engines Ltd, 1 Main St" and "EC1Y 8SY" in lines
+    short = PostalAddress("Jan", "ul. Długa 5", "Poznań", "60-123", "PL", phone="+48 61 555")
+    assert _ship_to_lines(short)[-1] == "TEL +48 61 555"
