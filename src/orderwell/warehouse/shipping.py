@@ -16,7 +16,7 @@ are still backordered). Each warehouse ships its own part of an order.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Annotated, Any
 
@@ -63,6 +63,7 @@ from orderwell.warehouse.carriers.rates import Parcel, ShipPoint
 from orderwell.warehouse.carriers.scan_formats import event_key
 from orderwell.warehouse.carriers.tracking_numbers import identify, normalise
 from orderwell.warehouse.packing import check_may_ship, lock_shipment
+from orderwell.warehouse.schemas import RateConversion
 
 # The extension digit tells outbound parcels (0) from return labels (7, services/returns).
 OUTBOUND_SSCC_EXTENSION = 0
@@ -80,17 +81,6 @@ class LabelIn(_In):
 class ManifestIn(_In):
     carrier: Annotated[str, Field(min_length=1, max_length=40)]
     warehouse: Annotated[str, Field(min_length=1, max_length=20)]
-
-
-@closed
-@dataclass(frozen=True, slots=True)
-class RateConversion:
-    """The carrier's price in its own currency and the rate that made ``amount``."""
-
-    original_amount: str
-    original_currency: str
-    rate: str  # one unit of original_currency in the order's currency
-    rates_as_of: str | None  # the date of the rate table used
 
 
 @closed  # its schema in /openapi.json lists every member
@@ -249,18 +239,8 @@ def _save_label(
     ).scalar_one()
     amount = str(purchase.amount)
     # The carrier's own price and the rate, when the quote was converted (exchange.py).
-    converted = purchase.conversion
-    data = converted.as_data() if converted else None
-    conversion = (
-        RateConversion(
-            str(converted.original_amount),
-            converted.original_currency,
-            str(converted.rate),
-            converted.as_of.isoformat() if converted.as_of else None,
-        )
-        if converted
-        else None
-    )
+    # The carrier's own price and the rate, when the quote was converted (exchange.py).
+    conversion = RateConversion.of(purchase.conversion) if purchase.conversion else None
     record(
         conn,
         order_id,
@@ -279,7 +259,7 @@ def _save_label(
             "currency": purchase.currency,
             "meets_promise": purchase.meets_promise,
             "reason": purchase.reason,
-            "conversion": data,
+            "conversion": asdict(conversion) if conversion else None,
         },
     )
     return LabelBought(
