@@ -11,7 +11,7 @@ the carrier tracks the parcel.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -100,13 +100,3 @@ def parcels(conn: Connection, order_id: int) -> list[dict[str, Any]]:
         }
         for r in rows
     ]
-
-
-def promised_date(conn: Connection, order_id: int, requested: date | None) -> date | None:
-    """The delivery date promised: the one the customer asked for, else the shipments'."""
-    if requested is not None:
-        return requested
-    promised: date | None = conn.execute(
-        sa.select(sa.func.max(shipments.c.promised_date)).where(shipments.c.order_id == order_id)
-    ).scalar()
-    return promised

@@ -38,7 +38,7 @@ from orderwell.http.deps import get_db
 from orderwell.orders.channel_settings import load_channel
 from orderwell.orders.queries import get_order, timeline
 from orderwell.outbound.messages import HOLD_WORDS
-from orderwell.outbound.tracking_facts import local_time, page_zone, parcels, promised_date
+from orderwell.outbound.tracking_facts import local_time, page_zone, parcels
 from orderwell.outbound.tracking_links import link_key, order_for_token
 from orderwell.store.db import Database
 from orderwell.store.tables_aftersale import returns
@@ -155,7 +155,9 @@ def _page(conn: Connection, order_id: int, token: str, shop_zone: str) -> dict[s
         ],
         "story": story,
         "zone": zone.key,
-        "promised": promised_date(conn, order_id, order["requested_delivery_date"]),
+        # The date promised is the one the customer asked for (shipments carry the same);
+        # without one, each parcel's expected delivery is what the page can tell.
+        "promised": order["requested_delivery_date"],
         "parcels": parcels(conn, order_id),
         "ship_to": address_lines(
             AddressParts(
