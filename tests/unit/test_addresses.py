@@ -117,3 +117,29 @@ def test_a_zpl_label_keeps_the_country_when_the_layout_is_long() -> None:
     assert lines[1] == "Engines Ltd, 1 Main St" and "EC1Y 8SY" in lines
     short = PostalAddress("Jan", "ul. Długa 5", "Poznań", "60-123", "PL", phone="+48 61 555")
     assert _ship_to_lines(short)[-1] == "TEL +48 61 555"
+
+
+def test_order_messages_show_the_address_as_the_destinations_post_writes_it() -> None:
+    from types import SimpleNamespace
+
+    from orderwell.outbound.message_render import Branding, render_message
+    from orderwell.outbound.messages import ship_to_lines
+
+    row = SimpleNamespace(
+        ship_name="Jan Nowak", ship_company=None, ship_line1="ul. Długa 5", ship_line2=None,
+        ship_city="Poznań", ship_region=None, ship_postal_code="60-123", ship_country="PL",
+    )  # fmt: skip
+    lines = ship_to_lines(row)
+    assert lines == ["Jan Nowak", "ul. Długa 5", "60-123 Poznań", "POLAND"]
+    brand = Branding(shop_name="Kite", sender="Kite <orders@kite.example>")
+    context = {
+        "customer_name": "Jan",
+        "order_number": "OW-000001",
+        "order_url": "https://kite.example/track/x",
+        "lines": [],
+        "total": "10.00 EUR",
+        "ship_to": lines,
+    }
+    msg = render_message("order_received", context, brand)
+    assert "60-123 Poznań" in msg.text and "POLAND" in msg.text
+    assert "ul. Długa 5<br>60-123 Poznań<br>POLAND" in msg.html
