@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -43,6 +47,9 @@ class Settings(BaseSettings):
     # What a refund does with the shipping the customer paid: never, if_all_returned,
     # always, or if_our_fault (damaged, wrong item, not as described).
     refund_shipping_rule: str = "if_our_fault"
+    # Rates for quoting carrier prices in the order's currency (JSON: base, as_of, rates;
+    # see warehouse/carriers/exchange_rates.json, used when unset).
+    exchange_rates_file: Path | None = None
     # --- Outbound: the worker, webhooks, event stream, customer messages (docs/outbound.md)
     # Run the worker inside `orderwell serve`; unset means yes on SQLite (the one-command
     # laptop setup) and no on PostgreSQL, where `orderwell worker` runs on its own.
@@ -69,6 +76,9 @@ class Settings(BaseSettings):
     shop_name: str = "Orderwell"
     # Base of the links in messages (the customer tracking page).
     public_url: str = "http://127.0.0.1:8000"
+    # The shop's IANA time zone: the tracking page shows times in it when the customer's
+    # own zone cannot be told from the delivery country (one with several zones).
+    shop_time_zone: str = "UTC"
     # Key of the customer tracking links and of channel secrets at rest; unset, the
     # database keeps one it made itself.
     secret_key: str | None = None
@@ -84,6 +94,15 @@ class Settings(BaseSettings):
     console_session_hours: float = 12.0
     console_lockout_failures: int = 5
     console_lockout_minutes: float = 15.0
+
+    @field_validator("shop_time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"'{value}' is not an IANA time zone (e.g. Europe/Berlin)") from None
+        return value
 
 
 def get_settings() -> Settings:

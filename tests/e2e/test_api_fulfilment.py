@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from decimal import Decimal
 from typing import Any
 
 from pypdf import PdfReader
@@ -130,6 +131,11 @@ def test_pick_pack_ship_track_over_http(
 
     label = _ok(api.post(f"/fulfilment/shipments/{sid}/label", json={}, headers=staff))
     tracking, (sscc,) = label["tracking_number"], label["ssccs"]
+    # Quoted in the order's currency from the carrier's USD table, the conversion shown.
+    conversion = label["conversion"]
+    assert label["currency"] == "EUR" and conversion["original_currency"] == "USD"
+    converted = Decimal(conversion["original_amount"]) * Decimal(conversion["rate"])
+    assert Decimal(label["amount"]) == converted.quantize(Decimal("0.01"))
     assert tracking in _pdf_text(
         api.get(f"/fulfilment/shipments/{sid}/label.pdf", headers=staff)
     ).replace(" ", "")

@@ -114,7 +114,17 @@ def test_tracking_page_shows_its_order_and_nothing_else(
     first = place_order(db, order({"SKU-1": 1}), actor="test").order_id
     second = place_order(
         db,
-        order({"SKU-2": 1}, customer={"email": "grace@example.com", "name": "Grace Hopper"}),
+        order(
+            {"SKU-2": 1},
+            customer={"email": "grace@example.com", "name": "Grace Hopper"},
+            shipping_address={
+                "name": "Grace Hopper",
+                "line1": "Torstraße 5",
+                "city": "Berlin",
+                "postal_code": "10119",
+                "country": "DE",
+            },
+        ),
         actor="test",
     ).order_id
     key = link_key(db)
@@ -124,6 +134,7 @@ def test_tracking_page_shows_its_order_and_nothing_else(
     assert page.headers["content-type"].startswith("text/html")
     assert page.headers["cache-control"] == "no-store"
     assert "OW-000002" in page.text and "Grace Hopper" in page.text
+    assert "Torstraße 5<br>10119 Berlin" in page.text  # the address as the German post writes it
     assert "We received your order." in page.text and "Product 2" in page.text
     assert "OW-000001" not in page.text and "Ada" not in page.text and "Product 1" not in page.text
     assert "test" not in page.text.split("<h2>What happened</h2>")[1]  # no actors shown

@@ -34,7 +34,8 @@ from orderwell.store.tables import (
     stock_ledger,
 )
 from orderwell.store.tables_aftersale import payments, refunds, returns
-from orderwell.store.tables_fulfilment import shipments, tracking_events
+from orderwell.store.tables_fulfilment import manifests, shipments, tracking_events
+from orderwell.store.tables_outbound import customer_messages
 from orderwell.warehouse.carriers.gs1 import is_valid_gs1
 from orderwell.warehouse.queries import picking_accuracy
 from tests.helpers import invariant_breaches, picked_not_shipped
@@ -56,9 +57,43 @@ def test_demo_data_set(db: Database) -> None:
     _stock_is_consistent_and_the_ledger_explains_it(fixed)
     _order_status_is_derived_from_its_lines_and_timelines_are_real(fixed)
     _catalog_warehouses_and_bins(fixed)
+    _the_history_sends_nothing_and_is_manifested(fixed)
     assert has_orders(fixed)
     with pytest.raises(Conflict):
         load_demo(fixed, progress=False, scale=SCALE)
+
+
+def _the_history_sends_nothing_and_is_manifested(demo_db: Database) -> None:
+    with demo_db.read() as conn:
+        messages = dict(
+            conn.execute(
+                sa.select(customer_messages.c.status, sa.func.count()).group_by(
+                    customer_messages.c.status
+                )
+            ).all()
+        )
+        why = set(
+            conn.execute(sa.select(customer_messages.c.last_error).distinct()).scalars().all()
+        )
+        unmanifested = (
+            conn.execute(
+                sa.select(shipments.c.shipped_at).where(
+                    shipments.c.shipped_at.is_not(None), shipments.c.manifest_id.is_(None)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        manifested = conn.execute(
+            sa.select(sa.func.count()).where(shipments.c.manifest_id.is_not(None))
+        ).scalar_one()
+        days = conn.execute(sa.select(sa.func.count()).select_from(manifests)).scalar_one()
+    # Messages for the history are recorded, never left pending for a mail server to send.
+    assert messages.get("pending", 0) == 0 and messages["suppressed"] > 100, messages
+    assert why == {"demo history: recorded by `orderwell demo`, never to be sent"}
+    # Each day's parcels went on that day's manifest; only today's wait for one.
+    assert manifested > 50 and days > 20
+    assert all(at.date() == NOW.date() for at in unmanifested), unmanifested
 
 
 def _every_status_and_hold_reason_is_present(demo_db: Database) -> None:

@@ -190,3 +190,16 @@ def test_control_numbers_stop_at_nine_digits_instead_of_wrapping(db: Database) -
     assert db.write(lambda c: take_control_numbers(c, partner_id)).interchange == 999_999_999
     with pytest.raises(Exception, match="used up"):
         db.write(lambda c: take_control_numbers(c, partner_id))
+
+
+def test_a_ship_to_postcode_its_country_does_not_use_gets_a_997_at_n4(db: Database) -> None:
+    xyz_partner(db)
+    before = _counts(db)
+    # 04139 is a ZIP of Maine, not of Ohio (Ohio's start with 43-45).
+    bad = fixture("850.edi").replace(b"N4*SOLON*OH*44139", b"N4*SOLON*OH*04139")
+    got = receive_file(db, bad, filename="bad-zip.edi", actor="edi")
+    assert not got.accepted and got.orders == [] and _counts(db) == before
+    segs = _ack_segments(got.acknowledgments[0].text)
+    # N4 (segment 12), element 3 (the postal code), "invalid character in data" (6).
+    assert ["AK3", "N4", "12", "", "8"] in segs and ["AK4", "3", "", "6", "04139"] in segs
+    assert ["AK5", "R", "5"] in segs

@@ -29,6 +29,7 @@ def placement(lines: list[dict[str, Any]], **overrides: Any) -> PlaceOrder:
             "name": "Grace Hopper",
             "line1": "1 Harbour Rd",
             "city": "Hamburg",
+            "postal_code": "20095",  # a German address without one is refused
             "country": "de",
         },
         "currency": "EUR",

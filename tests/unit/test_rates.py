@@ -38,7 +38,9 @@ def test_zones() -> None:
     assert rates.zone_for(NEW_YORK, PHILADELPHIA) == 2
     assert rates.zone_for(NEW_YORK, ShipPoint("US", "30301")) == 4
     assert rates.zone_for(NEW_YORK, BEVERLY_HILLS) == 7  # capped
-    assert rates.zone_for(NEW_YORK, TORONTO) == rates.INTERNATIONAL_ZONE
+    assert rates.zone_for(NEW_YORK, TORONTO) == rates.CROSS_BORDER_ZONE  # by road
+    assert rates.zone_for(ShipPoint("DE", "10117"), ShipPoint("PL", "60-123")) == 8
+    assert rates.zone_for(NEW_YORK, ShipPoint("GB", "EC1A 1BB")) == rates.OVERSEAS_ZONE
     assert rates.zone_for(ShipPoint("GB", "EC1A 1BB"), ShipPoint("gb", "SW1A 1AA")) > 2
     with pytest.raises(InvalidInput) as caught:
         rates.zone_for(NEW_YORK, ShipPoint("US", " "))
@@ -123,11 +125,17 @@ def test_impossible_promise_ships_fastest_and_says_so() -> None:
     assert "3 day(s) late" in choice.reason
 
 
-def test_international_rejects_domestic_only_services() -> None:
+def test_cross_border_by_road_goes_by_ground_and_overseas_only_by_air() -> None:
     choice = rates.shop_rates(SERVICES, [SMALL], NEW_YORK, TORONTO, now=FRIDAY_2PM)
+    assert choice.quote is not None and choice.quote.service.code == "TBL_GROUND"
+    assert choice.quote.zone == 8 and "no delivery date was promised" in choice.reason
+    berlin, poznan = ShipPoint("DE", "10117"), ShipPoint("PL", "60-123")
+    choice = rates.shop_rates(SERVICES, [SMALL], berlin, poznan, now=FRIDAY_2PM)
+    assert choice.quote is not None and choice.quote.service.code == "TBL_GROUND"
+    london = ShipPoint("GB", "EC1A 1BB")
+    choice = rates.shop_rates(SERVICES, [SMALL], NEW_YORK, london, now=FRIDAY_2PM)
     assert choice.quote is not None and choice.quote.service.code == "TBL_OVERNIGHT"
-    assert ("TBL_GROUND", "Ground (TBL_GROUND): does not serve zone 8") in choice.rejected
-    assert "no delivery date was promised" in choice.reason
+    assert ("TBL_GROUND", "Ground (TBL_GROUND): does not serve zone 9") in choice.rejected
 
 
 def test_multi_parcel_price_is_the_sum_and_overweight_is_rejected() -> None:

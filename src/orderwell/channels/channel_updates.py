@@ -154,6 +154,19 @@ def apply_update(
     done: list[str] = []
     if mapped.cancelled:
         return _cancel(conn, order, units, actor, now)
+    if mapped.order is None and mapped.problem:
+        # The shop's new version cannot be an order (a new address with a postcode its
+        # country does not use, say): the order stays as it was and a person is told why.
+        record(
+            conn,
+            order_id,
+            ChannelEvent.UPDATE_NOT_APPLIED,
+            f"channel update not applied: {mapped.problem}",
+            actor=actor,
+            at=now,
+            data={"reason": mapped.problem},
+        )
+        done.append(f"not applied: {mapped.problem}")
     if mapped.order is not None:
         verdict = update_allowed(units)
         new = mapped.order.model_dump()

@@ -27,7 +27,9 @@ from sqlalchemy.engine import Connection
 from orderwell.demo.aftersale import AfterSale
 from orderwell.demo.carrier import CarrierNetwork
 from orderwell.demo.catalog import BUILDINGS, demo_products, serpentine_bins
+from orderwell.demo.fast_load import without_fsync
 from orderwell.demo.floor import Shipped, WarehouseFloor
+from orderwell.demo.messages import settle_history_messages
 from orderwell.demo.orders import SALE_DAYS, OrderPlanner, PlannedOrder, order_times
 from orderwell.demo.showcase import SHOWCASE_STEPS, Showcase, partially_cancelled
 from orderwell.demo.simulation import (
@@ -123,7 +125,12 @@ def has_orders(db: Database) -> bool:
 
 
 def load_demo(
-    db: Database, *, seed: int = 42, progress: bool = True, scale: float = 1.0
+    db: Database,
+    *,
+    seed: int = 42,
+    progress: bool = True,
+    scale: float = 1.0,
+    public_url: str | None = None,
 ) -> DemoSummary:
     """Load the demo into an empty database. ``scale`` shrinks the order count (tests)."""
     if not 0 < scale <= 4:
@@ -152,7 +159,7 @@ def load_demo(
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, disable=not progress, transient=False) as bar:
+    with without_fsync(db.engine), Progress(*columns, disable=not progress, transient=False) as bar:
         task = bar.add_task("catalog", total=None)
         for building in BUILDINGS:
             upsert_warehouse(sim_db, building.site)
@@ -174,6 +181,9 @@ def load_demo(
         Showcase(sim_db, clock, rng, floor, carrier, after, prices, tick).run(
             now - _TAIL, stock.awaiting
         )
+        # The history's messages are recorded, suppressed, not left for the worker to send.
+        bar.update(task, description="messages")
+        settle_history_messages(db, public_url or db.settings.public_url)
 
     with db.read() as conn:
         accuracy = picking_accuracy(conn)
@@ -222,6 +232,7 @@ def _wire(
         pick=floor.on_pick,
         pack=floor.on_pack,
         collect=floor.on_collect,
+        manifest=floor.on_manifest,
         track=carrier.on_track,
         payment=after.on_payment,
         return_request=after.on_return_request,

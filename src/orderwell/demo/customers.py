@@ -181,7 +181,11 @@ class Shopper:
 
 def _postal(country: str, number: int, rng: random.Random) -> str:
     if country == "NL":
-        return f"{number} {rng.choice('ABCDEGHJKLMNPRSTVWXZ')}{rng.choice('ABCDEGHJKLMNPRSTVWXZ')}"
+        letters = rng.choice("ABCDEGHJKLMNPRSTVWXZ") + rng.choice("ABCDEGHJKLMNPRSTVWXZ")
+        # PostNL never gives out SA, SD and SS (Google's data refuses them too).
+        if letters in ("SA", "SD", "SS"):
+            letters = "T" + letters[1]
+        return f"{number} {letters}"
     if country == "PL":
         return f"{number // 1000:02d}-{number % 1000:03d}"
     if country == "CZ":

@@ -12,15 +12,16 @@ date. Everything goes through the public services, on the simulated clock.
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
 
 from orderwell.demo.catalog import BUILDINGS
-from orderwell.domain.errors import Conflict, InvalidInput
+from orderwell.domain.errors import Conflict, InvalidInput, NothingToManifest
 from orderwell.inventory.catalog import ProductIn
 from orderwell.store.db import Database
 from orderwell.warehouse.box_fitting import Box, suggest_box
@@ -40,12 +41,13 @@ from orderwell.warehouse.packing import StartPacking, start_packing
 from orderwell.warehouse.picking import PickScan, ShortReason, confirm_pick
 from orderwell.warehouse.queries import get_pick_list
 from orderwell.warehouse.schemas import Pick
-from orderwell.warehouse.shipping import confirm_shipment
+from orderwell.warehouse.shipping import ManifestIn, close_manifest, confirm_shipment
 from orderwell.warehouse.waves import WaveRelease, release_waves
 
 # Wave releases (UTC) on business days, and when the carrier's truck collects.
 WAVE_TIMES = (time(7, 30), time(12, 30))
 COLLECTION = time(17, 15)
+MANIFEST_AT = time(18, 0)  # the day's manifest is closed after the truck has gone
 _WRONG_SCAN = 0.012  # share of picks whose first scan is refused (wrong bin or product)
 _SHORT_PICK = 0.006  # share of picks where fewer units are found than expected
 _PICKERS = {"BER1": ("ana", "jonas", "mehmet", "lea"), "AMS1": ("sanne", "ruben"),
@@ -106,6 +108,7 @@ class WarehouseFloor:
     _box_cache: dict[str, Box] = field(default_factory=dict)
     # Loaded once: each service would otherwise read the carriers' rate tables per call.
     _adapters: dict[str, CarrierAdapter] = field(default_factory=default_adapters)
+    _manifested: set[tuple[str, date]] = field(default_factory=set)  # (site, day) planned
 
     def schedule_waves(self, start: datetime, end: datetime) -> None:
         """Queue every wave release between start and end (business days only)."""
@@ -223,8 +226,17 @@ class WarehouseFloor:
         handover = Handover(
             site, started.shipment_id, order_id, label.tracking_number, label.expected_delivery_date
         )
-        collect = datetime.combine(label.ship_date, COLLECTION, tzinfo=at.tzinfo)
-        self.sim.schedule(max(collect, at + timedelta(minutes=5)), "collect", handover)
+        collect = max(
+            datetime.combine(label.ship_date, COLLECTION, tzinfo=at.tzinfo),
+            at + timedelta(minutes=5),
+        )
+        self.sim.schedule(collect, "collect", handover)
+        if (site, collect.date()) not in self._manifested:
+            # The day's parcels go on the carrier's manifest after the truck left, as the
+            # dock does it: the first manifest after the demo then holds only new parcels.
+            self._manifested.add((site, collect.date()))
+            closing = datetime.combine(collect.date(), MANIFEST_AT, tzinfo=at.tzinfo)
+            self.sim.schedule(max(closing, collect + timedelta(minutes=30)), "manifest", site)
         return handover
 
     def _packages(
@@ -269,6 +281,14 @@ class WarehouseFloor:
     def _tare(self, box: str | None) -> int:
         found = self._boxes().get(box or "")
         return found.tare_weight_g if found else 150
+
+    def on_manifest(self, at: datetime, site: str) -> None:
+        carrier = next(iter(self._adapters))
+        # Nothing to manifest when the day's parcels were all cancelled before the truck.
+        with contextlib.suppress(NothingToManifest):
+            close_manifest(
+                self.db, ManifestIn(carrier=carrier, warehouse=site), actor=f"dock:{site.lower()}"
+            )
 
     def on_collect(self, at: datetime, h: Handover) -> None:
         confirm_shipment(

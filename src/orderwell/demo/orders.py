@@ -70,6 +70,7 @@ HOLD_NOTES = {
     HoldReason.PAYMENT: "waiting for the bank transfer",
     HoldReason.FRAUD_REVIEW: "billing and shipping names differ on a first order",
     HoldReason.CUSTOMER_REQUEST: "customer asked us to wait for a second order",
+    HoldReason.ORDER_LIMIT: "far above what one customer buys; checking before we reserve",
 }
 SALE_DAYS = range(55, 58)  # a mid-season sale: busy days, 20 % off
 

@@ -47,6 +47,7 @@ from orderwell.domain.statuses import PaymentStatus, PickStatus
 from orderwell.inventory.queries import stock_levels
 from orderwell.orders.changes import HoldIn, hold_order
 from orderwell.orders.group_commit import place as place_order
+from orderwell.orders.limits import DEFAULT_MAX_LINE_UNITS
 from orderwell.orders.queries import get_order
 from orderwell.orders.rules import PlaceOrder
 from orderwell.store.db import Database
@@ -104,10 +105,16 @@ class Showcase:
         if not statuses.get(OrderStatus.PARTIALLY_BACKORDERED):
             self._place({plenty[0]: 1, awaiting[1]: 2})
         for reason in HoldReason:
-            if not holds.get(reason):
-                order_id = self._place({plenty[0]: 1})
-                hold = HoldIn(reason=reason, note=HOLD_NOTES[reason])
-                hold_order(self.db, order_id, hold, actor="support:demo")
+            if holds.get(reason):
+                continue
+            if reason is HoldReason.ORDER_LIMIT:
+                # 10,000 units of one SKU: the channel's limits hold it by themselves, and
+                # the shelf stays free for everyone else until a person looks.
+                self._place({plenty[0]: 10 * DEFAULT_MAX_LINE_UNITS})
+                continue
+            order_id = self._place({plenty[0]: 1})
+            hold = HoldIn(reason=reason, note=HOLD_NOTES[reason])
+            hold_order(self.db, order_id, hold, actor="support:demo")
         if not statuses.get(OrderStatus.CANCELLED):
             cancel_order(self.db, self._place({plenty[1]: 1}), CancelIn(), actor="support:demo")
         if not partially_cancelled(self.db):

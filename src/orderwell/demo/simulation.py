@@ -46,6 +46,7 @@ _STAGE = {
     "pick": "picking",
     "pack": "packing",
     "collect": "shipping",
+    "manifest": "shipping",
     "track": "carrier",
     "payment": "payments",
     "return_request": "returns",

@@ -159,6 +159,7 @@ class HoldReason(StrEnum):
     PAYMENT = "payment"
     FRAUD_REVIEW = "fraud_review"
     CUSTOMER_REQUEST = "customer_request"
+    ORDER_LIMIT = "order_limit"  # above the channel's order limits (orders/limits.py)
 
 
 _OPEN = frozenset(

@@ -194,6 +194,7 @@ MESSAGE_MOVES: dict[tuple[MessageStatus, MessageStatus], str] = {
     (M.PENDING, M.SENT): "the mail server accepted it",
     (M.PENDING, M.PENDING): "the mail server was unavailable, retried later",
     (M.PENDING, M.FAILED): "refused for good, or out of attempts",
+    (M.PENDING, M.SUPPRESSED): "made for the demo's history, which no one is to be told now",
 }
 
 

@@ -8,8 +8,9 @@ anyone configures anything; the caller passes those settings in (``db.settings``
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -25,6 +26,7 @@ from orderwell.domain.branding import (
 )
 from orderwell.domain.errors import InvalidInput
 from orderwell.inventory.stock import dialect_insert
+from orderwell.orders.limits import DEFAULT_MAX_LINE_UNITS, DEFAULT_MAX_ORDER_UNITS, OrderLimits
 from orderwell.orders.schemas import BrandingOut, ChannelSettingsOut
 from orderwell.store.db import Database
 from orderwell.store.tables_outbound import channel_settings
@@ -43,6 +45,12 @@ class ChannelSettingsIn(BaseModel):
     ship_cutoff_hour: int = Field(default=14, ge=0, le=23)
     handling_days: int = Field(default=1, ge=0, le=60)
     backorder_grace_days: int = Field(default=3, ge=0, le=365)
+    # Order limits (orders/limits.py): an order above them is held for review.
+    max_line_units: int = Field(default=DEFAULT_MAX_LINE_UNITS, ge=1, le=1_000_000)
+    max_order_units: int = Field(default=DEFAULT_MAX_ORDER_UNITS, ge=1, le=10_000_000)
+    max_order_value: Decimal | None = Field(
+        default=None, gt=0, le=Decimal("1000000000"), decimal_places=2, allow_inf_nan=False
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +64,7 @@ class ChannelConfig:
     ship_cutoff_hour: int
     handling_days: int
     backorder_grace_days: int
+    limits: OrderLimits = field(default_factory=OrderLimits)
 
     def promised_ship_by(self, placed_at: datetime) -> datetime:
         """The cut-off by which an order must leave: ``handling_days`` after the order
@@ -93,6 +102,7 @@ def _from_row(row: Any, s: Settings) -> ChannelConfig:
         ship_cutoff_hour=row.ship_cutoff_hour,
         handling_days=row.handling_days,
         backorder_grace_days=row.backorder_grace_days,
+        limits=OrderLimits(row.max_line_units, row.max_order_units, row.max_order_value),
     )
 
 
@@ -142,6 +152,9 @@ def put_channel_settings(db: Database, channel: str, item: ChannelSettingsIn) ->
         "ship_cutoff_hour": item.ship_cutoff_hour,
         "handling_days": item.handling_days,
         "backorder_grace_days": item.backorder_grace_days,
+        "max_line_units": item.max_line_units,
+        "max_order_units": item.max_order_units,
+        "max_order_value": item.max_order_value,
         "updated_at": db.clock(),
     }
 
@@ -166,4 +179,9 @@ def channel_view(cfg: ChannelConfig) -> ChannelSettingsOut:
         "ship_cutoff_hour": cfg.ship_cutoff_hour,
         "handling_days": cfg.handling_days,
         "backorder_grace_days": cfg.backorder_grace_days,
+        "max_line_units": cfg.limits.max_line_units,
+        "max_order_units": cfg.limits.max_order_units,
+        "max_order_value": (
+            None if cfg.limits.max_order_value is None else f"{cfg.limits.max_order_value:.2f}"
+        ),
     }

@@ -21,11 +21,12 @@ from sqlalchemy.engine import Connection
 
 from orderwell.domain.errors import IdempotencyConflict, InvalidInput, UnknownReference
 from orderwell.domain.events import EventType
-from orderwell.domain.lifecycle import Bucket, UnitTotals, derive_status
+from orderwell.domain.lifecycle import Bucket, HoldReason, UnitTotals, derive_status
 from orderwell.inventory.ledger import Ledger
 from orderwell.inventory.reservations import execute_plan, save_allocations
 from orderwell.inventory.sourcing import DEFAULT_STRATEGY, STRATEGIES, SourcingStrategy
 from orderwell.inventory.stock import dialect_insert, per_dialect
+from orderwell.orders.limits import over_limits, record_limit_hold
 from orderwell.orders.rules import PlaceOrder, PricedOrder, price_order
 from orderwell.orders.schemas import OrderDetail
 from orderwell.orders.shelf import Shelf
@@ -160,7 +161,9 @@ def _write_order(conn: Connection, pending: Pending, shelf: Shelf, now: datetime
             )
         demand[pid] = ln.quantity
 
-    plan = pending.strategy.plan(demand, free, list(whs.values()))
+    # Above the channel's limits: held, and nothing reserved until a person releases it.
+    over = over_limits(priced, shelf.limits_of(conn, request.channel), request.currency)
+    plan = pending.strategy.plan(demand, {} if over else free, [] if over else list(whs.values()))
     ledger = Ledger(actor=actor, at=now)
     reserved = execute_plan(conn, ledger, plan, order_id=None)
     for row in ledger.rows:  # what is free now, for the next order of the group
@@ -188,7 +191,8 @@ def _write_order(conn: Connection, pending: Pending, shelf: Shelf, now: datetime
         UnitTotals.of(
             {Bucket.RESERVED: lr["qty_reserved"], Bucket.BACKORDERED: lr["qty_backordered"]}
             for lr in line_rows
-        )
+        ),
+        on_hold=over is not None,
     )
     order_row = _insert_order(
         conn,
@@ -199,6 +203,7 @@ def _write_order(conn: Connection, pending: Pending, shelf: Shelf, now: datetime
         pending.fingerprint,
         pending.idempotency_key,
         now,
+        hold_note=over,
     )
     order_id = order_row["id"]
     for lr in line_rows:
@@ -208,9 +213,15 @@ def _write_order(conn: Connection, pending: Pending, shelf: Shelf, now: datetime
     for row in ledger.rows:
         row["order_id"] = order_id
     ledger.flush(conn)
-    backordered = sum(int(lr["qty_backordered"]) for lr in line_rows)
+    # Units held for the limits wait for a person, not for stock: not counted as backordered
+    # (the review's fill rate reads these figures).
+    backordered = 0 if over else sum(int(lr["qty_backordered"]) for lr in line_rows)
     summary = f"placed via {request.channel}; " + (
-        f"{backordered} unit(s) backordered" if backordered else "all units reserved"
+        "above the channel's limits, nothing reserved"
+        if over
+        else f"{backordered} unit(s) backordered"
+        if backordered
+        else "all units reserved"
     )
     record(
         conn,
@@ -227,12 +238,16 @@ def _write_order(conn: Connection, pending: Pending, shelf: Shelf, now: datetime
             "backordered_units": backordered,
             # Per SKU, so the review's fill rate can be told per SKU (review/facts.py).
             "backordered_by_sku": {
-                lr["sku"]: int(lr["qty_backordered"]) for lr in line_rows if lr["qty_backordered"]
+                lr["sku"]: int(lr["qty_backordered"])
+                for lr in line_rows
+                if lr["qty_backordered"] and not over
             },
             "grand_total": str(priced.grand_total),
             "currency": request.currency,
         },
     )
+    if over is not None:
+        record_limit_hold(conn, order_id, over, actor=actor, at=now)
     for lr in line_rows:
         lr["id"] = line_ids[lr["product_id"]]
     reserved_at = [
@@ -252,6 +267,8 @@ def _insert_order(
     fingerprint: str,
     key: str | None,
     now: datetime,
+    *,
+    hold_note: str | None = None,
 ) -> dict[str, Any]:
     """Insert the order row; its values, with the new id, are returned."""
     addr, cust = req.shipping_address, req.customer
@@ -287,8 +304,8 @@ def _insert_order(
         "placed_at": req.placed_at or now,
         "created_at": now,
         "updated_at": now,
-        "hold_reason": None,
-        "hold_note": None,
+        "hold_reason": HoldReason.ORDER_LIMIT.value if hold_note else None,
+        "hold_note": hold_note,
     }
     order_id = conn.execute(_insert_order_row(conn), values).scalar()
     if order_id is None:

@@ -15,8 +15,9 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import orjson
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from orderwell.domain.addresses import postal_code_problem
 from orderwell.domain.errors import InvalidInput
 from orderwell.domain.money import to_amount
 from orderwell.domain.statuses import PaymentStatus
@@ -44,9 +45,22 @@ class Address(_Strict):
     line1: Text
     line2: OptText = None
     city: Annotated[str, Field(min_length=1, max_length=100)]
-    region: Annotated[str | None, Field(max_length=100)] = None
-    postal_code: Annotated[str | None, Field(max_length=20)] = None
+    # The country comes before region and postcode: their checks read it (info.data).
     country: CountryCode
+    region: Annotated[str | None, Field(max_length=100)] = None
+    postal_code: Annotated[str | None, Field(max_length=20, validate_default=True)] = None
+
+    @field_validator("postal_code")
+    @classmethod
+    def _postcode_of_the_country(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """A postcode the destination's post accepts (Google's i18n address data)."""
+        country = info.data.get("country")
+        if country is None:  # the country itself was refused; that error says enough
+            return value
+        problem = postal_code_problem(country, value, info.data.get("region") or "")
+        if problem is not None:
+            raise ValueError(problem)
+        return value
 
 
 class OrderLineIn(_Strict):

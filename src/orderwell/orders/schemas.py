@@ -171,3 +171,10 @@ class ChannelSettingsOut(TypedDict):
     ship_cutoff_hour: int
     handling_days: int
     backorder_grace_days: int
+    max_line_units: Annotated[
+        int, Field(description="units of one SKU above which an order is held")
+    ]
+    max_order_units: Annotated[int, Field(description="units in one order above which it is held")]
+    max_order_value: Annotated[
+        Money | None, Field(description="order total (its currency) above which it is held")
+    ]

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from orderwell.inventory.sourcing import Warehouse
+from orderwell.orders.limits import OrderLimits, channel_limits
 from orderwell.store.tables import products, stock, warehouses
 
 _CATALOG_AND_STOCK = (
@@ -84,6 +85,12 @@ class Shelf:
     catalog: dict[str, tuple[int, str, bool]] = field(default_factory=dict)
     free: dict[int, dict[int, int]] = field(default_factory=lambda: defaultdict(dict))
     whs: dict[int, Warehouse] = field(default_factory=dict)
+    limits: dict[str, OrderLimits] = field(default_factory=dict)  # by channel, read once
+
+    def limits_of(self, conn: Connection, channel: str) -> OrderLimits:
+        if channel not in self.limits:
+            self.limits[channel] = channel_limits(conn, channel)
+        return self.limits[channel]
 
     @classmethod
     def read(cls, conn: Connection, skus: list[str]) -> Shelf:

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from orderwell.config import Settings
+from orderwell.domain.addresses import AddressParts, address_lines
 from orderwell.domain.errors import InvalidInput
 from orderwell.domain.events import EventType
 from orderwell.domain.order_numbers import OrderNumbers
@@ -53,6 +54,7 @@ HOLD_WORDS = {
     "payment": "we are waiting for your payment to be confirmed.",
     "fraud_review": "we are running a routine check on your order.",
     "customer_request": "you asked us to wait.",
+    "order_limit": "it is larger than we usually ship, so a person is checking it.",
 }
 
 
@@ -67,6 +69,22 @@ def kinds_for(event_type: str, data: dict[str, Any]) -> list[str]:
     if event_type == EventType.ORDER_PLACED and int(data.get("backordered_units") or 0) > 0:
         return [kind, "backordered"]
     return [kind]
+
+
+def ship_to_lines(order: Any) -> list[str]:
+    """The order's shipping address as the destination's post writes it (orders row)."""
+    return address_lines(
+        AddressParts(
+            name=order.ship_name,
+            company=order.ship_company or "",
+            line1=order.ship_line1,
+            line2=order.ship_line2 or "",
+            city=order.ship_city,
+            region=order.ship_region or "",
+            postal_code=order.ship_postal_code or "",
+            country=order.ship_country,
+        )
+    )
 
 
 def _lines(conn: Connection, order_id: int) -> list[Any]:
@@ -114,6 +132,8 @@ def _context(
         "order_number": numbers.number(order.id),
         "order_url": page,
     }
+    if kind in ("order_received", "shipped"):
+        ctx["ship_to"] = ship_to_lines(order)
     if kind == "order_received":
         ctx["lines"] = listed(lambda ln: ln.quantity)
         ctx["total"] = f"{money(order.grand_total, order.currency)} {order.currency}"

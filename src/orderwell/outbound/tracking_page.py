@@ -23,6 +23,8 @@ from sqlalchemy.engine import Connection
 
 from orderwell.aftersale.queries import pending_units_by_line_no, return_label_doc
 from orderwell.aftersale.return_rules import ReturnReason
+from orderwell.config import Settings
+from orderwell.domain.addresses import AddressParts, address_lines
 from orderwell.domain.errors import NotFound, OrderwellError
 from orderwell.domain.events import EventType as E
 from orderwell.domain.lifecycle import (
@@ -34,8 +36,10 @@ from orderwell.domain.lifecycle import (
 )
 from orderwell.domain.order_numbers import OrderNumbers
 from orderwell.http.deps import get_db
+from orderwell.orders.channel_settings import load_channel
 from orderwell.orders.queries import get_order, timeline
 from orderwell.outbound.messages import HOLD_WORDS
+from orderwell.outbound.tracking_facts import local_time, page_zone, parcels
 from orderwell.outbound.tracking_links import link_key, order_for_token
 from orderwell.store.db import Database
 from orderwell.store.tables_aftersale import returns
@@ -114,12 +118,17 @@ def _order_for(db: Database, token: str) -> int:
     return order_for_token(link_key(db), token)
 
 
-def _page(conn: Connection, order_id: int, token: str, numbers: OrderNumbers) -> dict[str, Any]:
+def _page(
+    conn: Connection, order_id: int, token: str, numbers: OrderNumbers, settings: Settings
+) -> dict[str, Any]:
     order = get_order(conn, order_id, numbers)
+    zone = page_zone(order["shipping_address"]["country"], settings.shop_time_zone)
     events = timeline(conn, order_id, numbers)
+    # By when it happened, not when we heard: carrier scans arrive late and out of order
+    # (their timeline time is the scan's); the sort is stable, so ties keep their order.
     story = [
-        {"at": e["at"], "text": text}
-        for e in events
+        {"at": e["at"], "when": local_time(e["at"], zone), "text": text}
+        for e in sorted(events, key=lambda e: e["at"])
         if (text := plain_words(e["type"], dict(e["data"]))) is not None
     ]
     lines = order["lines"]
@@ -136,7 +145,9 @@ def _page(conn: Connection, order_id: int, token: str, numbers: OrderNumbers) ->
         if (n := u[Bucket.SHIPPED] + u[Bucket.DELIVERED] - pending.get(ln["line_no"], 0)) > 0
     ]
     labelled = any(e["type"] == E.ORDER_LABEL_CREATED for e in events)
+    address = order["shipping_address"]
     return {
+        "brand": load_channel(conn, order["channel"], settings).branding,
         "order_number": order["number"],
         "customer_name": order["customer"]["name"],
         "steps": [
@@ -146,6 +157,23 @@ def _page(conn: Connection, order_id: int, token: str, numbers: OrderNumbers) ->
             {"name": "Delivered", "done": delivered},
         ],
         "story": story,
+        "zone": zone.key,
+        # The date promised is the one the customer asked for (shipments carry the same);
+        # without one, each parcel's expected delivery is what the page can tell.
+        "promised": order["requested_delivery_date"],
+        "parcels": parcels(conn, order_id),
+        "ship_to": address_lines(
+            AddressParts(
+                name=address["name"],
+                company=address["company"] or "",
+                line1=address["line1"],
+                line2=address["line2"] or "",
+                city=address["city"],
+                region=address["region"] or "",
+                postal_code=address["postal_code"] or "",
+                country=address["country"],
+            )
+        ),
         "lines": [{"name": ln["name"], "quantity": ln["quantity"]} for ln in lines],
         "returnable": returnable,
         "shipped": shipped,
@@ -158,7 +186,7 @@ def _render(
     db: Database, order_id: int, token: str, status: int = 200, **extra: Any
 ) -> HTMLResponse:
     with db.read() as conn:
-        context = _page(conn, order_id, token, db.numbers)
+        context = _page(conn, order_id, token, db.numbers, db.settings)
     html = _templates().get_template("track.html").render(**context, **extra)
     # Nothing of this page may end up in a shared cache or leak through a Referer.
     headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}

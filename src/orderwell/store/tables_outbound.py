@@ -19,7 +19,7 @@ from orderwell.domain.statuses import (
     statuses,
 )
 from orderwell.store.tables import metadata
-from orderwell.store.types import UTCDateTime
+from orderwell.store.types import Amount, UTCDateTime
 
 # The CHECK constraints hold the enums' values (the migration wrote the same lists).
 DELIVERY_STATUSES = statuses(DeliveryStatus)
@@ -152,11 +152,19 @@ channel_settings = sa.Table(
     sa.Column("handling_days", sa.Integer, nullable=False, server_default="1"),
     # How long a backorder may wait for stock before the customer is asked what to do.
     sa.Column("backorder_grace_days", sa.Integer, nullable=False, server_default="3"),
+    # Order limits (migration 0011): an order above them is held for review, not reserved.
+    sa.Column("max_line_units", sa.Integer, nullable=False, server_default="1000"),
+    sa.Column("max_order_units", sa.Integer, nullable=False, server_default="5000"),
+    sa.Column("max_order_value", Amount),  # in the order's currency; None: no limit
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.CheckConstraint("ship_cutoff_hour BETWEEN 0 AND 23", name="cutoff_hour_range"),
     sa.CheckConstraint(
         "handling_days >= 0 AND backorder_grace_days >= 0 AND return_window_days >= 0",
         name="days_not_negative",
+    ),
+    sa.CheckConstraint(
+        "max_line_units >= 1 AND max_order_units >= 1",
+        name="limits_positive",
     ),
 )
 

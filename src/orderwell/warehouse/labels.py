@@ -11,7 +11,7 @@ Handing the parcels over and the end-of-day manifest are ``warehouse/shipping.py
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Annotated, Any
 
@@ -38,6 +38,7 @@ from orderwell.warehouse.carriers.gs1 import sscc18
 from orderwell.warehouse.carriers.rates import Parcel, ShipPoint
 from orderwell.warehouse.carriers.scan_formats import event_key
 from orderwell.warehouse.carriers.tracking_numbers import normalise
+from orderwell.warehouse.schemas import RateConversion
 
 # The extension digit tells outbound parcels (0) from return labels (7, services/returns).
 OUTBOUND_SSCC_EXTENSION = 0
@@ -67,6 +68,7 @@ class LabelBought:
     expected_delivery_date: date
     meets_promise: bool
     reason: str
+    conversion: RateConversion | None = None  # the carrier's own price, when converted
 
 
 def sscc_for_package(package_id: int, gs1_company_prefix: str) -> str:
@@ -87,6 +89,7 @@ def shipment_request(
             warehouses.c.postal_code.label("from_postal"),
             orders.c.ship_country,
             orders.c.ship_postal_code,
+            orders.c.currency,
         )
         .join(warehouses, warehouses.c.id == shipments.c.warehouse_id)
         .join(orders, orders.c.id == shipments.c.order_id)
@@ -116,6 +119,7 @@ def shipment_request(
         now=now,
         promised_delivery_date=row.promised_date,
         service_code=service,
+        currency=row.currency,
     )
 
 
@@ -127,7 +131,8 @@ def buy_label(
     actor: str,
     adapters: Mapping[str, CarrierAdapter] | None = None,
 ) -> LabelBought:
-    adapter = pick_adapter(adapters or default_adapters(), item.carrier)
+    adapters = adapters or default_adapters(db.settings.exchange_rates_file)
+    adapter = pick_adapter(adapters, item.carrier)
     now = db.clock()
     with db.read() as conn:
         request = shipment_request(conn, shipment_id, now, item.service_code)
@@ -213,6 +218,8 @@ def _save_label(
         sa.select(shipments.c.order_id).where(shipments.c.id == shipment_id)
     ).scalar_one()
     amount = str(purchase.amount)
+    # The carrier's own price and the rate, when the quote was converted (exchange.py).
+    conversion = RateConversion.of(purchase.conversion) if purchase.conversion else None
     record(
         conn,
         order_id,
@@ -231,6 +238,7 @@ def _save_label(
             "currency": purchase.currency,
             "meets_promise": purchase.meets_promise,
             "reason": purchase.reason,
+            "conversion": asdict(conversion) if conversion else None,
         },
     )
     return LabelBought(
@@ -246,4 +254,5 @@ def _save_label(
         purchase.expected_delivery_date,
         purchase.meets_promise,
         purchase.reason,
+        conversion,
     )

@@ -238,6 +238,7 @@ def manifest_doc(conn: Connection, manifest_id: int, numbers: OrderNumbers) -> M
             orders.c.ship_city,
             orders.c.ship_postal_code,
             orders.c.ship_country,
+            orders.c.ship_region,
         )
         .join(packages, packages.c.shipment_id == shipments.c.id)
         .join(orders, orders.c.id == shipments.c.order_id)
@@ -263,6 +264,7 @@ def manifest_doc(conn: Connection, manifest_id: int, numbers: OrderNumbers) -> M
                 r.ship_country,
                 r.weight_g,
                 r.sscc or "",
+                r.ship_region or "",
             )
             for r in rows
         ),

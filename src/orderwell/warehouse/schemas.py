@@ -4,6 +4,7 @@ dataclasses (a released wave, a pick, a bought label...) are named as they are."
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, NotRequired
 
@@ -12,7 +13,30 @@ from typing_extensions import TypedDict
 
 from orderwell.http.answers import Money, closed
 from orderwell.warehouse.box_fitting import Box
+from orderwell.warehouse.carriers.exchange import Conversion
 from orderwell.warehouse.waves import ReleasedWave
+
+
+@closed
+@dataclass(frozen=True, slots=True)
+class RateConversion:
+    """The carrier's price in its own currency and the rate that made a label's amount
+    (``LabelBought.conversion``, the ``order.label_created`` event's ``conversion``)."""
+
+    original_amount: str
+    original_currency: str
+    rate: str  # one unit of original_currency in the order's currency
+    rates_as_of: str | None  # the date of the rate table used
+
+    @classmethod
+    def of(cls, conversion: Conversion) -> RateConversion:
+        as_of = conversion.as_of.isoformat() if conversion.as_of else None
+        return cls(
+            str(conversion.original_amount),
+            conversion.original_currency,
+            str(conversion.rate),
+            as_of,
+        )
 
 
 @closed

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from orderwell.domain.errors import InvalidInput, NoCarrierService
+from orderwell.warehouse.carriers.exchange import Conversion, ExchangeRates, load_exchange_rates
 from orderwell.warehouse.carriers.rates import (
     Carrier,
     Parcel,
@@ -49,6 +50,7 @@ class ShipmentRequest:
     now: datetime
     promised_delivery_date: date | None = None
     service_code: str | None = None  # force a service instead of rate shopping
+    currency: str | None = None  # the order's: quotes are in it (None: the carrier's own)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,7 @@ class LabelPurchase:
     expected_delivery_date: date
     meets_promise: bool
     reason: str
+    conversion: Conversion | None = None  # the carrier's price and the rate, when converted
 
 
 @runtime_checkable
@@ -109,6 +112,7 @@ class TableRateCarrier:
         shipper_account: str = "0W1A23",
         mailer_id: str = "901234567",
         holidays: frozenset[date] = frozenset(),
+        exchange: ExchangeRates | None = None,
     ) -> None:
         if tracking_format not in ("ups", "usps_impb"):
             raise InvalidInput(
@@ -121,6 +125,7 @@ class TableRateCarrier:
         self.tracking_format = tracking_format
         self.mailer_id = mailer_id
         self.holidays = holidays
+        self.exchange = exchange or load_exchange_rates()
 
     def rate(self, request: ShipmentRequest) -> RateChoice:
         services = self.carrier.services
@@ -139,6 +144,8 @@ class TableRateCarrier:
             now=request.now,
             promised_delivery_date=request.promised_delivery_date,
             holidays=self.holidays,
+            currency=request.currency,
+            exchange=self.exchange,
         )
 
     def buy_label(self, request: ShipmentRequest) -> LabelPurchase:
@@ -153,12 +160,13 @@ class TableRateCarrier:
             service_name=quote.service.name,
             service_level=level,
             amount=quote.amount,
-            currency=quote.service.currency,
+            currency=quote.currency,
             tracking_number=self.tracking_number(request.shipment_id, level),
             ship_date=quote.ship_date,
             expected_delivery_date=quote.delivery_date,
             meets_promise=choice.meets_promise,
             reason=choice.reason,
+            conversion=quote.conversion,
         )
 
     def tracking_number(self, serial: int, service_level: str) -> str:
@@ -174,9 +182,10 @@ class TableRateCarrier:
         return parse_easypost_tracker_updated(body)
 
 
-def default_adapters() -> dict[str, CarrierAdapter]:
-    """The carriers this instance ships with, by code."""
-    adapter = TableRateCarrier()
+def default_adapters(exchange_rates_file: Path | None = None) -> dict[str, CarrierAdapter]:
+    """The carriers this instance ships with, by code, pricing with the rate table in
+    ``exchange_rates_file`` (``ORDERWELL_EXCHANGE_RATES_FILE``) or the built-in one."""
+    adapter = TableRateCarrier(exchange=load_exchange_rates(exchange_rates_file))
     return {adapter.code: adapter}
 
 

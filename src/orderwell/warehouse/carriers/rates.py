@@ -1,101 +1,84 @@
-"""Table-rate carrier services and rate shopping.
+"""Rate shopping over table-rate carrier services.
 
 Most small shippers do not call a carrier's rating API for every parcel: they hold the
 carrier's published table (price by zone and weight band) and pick a service themselves.
-This module is that table and that choice, pure so it is tested on a clock we control.
-Services are configuration (``carriers.json`` beside this file, or any file alike).
+This module is that choice, pure so it is tested on a clock we control. The tables are
+configuration (``rate_tables.py``, ``carriers.json``); the model is in ``services.py``
+and the calendar in ``calendar.py`` (both re-exported here for callers).
 
-Units: lengths in millimetres, weights in grams, money as ``Decimal`` in the service's
-ISO 4217 currency. The dimensional-weight divisor is in the trade's usual cm³ per kg
-(5000 international, about 139 in³/lb), so ``dim weight g = L x W x H mm³ / divisor``.
+Prices are quoted in the shop's currency (the order's): a service priced in another
+currency is converted with the configured rate table (``exchange.py``) and the quote
+says from what and at which rate.
 
 Zones (deliberately simple and documented, not any carrier's real chart):
 
 * same country: zone ``2 + |a - b|`` where a and b are the first characters of the
   origin and destination postal codes (digits as themselves, letters spread over 0-9),
   capped at 7 -- neighbouring regions are cheap and quick, the far coast is not;
-* different countries: zone 8 (:data:`INTERNATIONAL_ZONE`).
+* another country reached by road (both in Europe's road network, or both in North
+  America): zone 8 (:data:`CROSS_BORDER_ZONE`), served by ground as real carriers do
+  (Germany to Poland, the US to Canada);
+* another country over sea: zone 9 (:data:`OVERSEAS_ZONE`), by air only.
 A service with no transit time or no rate for a zone does not serve that zone.
 """
 
 from __future__ import annotations
 
-import functools
-import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from decimal import Decimal
-from importlib import resources
-from pathlib import Path
-from typing import Any
 
 from orderwell.domain.errors import InvalidInput
-from orderwell.domain.money import check_currency, quantize, to_amount
+from orderwell.domain.money import quantize
+from orderwell.warehouse.carriers.calendar import (
+    add_business_days,
+    is_business_day,
+    next_business_day,
+    ship_date_for,
+)
+from orderwell.warehouse.carriers.exchange import Conversion, ExchangeRates
+from orderwell.warehouse.carriers.rate_tables import all_services, load_carriers, parse_carriers
+from orderwell.warehouse.carriers.services import Carrier, Parcel, Service, ShipPoint
 
-INTERNATIONAL_ZONE = 8
+__all__ = [
+    "CROSS_BORDER_ZONE",
+    "OVERSEAS_ZONE",
+    "Carrier",
+    "Parcel",
+    "RateChoice",
+    "RateQuote",
+    "Service",
+    "ShipPoint",
+    "add_business_days",
+    "all_services",
+    "is_business_day",
+    "load_carriers",
+    "next_business_day",
+    "parse_carriers",
+    "quote_service",
+    "ship_date_for",
+    "shop_rates",
+    "zone_for",
+]
+
+CROSS_BORDER_ZONE = 8
+OVERSEAS_ZONE = 9
 _MAX_DOMESTIC_ZONE = 7
 
-
-@dataclass(frozen=True, slots=True)
-class ShipPoint:
-    """Where a parcel leaves from or goes to, as far as rating cares."""
-
-    country: str  # ISO 3166-1 alpha-2
-    postal_code: str
-
-
-@dataclass(frozen=True, slots=True)
-class Parcel:
-    """One package as weighed and measured at the pack station."""
-
-    length_mm: int
-    width_mm: int
-    height_mm: int
-    weight_g: int
-
-
-@dataclass(frozen=True, slots=True)
-class Service:
-    """One carrier service: how fast it goes and what it costs, by zone and weight band.
-
-    ``weight_bands_g`` are ascending inclusive upper limits; ``rates_by_zone[z][i]`` is
-    the price of a parcel whose billable weight falls in band ``i`` in zone ``z``.
-    """
-
-    code: str
-    name: str
-    carrier_code: str
-    service_level: str
-    cutoff_local: time
-    transit_days_by_zone: Mapping[int, int]
-    weight_bands_g: tuple[int, ...]
-    rates_by_zone: Mapping[int, tuple[Decimal, ...]]
-    currency: str
-    dim_divisor: int = 5000
-
-    def dim_weight_g(self, parcel: Parcel) -> int:
-        volume_mm3 = parcel.length_mm * parcel.width_mm * parcel.height_mm
-        return -(-volume_mm3 // self.dim_divisor)  # round up: carriers never round down
-
-    def billable_weight_g(self, parcel: Parcel) -> int | None:
-        """max(actual, dimensional) rounded up to the band limit; None if over the top band."""
-        weight = max(parcel.weight_g, self.dim_weight_g(parcel))
-        for band in self.weight_bands_g:
-            if weight <= band:
-                return band
-        return None
-
-    def price(self, zone: int, billable_weight_g: int) -> Decimal:
-        band_index = self.weight_bands_g.index(billable_weight_g)
-        return self.rates_by_zone[zone][band_index]
-
-
-@dataclass(frozen=True, slots=True)
-class Carrier:
-    code: str
-    name: str
-    services: tuple[Service, ...]
+# Countries whose parcels travel between each other by road (ferries and tunnels count:
+# ground services reach the UK and Ireland). Islands far out (Iceland, Cyprus, Malta) and
+# other continents are overseas.
+# fmt: off
+_ROAD_NETWORKS = (
+    frozenset({
+        "AD", "AL", "AT", "BA", "BE", "BG", "CH", "CZ", "DE", "DK", "EE", "ES", "FI", "FR",
+        "GB", "GR", "HR", "HU", "IE", "IT", "LI", "LT", "LU", "LV", "MC", "ME", "MK", "NL",
+        "NO", "PL", "PT", "RO", "RS", "SE", "SI", "SK", "SM", "VA",
+    }),
+    frozenset({"US", "CA", "MX"}),
+)
+# fmt: on
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,8 +89,16 @@ class RateQuote:
     delivery_date: date
     transit_days: int
     billable_weights_g: tuple[int, ...]
-    amount: Decimal
+    amount: Decimal  # in ``currency``
     after_cutoff: bool
+    currency: str = ""  # the shop's; the service's own when nothing was converted
+    conversion: Conversion | None = None  # how a price in another currency became ``amount``
+
+    @property
+    def price(self) -> str:
+        """The amount with its currency, and the conversion when there was one."""
+        text = f"{self.amount} {self.currency or self.service.currency}"
+        return text + (f" ({self.conversion.describe()})" if self.conversion else "")
 
     @property
     def label(self) -> str:
@@ -125,7 +116,7 @@ class RateChoice:
     rejected: tuple[tuple[str, str], ...]  # (service code, why it was not chosen)
 
 
-# --- zones and calendars --------------------------------------------------------------------
+# --- zones ---------------------------------------------------------------------------------
 
 
 def _region_digit(postal_code: str, field: str) -> int:
@@ -140,46 +131,15 @@ def _region_digit(postal_code: str, field: str) -> int:
 
 def zone_for(origin: ShipPoint, destination: ShipPoint) -> int:
     """Rating zone between two points; see the module docstring for the rule."""
-    if origin.country.upper() != destination.country.upper():
-        return INTERNATIONAL_ZONE
+    a, b = origin.country.upper(), destination.country.upper()
+    if a != b:
+        by_road = any(a in net and b in net for net in _ROAD_NETWORKS)
+        return CROSS_BORDER_ZONE if by_road else OVERSEAS_ZONE
     distance = abs(
         _region_digit(origin.postal_code, "origin.postal_code")
         - _region_digit(destination.postal_code, "destination.postal_code")
     )
     return min(_MAX_DOMESTIC_ZONE, 2 + distance)
-
-
-def is_business_day(day: date, holidays: frozenset[date] = frozenset()) -> bool:
-    return day.weekday() < 5 and day not in holidays
-
-
-def next_business_day(day: date, holidays: frozenset[date] = frozenset()) -> date:
-    day += timedelta(days=1)
-    while not is_business_day(day, holidays):
-        day += timedelta(days=1)
-    return day
-
-
-def ship_date_for(
-    now: datetime, cutoff: time, holidays: frozenset[date] = frozenset()
-) -> tuple[date, bool]:
-    """The day the carrier collects a parcel ready ``now`` (warehouse wall-clock time).
-
-    Ready by the cut-off on a business day: today. Otherwise the next business day --
-    a parcel packed at 17:05 on a Friday goes out on Monday. The flag says whether the
-    cut-off (not a weekend) was what pushed it.
-    """
-    today = now.date()
-    if is_business_day(today, holidays) and now.time() <= cutoff:
-        return today, False
-    return next_business_day(today, holidays), is_business_day(today, holidays)
-
-
-def add_business_days(start: date, days: int, holidays: frozenset[date] = frozenset()) -> date:
-    day = start
-    for _ in range(days):
-        day = next_business_day(day, holidays)
-    return day
 
 
 # --- rate shopping ----------------------------------------------------------------------------
@@ -191,8 +151,12 @@ def quote_service(
     zone: int,
     now: datetime,
     holidays: frozenset[date] = frozenset(),
+    *,
+    currency: str | None = None,
+    exchange: ExchangeRates | None = None,
 ) -> RateQuote | str:
-    """A quote, or the reason the service cannot take this shipment."""
+    """A quote (in ``currency`` when given), or the reason the service cannot take this
+    shipment."""
     if zone not in service.transit_days_by_zone or zone not in service.rates_by_zone:
         return f"does not serve zone {zone}"
     weights: list[int] = []
@@ -205,6 +169,15 @@ def quote_service(
             )
         weights.append(billable)
     amount = quantize(sum((service.price(zone, w) for w in weights), Decimal(0)), service.currency)
+    conversion = None
+    if currency is not None and currency != service.currency:
+        conversion = exchange.convert(amount, service.currency, currency) if exchange else None
+        if conversion is None:
+            return (
+                f"priced in {service.currency} and the rate table has no "
+                f"{service.currency} to {currency} rate"
+            )
+        amount = conversion.amount
     ship, after_cutoff = ship_date_for(now, service.cutoff_local, holidays)
     transit = service.transit_days_by_zone[zone]
     return RateQuote(
@@ -216,6 +189,8 @@ def quote_service(
         tuple(weights),
         amount,
         after_cutoff,
+        currency or service.currency,
+        conversion,
     )
 
 
@@ -235,7 +210,7 @@ def _describe(quote: RateQuote) -> str:
     cutoff = quote.service.cutoff_local.strftime("%H:%M")
     pushed = f" (after the {cutoff} cut-off)" if quote.after_cutoff else ""
     return (
-        f"{quote.amount} {quote.service.currency}, ships {quote.ship_date:%a %Y-%m-%d}"
+        f"{quote.price}, ships {quote.ship_date:%a %Y-%m-%d}"
         f"{pushed}, zone {quote.zone}, {quote.transit_days} business day(s),"
         f" arrives {quote.delivery_date:%a %Y-%m-%d}"
     )
@@ -250,20 +225,25 @@ def shop_rates(
     now: datetime,
     promised_delivery_date: date | None = None,
     holidays: frozenset[date] = frozenset(),
+    currency: str | None = None,
+    exchange: ExchangeRates | None = None,
 ) -> RateChoice:
     """Cheapest service that delivers by the promised date, and why.
 
     When no service can keep the promise, the earliest-arriving one is chosen (a late
     parcel beats one not sent) and ``meets_promise`` is False so the caller can tell the
     customer. Ties on price go to the earlier delivery, then the service code, so the
-    choice is reproducible.
+    choice is reproducible. With ``currency`` every quote is in it (converted with
+    ``exchange`` where a service is priced in another), so prices compare like for like.
     """
     _validate_parcels(parcels)
     zone = zone_for(origin, destination)
     quotes: list[RateQuote] = []
     rejected: list[tuple[str, str]] = []
     for service in services:
-        outcome = quote_service(service, parcels, zone, now, holidays)
+        outcome = quote_service(
+            service, parcels, zone, now, holidays, currency=currency, exchange=exchange
+        )
         if isinstance(outcome, str):
             rejected.append((service.code, f"{service.name} ({service.code}): {outcome}"))
         else:
@@ -307,103 +287,9 @@ def shop_rates(
                     f" ships {quote.ship_date:%a %Y-%m-%d})"
                 )
         else:
-            why = f"costs {quote.amount} {quote.service.currency}, more than the chosen one"
+            why = f"costs {quote.price}, more than the chosen one"
         rejected.append((quote.service.code, f"{quote.label}: {why}"))
     reason = head
     if rejected:
         reason += " Not chosen: " + "; ".join(text for _, text in rejected) + "."
     return RateChoice(chosen, meets, reason, tuple(quotes), tuple(rejected))
-
-
-# --- configuration ------------------------------------------------------------------------
-
-
-def _get(data: Mapping[str, Any], key: str, where: str) -> Any:
-    if key not in data:
-        raise InvalidInput(f"'{key}' is missing", field=f"{where}.{key}")
-    return data[key]
-
-
-def _zone_map(raw: Any, where: str) -> dict[int, Any]:
-    if not isinstance(raw, Mapping) or not raw:
-        raise InvalidInput("must be a non-empty object keyed by zone", field=where)
-    try:
-        return {int(zone): value for zone, value in raw.items()}
-    except ValueError:
-        raise InvalidInput("zone keys must be whole numbers", field=where) from None
-
-
-def _parse_service(raw: Mapping[str, Any], carrier_code: str, where: str) -> Service:
-    currency = check_currency(_get(raw, "currency", where), field=f"{where}.currency")
-    try:
-        cutoff = time.fromisoformat(_get(raw, "cutoff_local", where))
-    except (TypeError, ValueError):
-        raise InvalidInput("must be a time like '17:00'", field=f"{where}.cutoff_local") from None
-    bands = tuple(_get(raw, "weight_bands_g", where))
-    if (
-        not bands
-        or any(not isinstance(b, int) or b <= 0 for b in bands)
-        or list(bands) != sorted(set(bands))
-    ):
-        raise InvalidInput(
-            "must be ascending positive whole grams", field=f"{where}.weight_bands_g"
-        )
-    transit_field = f"{where}.transit_days_by_zone"
-    transit = _zone_map(_get(raw, "transit_days_by_zone", where), transit_field)
-    if any(isinstance(d, bool) or not isinstance(d, int) or d < 0 for d in transit.values()):
-        raise InvalidInput("transit days must be whole numbers >= 0", field=transit_field)
-    rates: dict[int, tuple[Decimal, ...]] = {}
-    raw_rates = _get(raw, "rates_by_zone", where)
-    for zone, prices in _zone_map(raw_rates, f"{where}.rates_by_zone").items():
-        field = f"{where}.rates_by_zone.{zone}"
-        if not isinstance(prices, list) or len(prices) != len(bands):
-            raise InvalidInput(f"needs one price per weight band ({len(bands)})", field=field)
-        rates[zone] = tuple(to_amount(p, currency, field) for p in prices)
-    divisor = raw.get("dim_divisor", 5000)
-    if not isinstance(divisor, int) or divisor <= 0:
-        raise InvalidInput("must be a positive whole number", field=f"{where}.dim_divisor")
-    return Service(
-        code=_get(raw, "code", where),
-        name=_get(raw, "name", where),
-        carrier_code=carrier_code,
-        service_level=_get(raw, "service_level", where),
-        cutoff_local=cutoff,
-        transit_days_by_zone=transit,
-        weight_bands_g=bands,
-        rates_by_zone=rates,
-        currency=currency,
-        dim_divisor=divisor,
-    )
-
-
-def parse_carriers(data: Mapping[str, Any]) -> list[Carrier]:
-    """Carriers from the JSON shape of ``carriers.json``; InvalidInput names the bad path."""
-    carriers = []
-    for c_index, raw_carrier in enumerate(_get(data, "carriers", "config")):
-        where = f"carriers.{c_index}"
-        code = _get(raw_carrier, "code", where)
-        services = tuple(
-            _parse_service(raw_service, code, f"{where}.services.{s_index}")
-            for s_index, raw_service in enumerate(_get(raw_carrier, "services", where))
-        )
-        carriers.append(Carrier(code, _get(raw_carrier, "name", where), services))
-    return carriers
-
-
-def load_carriers(path: Path | None = None) -> list[Carrier]:
-    """The built-in table-rate carriers, or those in ``path``."""
-    if path is None:
-        return list(_builtin_carriers())
-    return parse_carriers(json.loads(path.read_text(encoding="utf-8")))
-
-
-@functools.cache
-def _builtin_carriers() -> tuple[Carrier, ...]:
-    # Read once per process: every wave release, label and shipment asks for them, and
-    # the packaged file cannot change while we run. Carriers are frozen dataclasses.
-    source = resources.files("orderwell.warehouse.carriers").joinpath("carriers.json")
-    return tuple(parse_carriers(json.loads(source.read_text(encoding="utf-8"))))
-
-
-def all_services(carriers: Iterable[Carrier]) -> list[Service]:
-    return [service for carrier in carriers for service in carrier.services]

@@ -279,7 +279,12 @@ def render_label_zpl(doc: LabelDoc) -> str:
 
 
 def _ship_to_lines(address: PostalAddress) -> list[str]:
+    """At most six lines fit between the rule and the service band. The destination's
+    layout may need more (the UK puts city and postcode on lines of their own): the phone
+    goes first, then the lines after the name are joined, never is the country dropped."""
     lines = address.lines()
-    if address.phone:
+    if address.phone and len(lines) < 6:
         lines.append(f"TEL {address.phone}")
-    return lines[:6]  # what fits between the rule and the service band
+    while len(lines) > 6:
+        lines[1:3] = [", ".join(lines[1:3])]
+    return lines

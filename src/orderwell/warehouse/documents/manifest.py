@@ -173,7 +173,7 @@ def _rows(doc: ManifestDoc) -> Table:
                 fitted(line.service_name, SMALL, room[2]),
                 fitted(line.order_number, SMALL, room[3]),
                 fitted(line.recipient_name, SMALL, room[4]),
-                fitted(f"{line.city} {line.postal_code} {line.country}", SMALL, room[5]),
+                fitted(line.destination(), SMALL, room[5]),
                 Paragraph(f"{line.weight_g / 1000:.2f}", _RIGHT),
             ]
         )

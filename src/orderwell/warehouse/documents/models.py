@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from orderwell.domain.addresses import AddressParts, address_lines, locality_line
 from orderwell.warehouse.wave_planning import PickList
 
 
@@ -28,17 +29,24 @@ class PostalAddress:
     phone: str = ""
 
     def lines(self) -> list[str]:
-        """Address block lines in the order a carrier's sorter reads them."""
-        locality = " ".join(
-            p
-            for p in (self.city + ("," if self.region else ""), self.region, self.postal_code)
-            if p
+        """Address block lines as the destination's post reads them (domain/addresses)."""
+        return address_lines(self.parts())
+
+    def locality(self) -> str:
+        """Postcode, city and region on one line, in the destination's order."""
+        return locality_line(self.parts())
+
+    def parts(self) -> AddressParts:
+        return AddressParts(
+            name=self.name,
+            line1=self.line1,
+            city=self.city,
+            postal_code=self.postal_code,
+            country=self.country,
+            company=self.company,
+            line2=self.line2,
+            region=self.region,
         )
-        return [
-            p
-            for p in (self.name, self.company, self.line1, self.line2, locality, self.country)
-            if p
-        ]
 
 
 # --- pick list --------------------------------------------------------------------------
@@ -161,6 +169,14 @@ class ManifestLine:
     country: str
     weight_g: int
     sscc: str = ""
+    region: str = ""
+
+    def destination(self) -> str:
+        """Where the parcel goes, as the destination's post writes it: "10117 BERLIN DE"."""
+        parts = AddressParts(
+            self.recipient_name, "", self.city, self.postal_code, self.country, region=self.region
+        )
+        return f"{locality_line(parts)} {self.country}"
 
 
 @dataclass(frozen=True, slots=True)
