@@ -25,7 +25,7 @@ from orderwell.outbound.message_render import MESSAGE_KINDS
 from orderwell.store.tables import orders
 from orderwell.store.tables_outbound import channel_settings
 from orderwell.warehouse.boxes import box_catalog
-from orderwell.warehouse.carriers.rates import load_carriers
+from orderwell.warehouse.carriers.rate_tables import load_carriers
 
 router = APIRouter(prefix="/settings")
 
