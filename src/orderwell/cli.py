@@ -121,7 +121,7 @@ def demo(
     if if_empty and has_orders(database):
         console.print("demo data already loaded")
         return
-    summary = load_demo(database, seed=seed, progress=True)
+    summary = load_demo(database, seed=seed, progress=True, public_url=get_settings().public_url)
     console.print(summary)
 
 

@@ -14,8 +14,8 @@ from orderwell.warehouse.carriers.adapter import (
     default_adapters,
     pick_adapter,
 )
-from orderwell.warehouse.carriers.rates import Parcel, ShipPoint
 from orderwell.warehouse.carriers.scan_formats import TrackingStatus
+from orderwell.warehouse.carriers.services import Parcel, ShipPoint
 from orderwell.warehouse.carriers.tracking_numbers import identify, is_valid
 from tests.helpers import FIXTURES
 

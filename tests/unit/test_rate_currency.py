@@ -11,19 +11,19 @@ from pathlib import Path
 import pytest
 
 from orderwell.domain.errors import InvalidInput
-from orderwell.warehouse.carriers import rates
+from orderwell.warehouse.carriers import rate_tables, rates
 from orderwell.warehouse.carriers.adapter import ShipmentRequest, TableRateCarrier
 from orderwell.warehouse.carriers.exchange import (
     ExchangeRates,
     load_exchange_rates,
     parse_exchange_rates,
 )
-from orderwell.warehouse.carriers.rates import Parcel, ShipPoint
+from orderwell.warehouse.carriers.services import Parcel, ShipPoint
 
 BERLIN, POZNAN = ShipPoint("DE", "10117"), ShipPoint("PL", "60-123")
 SMALL = Parcel(300, 200, 100, 900)  # bills at 2000 g
 MONDAY_9AM = datetime(2026, 3, 2, 9, 0)
-SERVICES = rates.all_services(rates.load_carriers())
+SERVICES = rate_tables.all_services(rate_tables.load_carriers())
 TABLE = ExchangeRates("EUR", {"USD": Decimal("1.25"), "PLN": Decimal("4.00")}, date(2026, 3, 1))
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from orderwell.domain.errors import InvalidInput
-from orderwell.warehouse.carriers import rates
-from orderwell.warehouse.carriers.rates import Parcel, ShipPoint
+from orderwell.warehouse.carriers import calendar, rate_tables, rates
+from orderwell.warehouse.carriers.services import Parcel, Service, ShipPoint
 
 NEW_YORK = ShipPoint("US", "10001")
 BEVERLY_HILLS = ShipPoint("US", "90210")
@@ -17,10 +17,10 @@ PHILADELPHIA = ShipPoint("US", "19103")
 TORONTO = ShipPoint("CA", "M5V 2T6")
 SMALL = Parcel(300, 200, 100, 900)  # dim weight 1200 g -> bills at 2000 g
 FRIDAY_2PM = datetime(2024, 8, 2, 14, 0)
-SERVICES = rates.all_services(rates.load_carriers())
+SERVICES = rate_tables.all_services(rate_tables.load_carriers())
 
 
-def by_code(code: str) -> rates.Service:
+def by_code(code: str) -> Service:
     return next(s for s in SERVICES if s.code == code)
 
 
@@ -58,12 +58,12 @@ def test_billable_weight_is_max_of_actual_and_dim_rounded_up_to_band() -> None:
 
 def test_ship_date_respects_cutoff_and_weekends() -> None:
     cutoff = time(17, 0)
-    assert rates.ship_date_for(FRIDAY_2PM, cutoff) == (date(2024, 8, 2), False)
-    assert rates.ship_date_for(datetime(2024, 8, 2, 17, 1), cutoff) == (date(2024, 8, 5), True)
-    assert rates.ship_date_for(datetime(2024, 8, 3, 9, 0), cutoff) == (date(2024, 8, 5), False)
+    assert calendar.ship_date_for(FRIDAY_2PM, cutoff) == (date(2024, 8, 2), False)
+    assert calendar.ship_date_for(datetime(2024, 8, 2, 17, 1), cutoff) == (date(2024, 8, 5), True)
+    assert calendar.ship_date_for(datetime(2024, 8, 3, 9, 0), cutoff) == (date(2024, 8, 5), False)
     holiday = frozenset({date(2024, 8, 5)})
-    assert rates.ship_date_for(datetime(2024, 8, 3, 9), cutoff, holiday)[0] == date(2024, 8, 6)
-    assert rates.add_business_days(date(2024, 8, 2), 1) == date(2024, 8, 5)
+    assert calendar.ship_date_for(datetime(2024, 8, 3, 9), cutoff, holiday)[0] == date(2024, 8, 6)
+    assert calendar.add_business_days(date(2024, 8, 2), 1) == date(2024, 8, 5)
 
 
 def test_cheapest_service_that_meets_the_promise() -> None:
@@ -183,11 +183,11 @@ def test_config_errors_name_the_path(mutate, field: str) -> None:  # type: ignor
     config = _config()
     mutate(config["carriers"][0]["services"][0])
     with pytest.raises(InvalidInput) as caught:
-        rates.parse_carriers(config)
+        rate_tables.parse_carriers(config)
     assert caught.value.field == field
 
 
 def test_load_from_path(tmp_path: Path) -> None:
     path = tmp_path / "c.json"
     path.write_text(json.dumps(_config()))
-    assert rates.load_carriers(path)[0].services[0].code == "TBL_GROUND"
+    assert rate_tables.load_carriers(path)[0].services[0].code == "TBL_GROUND"

@@ -26,7 +26,7 @@ from orderwell.store.tables import orders
 from orderwell.store.tables_outbound import channel_settings
 from orderwell.warehouse import boxes as box_catalog_service
 from orderwell.warehouse.boxes import BoxIn
-from orderwell.warehouse.carriers.rates import load_carriers
+from orderwell.warehouse.carriers.rate_tables import load_carriers
 
 router = APIRouter(prefix="/settings")
 

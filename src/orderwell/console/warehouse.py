@@ -17,7 +17,7 @@ from orderwell.inventory.queries import list_warehouses
 from orderwell.warehouse import paperwork as docs
 from orderwell.warehouse import queries as fq
 from orderwell.warehouse import shipping, waves
-from orderwell.warehouse.carriers.rates import load_carriers
+from orderwell.warehouse.carriers.rate_tables import load_carriers
 
 router = APIRouter(prefix="/warehouse")
 

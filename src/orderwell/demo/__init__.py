@@ -130,9 +130,10 @@ def load_demo(
     seed: int = 42,
     progress: bool = True,
     scale: float = 1.0,
-    public_url: str | None = None,
+    public_url: str = "http://127.0.0.1:8000",
 ) -> DemoSummary:
-    """Load the demo into an empty database. ``scale`` shrinks the order count (tests)."""
+    """Load the demo into an empty database. ``scale`` shrinks the order count (tests);
+    ``public_url`` is the base of the tracking links in the history's messages."""
     if not 0 < scale <= 4:
         raise InvalidInput("scale must be more than 0 and at most 4", field="scale")
     if has_orders(db):
@@ -183,7 +184,7 @@ def load_demo(
         )
         # The history's messages are recorded, suppressed, not left for the worker to send.
         bar.update(task, description="messages")
-        settle_history_messages(db, public_url or db.settings.public_url)
+        settle_history_messages(db, public_url)
 
     with db.read() as conn:
         accuracy = picking_accuracy(conn)

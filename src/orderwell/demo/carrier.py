@@ -21,7 +21,7 @@ from orderwell.demo.floor import Shipped
 from orderwell.orders.queries import get_order
 from orderwell.store.db import Database
 from orderwell.warehouse.carrier_scans import ingest_events
-from orderwell.warehouse.carriers.rates import next_business_day
+from orderwell.warehouse.carriers.calendar import next_business_day
 from orderwell.warehouse.carriers.scan_formats import TrackingEvent, make_event
 
 CARRIER = "table"

@@ -35,8 +35,8 @@ from orderwell.warehouse.carriers.adapter import (
     pick_adapter,
 )
 from orderwell.warehouse.carriers.gs1 import sscc18
-from orderwell.warehouse.carriers.rates import Parcel, ShipPoint
 from orderwell.warehouse.carriers.scan_formats import event_key
+from orderwell.warehouse.carriers.services import Parcel, ShipPoint
 from orderwell.warehouse.carriers.tracking_numbers import normalise
 from orderwell.warehouse.schemas import RateConversion
 

@@ -38,7 +38,7 @@ from orderwell.store.tables import (
 from orderwell.store.tables_fulfilment import pick_lists, picks, waves
 from orderwell.store.timeline import record
 from orderwell.warehouse.carriers.adapter import CarrierAdapter, TableRateCarrier
-from orderwell.warehouse.carriers.rates import Service
+from orderwell.warehouse.carriers.services import Service
 from orderwell.warehouse.wave_planning import (
     PickLine,
     PickWave,

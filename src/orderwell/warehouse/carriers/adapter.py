@@ -22,15 +22,10 @@ from typing import Any, Protocol, runtime_checkable
 
 from orderwell.domain.errors import InvalidInput, NoCarrierService
 from orderwell.warehouse.carriers.exchange import Conversion, ExchangeRates, load_exchange_rates
-from orderwell.warehouse.carriers.rates import (
-    Carrier,
-    Parcel,
-    RateChoice,
-    ShipPoint,
-    load_carriers,
-    shop_rates,
-)
+from orderwell.warehouse.carriers.rate_tables import load_carriers
+from orderwell.warehouse.carriers.rates import RateChoice, shop_rates
 from orderwell.warehouse.carriers.scan_formats import TrackingEvent, parse_easypost_tracker_updated
+from orderwell.warehouse.carriers.services import Carrier, Parcel, ShipPoint
 from orderwell.warehouse.carriers.tracking_numbers import generate_ups, generate_usps_impb
 
 # UPS service codes inside a 1Z number, by our service level.

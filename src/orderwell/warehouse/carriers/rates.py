@@ -4,7 +4,7 @@ Most small shippers do not call a carrier's rating API for every parcel: they ho
 carrier's published table (price by zone and weight band) and pick a service themselves.
 This module is that choice, pure so it is tested on a clock we control. The tables are
 configuration (``rate_tables.py``, ``carriers.json``); the model is in ``services.py``
-and the calendar in ``calendar.py`` (both re-exported here for callers).
+and the calendar in ``calendar.py``.
 
 Prices are quoted in the shop's currency (the order's): a service priced in another
 currency is converted with the configured rate table (``exchange.py``) and the quote
@@ -31,36 +31,9 @@ from decimal import Decimal
 
 from orderwell.domain.errors import InvalidInput
 from orderwell.domain.money import quantize
-from orderwell.warehouse.carriers.calendar import (
-    add_business_days,
-    is_business_day,
-    next_business_day,
-    ship_date_for,
-)
+from orderwell.warehouse.carriers.calendar import add_business_days, ship_date_for
 from orderwell.warehouse.carriers.exchange import Conversion, ExchangeRates
-from orderwell.warehouse.carriers.rate_tables import all_services, load_carriers, parse_carriers
-from orderwell.warehouse.carriers.services import Carrier, Parcel, Service, ShipPoint
-
-__all__ = [
-    "CROSS_BORDER_ZONE",
-    "OVERSEAS_ZONE",
-    "Carrier",
-    "Parcel",
-    "RateChoice",
-    "RateQuote",
-    "Service",
-    "ShipPoint",
-    "add_business_days",
-    "all_services",
-    "is_business_day",
-    "load_carriers",
-    "next_business_day",
-    "parse_carriers",
-    "quote_service",
-    "ship_date_for",
-    "shop_rates",
-    "zone_for",
-]
+from orderwell.warehouse.carriers.services import Parcel, Service, ShipPoint
 
 CROSS_BORDER_ZONE = 8
 OVERSEAS_ZONE = 9
