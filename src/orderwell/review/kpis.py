@@ -57,6 +57,8 @@ class OrderFact:
     perfect: bool
     backorder_wait_s: int | None
     lead_s: tuple[int | None, ...]  # one per STAGES
+    warehouses: str  # the order's warehouse tags, comma-framed: ",WH1,WH2,"
+    carriers: str  # and its carrier tags
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,7 +284,7 @@ def rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def hours(seconds: int | None) -> float | None:
+def hours(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds / 3600, 2)
 
 

@@ -1,0 +1,349 @@
+"""Keeping the per-day rollups (``store/tables_review_daily.py``) equal to the sums of the
+fact rows.
+
+Each per-day table is defined once, here, as a GROUP BY over fact rows
+(``contributions``). That one definition serves three ways:
+
+- the outbox follower (``rollups.replace_facts``): before an order's fact rows are
+  replaced, their contribution is subtracted; after, the new rows' contribution is
+  added -- an upsert per table, in the same transaction. Replacing a fact row with
+  itself leaves every counter where it was, so applying an event twice is harmless;
+- a full build after a bulk load or a rebuild (``build``): one INSERT ... SELECT ...
+  GROUP BY per table;
+- the tests (``expected``): the same SELECT over all fact rows must equal the table.
+
+Rows whose count falls to zero are deleted (``prune``), so a table holds exactly the
+groups that have rows.
+
+The customer counters depend on the customer's other orders (which order came before),
+so they are recomputed for every order of the customers concerned: ``set_previous``
+stores each order's previous two placements, ``apply_customers`` moves their counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from orderwell.inventory.stock import dialect_insert
+from orderwell.review.histogram import bucket_sql
+from orderwell.store.tables_review import (
+    STAGES,
+    review_orders,
+    review_picks,
+    review_returns,
+    review_shipments,
+)
+from orderwell.store.tables_review_daily import (
+    CUSTOMER_COUNTERS,
+    DAILY_TABLES,
+    LEAD_COUNTERS,
+    ORDER_COUNTERS,
+    PICK_COUNTERS,
+    RETURN_COUNTERS,
+    SHIPMENT_COUNTERS,
+    review_daily_customers,
+    review_daily_lead,
+    review_daily_orders,
+    review_daily_picks,
+    review_daily_returns,
+    review_daily_shipments,
+)
+
+DAY = 86400
+o = review_orders
+ONE: sa.ColumnElement[int] = sa.literal_column("1")
+ZERO: sa.ColumnElement[int] = sa.literal_column("0")
+
+
+def tag_set(values: Iterable[str]) -> str:
+    """A set of codes as the comma-framed text the per-day keys hold: ``,A,B,``."""
+    return "," + "".join(f"{v}," for v in sorted(set(values)))
+
+
+def day_of(epoch: sa.ColumnElement[Any]) -> sa.ColumnElement[int]:
+    return epoch // DAY
+
+
+def _if(cond: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+    return sa.case((cond, 1), else_=0)
+
+
+def _order_rows() -> dict[str, sa.ColumnElement[Any]]:
+    backordered = o.c.units_backordered_at_placement > 0
+    waiting = sa.and_(backordered, o.c.backorder_wait_s.is_(None))
+    rows: dict[str, sa.ColumnElement[Any]] = {
+        "orders": ONE,
+        "backordered": _if(backordered),
+        "waiting": _if(waiting),
+        "wait_s": sa.func.coalesce(o.c.backorder_wait_s, 0),
+        "waiting_epoch": sa.case((waiting, o.c.placed_epoch), else_=0),
+        "cancelled": _if(o.c.cancelled),
+        "units_cancelled": o.c.units_cancelled,
+        "settled": _if(o.c.settled),
+        "perfect": _if(sa.and_(o.c.settled, o.c.perfect)),
+        "shipped_orders": _if(o.c.units_shipped > 0),
+        "returned_orders": _if(sa.and_(o.c.units_shipped > 0, o.c.units_returned > 0)),
+        "short_picked": _if(o.c.short_picked),
+        "late": _if(sa.and_(o.c.settled, ~o.c.cancelled, ~o.c.on_time)),
+        "units": o.c.units,
+        "units_backordered": o.c.units_backordered_at_placement,
+        "units_shipped": o.c.units_shipped,
+        "units_returned": o.c.units_returned,
+    }
+    assert tuple(rows) == ORDER_COUNTERS
+    return rows
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One per-day table as a GROUP BY of per-row keys and counters over fact rows."""
+
+    table: sa.Table
+    columns: dict[str, sa.ColumnElement[Any]]  # every key and counter of ``table``
+    from_: Any
+    order_id: sa.ColumnElement[int]
+    where: tuple[sa.ColumnElement[bool], ...] = ()
+
+    def rows(self, ids: Collection[int] | None) -> sa.Select[Any]:
+        conds = list(self.where)
+        if ids is not None:
+            conds.append(self.order_id.in_(sorted(ids)))
+        return (
+            sa.select(*(v.label(k) for k, v in self.columns.items()))
+            .select_from(self.from_)
+            .where(*conds)
+        )
+
+
+def _sources() -> list[Source]:
+    p, s, r = review_picks, review_shipments, review_returns
+    day = day_of(o.c.placed_epoch)
+    sources = [
+        Source(
+            review_daily_orders,
+            {
+                "day": day,
+                "channel": o.c.channel,
+                "warehouses": o.c.warehouses,
+                "carriers": o.c.carriers,
+                **_order_rows(),
+            },
+            o,
+            o.c.order_id,
+        ),
+        Source(
+            review_daily_picks,
+            {
+                "day": day,
+                "channel": p.c.channel,
+                "warehouse": p.c.warehouse,
+                "carriers": o.c.carriers,
+                "picks": ONE,
+                "correct": _if(p.c.correct),
+                "short": _if(p.c.short),
+            },
+            p.join(o, o.c.order_id == p.c.order_id),
+            p.c.order_id,
+        ),
+        Source(
+            review_daily_shipments,
+            {
+                "day": day,
+                "channel": s.c.channel,
+                "warehouse": s.c.warehouse,
+                "carrier": sa.func.coalesce(s.c.carrier, ""),
+                "shipments": ONE,
+                "packed": _if(s.c.packed),
+                "accurate": _if(sa.and_(s.c.packed, ~s.c.wrong_item)),
+                "ship_promised": _if(s.c.shipped_on_time.is_not(None)),
+                "shipped_on_time": _if(s.c.shipped_on_time.is_(True)),
+                "delivery_promised": _if(s.c.delivered_on_time.is_not(None)),
+                "delivered_on_time": _if(s.c.delivered_on_time.is_(True)),
+            },
+            s.join(o, o.c.order_id == s.c.order_id),
+            s.c.order_id,
+        ),
+        Source(
+            review_daily_returns,
+            {
+                "day": day,
+                "channel": r.c.channel,
+                "warehouses": o.c.warehouses,
+                "carriers": o.c.carriers,
+                "reason": r.c.reason,
+                "lines": ONE,
+                "units": r.c.units,
+            },
+            r.join(o, o.c.order_id == r.c.order_id),
+            r.c.order_id,
+        ),
+    ]
+    for stage in STAGES:
+        col = o.c[f"lead_{stage}_s"]
+        sources.append(
+            Source(
+                review_daily_lead,
+                {
+                    "day": day,
+                    "channel": o.c.channel,
+                    "stage": sa.literal_column(f"'{stage}'"),  # a fixed name, not input
+                    "bucket": bucket_sql(col),
+                    "orders": ONE,
+                    "seconds": col,
+                },
+                o,
+                o.c.order_id,
+                (col.is_not(None),),
+            )
+        )
+    return sources
+
+
+_COUNTERS = {
+    review_daily_orders: ORDER_COUNTERS,
+    review_daily_picks: PICK_COUNTERS,
+    review_daily_shipments: SHIPMENT_COUNTERS,
+    review_daily_returns: RETURN_COUNTERS,
+    review_daily_lead: LEAD_COUNTERS,
+    review_daily_customers: CUSTOMER_COUNTERS,
+}
+
+
+def _customer_rows(emails: Collection[str] | None) -> list[sa.Select[Any]]:
+    day = day_of(o.c.placed_epoch)
+    mine = [] if emails is None else [o.c.customer_email.in_(sorted(emails))]
+    return [
+        sa.select(
+            day.label("day"),
+            day_of(o.c.prev_epoch).label("prev_day"),
+            ONE.label("after1"),
+            (o.c.placed_epoch - o.c.prev_epoch).label("gap_s"),
+            ZERO.label("after2"),
+        ).where(o.c.prev_epoch.is_not(None), *mine),
+        sa.select(
+            day.label("day"),
+            day_of(o.c.prev2_epoch).label("prev_day"),
+            ZERO.label("after1"),
+            ZERO.label("gap_s"),
+            ONE.label("after2"),
+        ).where(o.c.prev2_epoch.is_not(None), *mine),
+    ]
+
+
+def _grouped(table: sa.Table, parts: Sequence[sa.Select[Any]], sign: int) -> sa.Select[Any]:
+    """The parts' rows summed per key of ``table``, times ``sign``."""
+    rows = parts[0].subquery() if len(parts) == 1 else sa.union_all(*parts).subquery()
+    counters = _COUNTERS[table]
+    keys = [c.name for c in table.primary_key.columns]
+    return (
+        sa.select(
+            *(rows.c[k] for k in keys),
+            *((sa.func.sum(rows.c[c]) * sign).label(c) for c in counters),
+        )
+        .where(sa.true())  # SQLite: a SELECT feeding an upsert needs a WHERE
+        .group_by(*(rows.c[k] for k in keys))
+    )
+
+
+def _statements(
+    ids: Collection[int] | None, emails: Collection[str] | None, sign: int, *, customers: bool
+) -> list[tuple[sa.Table, sa.Select[Any]]]:
+    out = []
+    if ids is None or ids:
+        by_table: dict[sa.Table, list[sa.Select[Any]]] = {}
+        for src in _sources():
+            by_table.setdefault(src.table, []).append(src.rows(ids))
+        out += [(t, _grouped(t, parts, sign)) for t, parts in by_table.items()]
+    if customers and (emails is None or emails):
+        out.append(
+            (review_daily_customers, _grouped(review_daily_customers, _customer_rows(emails), sign))
+        )
+    return out
+
+
+def apply(conn: Connection, ids: Collection[int], emails: Collection[str], sign: int) -> None:
+    """Add (``sign`` 1) or subtract (-1) the contribution of the fact rows of ``ids``,
+    and of every order of the customers ``emails``, to the per-day tables."""
+    for table, rows in _statements(ids, emails, sign, customers=True):
+        counters = _COUNTERS[table]
+        ins = dialect_insert(conn, table).from_select(
+            [c.name for c in table.primary_key.columns] + list(counters), rows
+        )
+        conn.execute(
+            ins.on_conflict_do_update(
+                index_elements=list(table.primary_key.columns),
+                set_={c: table.c[c] + ins.excluded[c] for c in counters},
+            )
+        )
+
+
+def days_of(conn: Connection, ids: Collection[int], emails: Collection[str]) -> set[int]:
+    """The placement days of ``ids`` and of every order of the customers ``emails``."""
+    cond = sa.or_(o.c.order_id.in_(sorted(ids)), o.c.customer_email.in_(sorted(emails)))
+    day = day_of(o.c.placed_epoch)
+    return {int(d) for d in conn.execute(sa.select(day).distinct().where(cond)).scalars()}
+
+
+def prune(conn: Connection, days: Collection[int]) -> None:
+    """Delete the rows of ``days`` whose counters all came down to zero."""
+    if not days:
+        return
+    for table in DAILY_TABLES:
+        zero = [table.c[c] == 0 for c in _COUNTERS[table] if c not in ("gap_s", "seconds")]
+        conn.execute(sa.delete(table).where(table.c.day.in_(sorted(days)), *zero))
+
+
+def set_previous(conn: Connection, emails: Collection[str] | None = None) -> None:
+    """Store each order's customer's previous two placements (of ``emails``, else all)."""
+    if emails is not None and not emails:
+        return
+    by, order = o.c.customer_email, (o.c.placed_epoch, o.c.order_id)
+    chain = sa.select(
+        o.c.order_id,
+        sa.func.lag(o.c.placed_epoch, 1).over(partition_by=by, order_by=order).label("p1"),
+        sa.func.lag(o.c.placed_epoch, 2).over(partition_by=by, order_by=order).label("p2"),
+    )
+    if emails is not None:
+        chain = chain.where(o.c.customer_email.in_(sorted(emails)))
+    sub = chain.subquery()
+    conn.execute(
+        sa.update(o)
+        .where(o.c.order_id == sub.c.order_id)
+        .values(prev_epoch=sub.c.p1, prev2_epoch=sub.c.p2)
+    )
+
+
+def build(conn: Connection) -> None:
+    """Every per-day table from all fact rows (after a bulk load or a rebuild)."""
+    set_previous(conn)
+    for table in DAILY_TABLES:
+        conn.execute(sa.delete(table))
+    for table, rows in _statements(None, None, 1, customers=True):
+        names = [c.name for c in table.primary_key.columns] + list(_COUNTERS[table])
+        conn.execute(sa.insert(table).from_select(names, rows))
+
+
+def expected(conn: Connection) -> dict[str, list[tuple[Any, ...]]]:
+    """Every per-day table recomputed from the fact rows, sorted: what ``stored`` must be."""
+    out = {}
+    for table, rows in _statements(None, None, 1, customers=True):
+        out[table.name] = sorted(
+            tuple(int(v) if not isinstance(v, str) else v for v in r) for r in conn.execute(rows)
+        )
+    return out
+
+
+def stored(conn: Connection) -> dict[str, list[tuple[Any, ...]]]:
+    out = {}
+    for table in DAILY_TABLES:
+        names = [c.name for c in table.primary_key.columns] + list(_COUNTERS[table])
+        out[table.name] = sorted(
+            tuple(int(v) if not isinstance(v, str) else v for v in r)
+            for r in conn.execute(sa.select(*(table.c[n] for n in names)))
+        )
+    return out
