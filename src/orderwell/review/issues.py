@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel
 from sqlalchemy.engine import Connection
 
-from orderwell.review.kpis import Filters, KpiSummary, Period
+from orderwell.review.kpis import Answer, Filters, KpiSummary, Period
 from orderwell.review.queries import text_order, where
 from orderwell.store.tables_review import (
     review_lines,
@@ -31,7 +30,7 @@ PER_KIND = 3
 ORDERS_SHOWN = 20
 
 
-class Issue(BaseModel):
+class Issue(Answer):
     rank: int
     kind: str
     title: str

@@ -13,14 +13,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from pydantic import BaseModel
 from sqlalchemy.engine import Connection
 
 from orderwell.orders.queries import order_number
 from orderwell.review import issues
 from orderwell.review.daily_queries import daily_series, day_number, kpi_summary_daily
 from orderwell.review.facts import order_facts
-from orderwell.review.kpis import Filters, KpiSummary, Period
+from orderwell.review.kpis import Answer, Filters, KpiSummary, Period
 from orderwell.review.queries import where
 from orderwell.review.reference import summarise
 from orderwell.review.rollups import catch_up
@@ -29,7 +28,7 @@ from orderwell.store.tables import orders
 from orderwell.store.tables_review import review_orders
 
 
-class DayPoint(BaseModel):
+class DayPoint(Answer):
     day: str
     orders: int
     cancelled: int
@@ -37,7 +36,7 @@ class DayPoint(BaseModel):
     late: int  # orders not delivered by the promised date (settled ones)
 
 
-class Trend(BaseModel):
+class Trend(Answer):
     name: str
     value: float | None
     previous: float | None
@@ -45,7 +44,7 @@ class Trend(BaseModel):
     verdict: str  # better | worse | same | new
 
 
-class ReviewReport(BaseModel):
+class ReviewReport(Answer):
     period: Period
     previous_period: Period
     filters: Filters
