@@ -41,7 +41,13 @@ from orderwell.bench.common import (
     stderr,
 )
 from orderwell.bench.history import batch_count, make_batch
-from orderwell.bench.history_copy import copy_weeks, python_orders
+from orderwell.bench.history_copy import (
+    copy_weeks,
+    create_indexes,
+    drop_indexes,
+    python_orders,
+    secondary_indexes,
+)
 from orderwell.bench.history_rows import World
 from orderwell.domain.events import EventType
 from orderwell.inventory.catalog import ProductIn, upsert_products
@@ -152,6 +158,10 @@ def load(db: Database, world: World, orders: int, *, processes: int = 2) -> floa
     size = min(5000, made)
     jobs = [(world, i, size, orders, orders - made) for i in range(batch_count(made, size))]
     started = time.perf_counter()
+    names = [*LOAD_ORDER, *(t.name for t in ROLLUP_TABLES)]
+    indexes = secondary_indexes(names) if is_pg else []
+    with db.engine.begin() as conn:
+        drop_indexes(conn, indexes)
     with (
         phase(f"make {made:,} orders", made) as (bar, task),
         multiprocessing.get_context("fork").Pool(processes) as pool,
@@ -159,12 +169,14 @@ def load(db: Database, world: World, orders: int, *, processes: int = 2) -> floa
         for work in pool.imap(_batch_rows, jobs):
             _store(db, work)
             bar.advance(task, len(dict(work)["orders"]))
-    with phase(f"copy to {orders:,} orders, sum days", 2) as (bar, task), db.engine.begin() as conn:
+    steps = "copy weeks, sum days, build indexes"
+    with phase(steps, 3) as (bar, task), db.engine.begin() as conn:
         if is_pg:
-            names = [*LOAD_ORDER, *(t.name for t in ROLLUP_TABLES)]
             copy_weeks(conn, names, total=orders, days=world.days, customers=max(1, orders // 3))
         bar.advance(task, 1)
         daily.build(conn)
+        bar.advance(task, 1)
+        create_indexes(conn, indexes)
         bar.advance(task, 1)
     with db.engine.connect() as conn:
         if is_pg:

@@ -16,8 +16,8 @@ Rows whose count falls to zero are deleted (``prune``), so a table holds exactly
 groups that have rows.
 
 The customer counters depend on the customer's other orders (which order came before),
-so they are recomputed for every order of the customers concerned: ``set_previous``
-stores each order's previous two placements, ``apply_customers`` moves their counts.
+so ``apply`` subtracts and adds them for every order of the customers concerned (a
+window over each customer's orders, read through an index on customer and time).
 """
 
 from __future__ import annotations
@@ -190,7 +190,6 @@ def _sources() -> list[Source]:
                 review_daily_lead,
                 {
                     "day": day,
-                    "channel": o.c.channel,
                     "stage": sa.literal_column(f"'{stage}'"),  # a fixed name, not input
                     "bucket": bucket_sql(col),
                     "orders": ONE,
@@ -215,23 +214,33 @@ _COUNTERS = {
 
 
 def _customer_rows(emails: Collection[str] | None) -> list[sa.Select[Any]]:
-    day = day_of(o.c.placed_epoch)
-    mine = [] if emails is None else [o.c.customer_email.in_(sorted(emails))]
+    """Per order of the customers ``emails`` (else all): the days of its customer's
+    previous order and of the one before it (by placement, then order id)."""
+    by, order = o.c.customer_email, (o.c.placed_epoch, o.c.order_id)
+    chain = sa.select(
+        o.c.placed_epoch.label("at"),
+        sa.func.lag(o.c.placed_epoch, 1).over(partition_by=by, order_by=order).label("p1"),
+        sa.func.lag(o.c.placed_epoch, 2).over(partition_by=by, order_by=order).label("p2"),
+    )
+    if emails is not None:
+        chain = chain.where(o.c.customer_email.in_(sorted(emails)))
+    c = chain.subquery("chain")
+    day = day_of(c.c.at)
     return [
         sa.select(
             day.label("day"),
-            day_of(o.c.prev_epoch).label("prev_day"),
+            day_of(c.c.p1).label("prev_day"),
             ONE.label("after1"),
-            (o.c.placed_epoch - o.c.prev_epoch).label("gap_s"),
+            (c.c.at - c.c.p1).label("gap_s"),
             ZERO.label("after2"),
-        ).where(o.c.prev_epoch.is_not(None), *mine),
+        ).where(c.c.p1.is_not(None)),
         sa.select(
             day.label("day"),
-            day_of(o.c.prev2_epoch).label("prev_day"),
+            day_of(c.c.p2).label("prev_day"),
             ZERO.label("after1"),
             ZERO.label("gap_s"),
             ONE.label("after2"),
-        ).where(o.c.prev2_epoch.is_not(None), *mine),
+        ).where(c.c.p2.is_not(None)),
     ]
 
 
@@ -298,29 +307,8 @@ def prune(conn: Connection, days: Collection[int]) -> None:
         conn.execute(sa.delete(table).where(table.c.day.in_(sorted(days)), *zero))
 
 
-def set_previous(conn: Connection, emails: Collection[str] | None = None) -> None:
-    """Store each order's customer's previous two placements (of ``emails``, else all)."""
-    if emails is not None and not emails:
-        return
-    by, order = o.c.customer_email, (o.c.placed_epoch, o.c.order_id)
-    chain = sa.select(
-        o.c.order_id,
-        sa.func.lag(o.c.placed_epoch, 1).over(partition_by=by, order_by=order).label("p1"),
-        sa.func.lag(o.c.placed_epoch, 2).over(partition_by=by, order_by=order).label("p2"),
-    )
-    if emails is not None:
-        chain = chain.where(o.c.customer_email.in_(sorted(emails)))
-    sub = chain.subquery()
-    conn.execute(
-        sa.update(o)
-        .where(o.c.order_id == sub.c.order_id)
-        .values(prev_epoch=sub.c.p1, prev2_epoch=sub.c.p2)
-    )
-
-
 def build(conn: Connection) -> None:
     """Every per-day table from all fact rows (after a bulk load or a rebuild)."""
-    set_previous(conn)
     for table in DAILY_TABLES:
         conn.execute(sa.delete(table))
     for table, rows in _statements(None, None, 1, customers=True):

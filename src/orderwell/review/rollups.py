@@ -115,7 +115,6 @@ def replace_facts(conn: Connection, order_ids: Iterable[int], *, chunk: int = 50
         for table, rows in fact_rows(facts):
             if rows:
                 conn.execute(sa.insert(table), rows)
-        daily.set_previous(conn, emails)
         daily.apply(conn, part, emails, 1)
         daily.prune(conn, days | daily.days_of(conn, part, emails))
     return len(ids)
@@ -255,8 +254,7 @@ def stored_facts(conn: Connection, order_ids: Sequence[int] | None = None) -> Fa
 
     facts = Facts()
     for m in rows(review_orders):
-        for derived in ("placed_epoch", "prev_epoch", "prev2_epoch"):
-            m.pop(derived)
+        m.pop("placed_epoch")
         lead = tuple(m.pop(f"lead_{s}_s") for s in STAGES)
         facts.orders.append(OrderFact(**m, lead_s=lead))
     facts.lines = [LineFact(**m) for m in rows(review_lines)]

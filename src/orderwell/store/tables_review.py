@@ -53,13 +53,14 @@ review_orders = sa.Table(
     # key of the per-day rollups (tables_review_daily).
     sa.Column("warehouses", sa.String(200), nullable=False, server_default=","),
     sa.Column("carriers", sa.String(200), nullable=False, server_default=","),
-    # The customer's previous order and the one before it (placed_epoch, by placement
-    # then id): kept by review/daily.py for the per-day customer counters.
-    sa.Column("prev_epoch", sa.BigInteger),
-    sa.Column("prev2_epoch", sa.BigInteger),
 )
 sa.Index("ix_review_orders_placed", review_orders.c.placed_at)
+# A customer's orders in placement order: the per-day customer counters (review/daily.py).
 sa.Index("ix_review_orders_customer", review_orders.c.customer_email, review_orders.c.placed_epoch)
+# The report lists the slowest orders of the slowest stage: walked from the top of one
+# of these, a period's twenty slowest are found without sorting the period.
+for _stage in STAGES[:-1]:
+    sa.Index(f"ix_review_orders_lead_{_stage}", review_orders.c[f"lead_{_stage}_s"])
 
 
 def partial(name: str, table: sa.Table, cond: sa.ColumnElement[bool]) -> sa.Index:

@@ -21,6 +21,15 @@ down_revision: str | Sequence[str] | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# The lead-time stages, as review_orders names its columns (lead_<stage>_s).
+STAGES = (
+    "placed_reserved",
+    "reserved_picked",
+    "picked_packed",
+    "packed_shipped",
+    "shipped_delivered",
+    "placed_delivered",
+)
 # (index, table, PostgreSQL predicate, SQLite predicate): the rows the issues rank.
 PARTIAL = (
     ("ix_review_orders_cancelled", "review_orders", "cancelled", "cancelled"),
@@ -55,8 +64,6 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("carriers", sa.String(length=200), nullable=False, server_default=",")
         )
-        batch_op.add_column(sa.Column("prev_epoch", sa.BigInteger(), nullable=True))
-        batch_op.add_column(sa.Column("prev2_epoch", sa.BigInteger(), nullable=True))
         batch_op.create_index(
             "ix_review_orders_customer", ["customer_email", "placed_epoch"], unique=False
         )
@@ -147,27 +154,30 @@ def upgrade() -> None:
     op.create_table(
         "review_daily_lead",
         sa.Column("day", sa.Integer(), nullable=False),
-        sa.Column("channel", sa.String(length=40), nullable=False),
         sa.Column("stage", sa.String(length=20), nullable=False),
         sa.Column("bucket", sa.Integer(), nullable=False),
         sa.Column("orders", sa.BigInteger(), nullable=False),
         sa.Column("seconds", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint(
-            "day", "channel", "stage", "bucket", name=op.f("pk_review_daily_lead")
-        ),
+        sa.PrimaryKeyConstraint("day", "stage", "bucket", name=op.f("pk_review_daily_lead")),
     )
     op.create_table(
         "review_daily_customers",
-        sa.Column("day", sa.Integer(), nullable=False),
         sa.Column("prev_day", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Integer(), nullable=False),
         sa.Column("after1", sa.BigInteger(), nullable=False),
         sa.Column("gap_s", sa.BigInteger(), nullable=False),
         sa.Column("after2", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("day", "prev_day", name=op.f("pk_review_daily_customers")),
+        sa.PrimaryKeyConstraint("prev_day", "day", name=op.f("pk_review_daily_customers")),
     )
+    op.create_index("ix_review_daily_customers_day", "review_daily_customers", ["day"])
+    for stage in STAGES[:-1]:
+        op.create_index(f"ix_review_orders_lead_{stage}", "review_orders", [f"lead_{stage}_s"])
 
 
 def downgrade() -> None:
+    for stage in STAGES[:-1]:
+        op.drop_index(f"ix_review_orders_lead_{stage}", table_name="review_orders")
+    op.drop_index("ix_review_daily_customers_day", table_name="review_daily_customers")
     for table in (
         "review_daily_customers",
         "review_daily_lead",
@@ -181,7 +191,5 @@ def downgrade() -> None:
         op.drop_index(name, table_name=table)
     with op.batch_alter_table("review_orders", schema=None) as batch_op:
         batch_op.drop_index("ix_review_orders_customer")
-        batch_op.drop_column("prev2_epoch")
-        batch_op.drop_column("prev_epoch")
         batch_op.drop_column("carriers")
         batch_op.drop_column("warehouses")
