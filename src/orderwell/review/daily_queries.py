@@ -17,6 +17,8 @@ Both paths give the same figures; the tests hold them to the Python reference.
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -27,11 +29,12 @@ from orderwell.review.histogram import merge
 from orderwell.review.kpis import Filters, KpiSummary, Period
 from orderwell.review.queries import (
     backorder_extremes,
+    combine,
     frequency_window,
     kpi_summary_sql,
     lead_histograms,
-    one_row,
     returns_by_sku,
+    split,
     total,
     where,
 )
@@ -88,26 +91,61 @@ def _customers(period: Period) -> sa.Select[Any]:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Statements:
+    """A period's statements, built once per period and filters (see ``_statements``)."""
+
+    counts: sa.Select[Any]
+    sizes: tuple[int, ...]
+    reasons: sa.Select[Any]
+    lead: sa.Select[Any] | None  # None: from the fact rows (a filter is set)
+
+
+@functools.lru_cache(maxsize=64)
+def _statements(period: Period, filters: Filters) -> _Statements:
+    """Building SQLAlchemy statements costs more Python than running these small
+    aggregates costs the server, so a dashboard asking for the same period again reuses
+    them (the database still does all the work each time)."""
+    unfiltered = filters == Filters()
+    counts, sizes = combine(
+        [
+            _sums(review_daily_orders, ORDER_COUNTERS, period, filters),
+            _sums(review_daily_picks, PICK_COUNTERS, period, filters),
+            _sums(review_daily_shipments, SHIPMENT_COUNTERS[1:], period, filters),
+            backorder_extremes(period, filters),
+            _customers(period)
+            if unfiltered
+            else frequency_window(where(review_orders, period, filters)),
+        ]
+    )
+    r = review_daily_returns
+    reasons = (
+        sa.select(r.c.reason, sa.func.sum(r.c.units))
+        .where(*where_daily(r, period, filters))
+        .group_by(r.c.reason)
+    )
+    h = review_daily_lead
+    lead = (
+        sa.select(h.c.stage, h.c.bucket, sa.func.sum(h.c.orders), sa.func.sum(h.c.seconds))
+        .where(*where_daily(h, period, filters))
+        .group_by(h.c.stage, h.c.bucket)
+        if unfiltered
+        else None
+    )
+    return _Statements(counts, sizes, reasons, lead)
+
+
 def kpi_summary_daily(
     conn: Connection, period: Period, filters: Filters, as_of: datetime
 ) -> KpiSummary:
     """Every KPI of the period: per-day rollups where they serve, fact rows where not."""
     if filters.sku is not None:
         return kpi_summary_sql(conn, period, filters, as_of)
-    unfiltered = filters == Filters()
-    parts = [
-        _sums(review_daily_orders, ORDER_COUNTERS, period, filters),
-        _sums(review_daily_picks, PICK_COUNTERS, period, filters),
-        _sums(review_daily_shipments, SHIPMENT_COUNTERS[1:], period, filters),
-        backorder_extremes(period, filters),
-        _customers(period)
-        if unfiltered
-        else frequency_window(where(review_orders, period, filters)),
-    ]
-    o_row, p_row, s_row, extremes, c_row = one_row(conn, parts)
+    st = _statements(period, filters)
+    o_row, p_row, s_row, extremes, c_row = split(conn.execute(st.counts).one(), st.sizes)
     o = dict(zip(ORDER_COUNTERS, (int(v) for v in o_row), strict=True))
     c = [int(v or 0) for v in c_row]
-    if unfiltered:
+    if st.lead is not None:  # unfiltered: the customer counters
         after1, gap_s, after2 = c
         customers, repeat, gaps = o["orders"] - after1, after1 - after2, after1
     else:
@@ -124,33 +162,19 @@ def kpi_summary_daily(
         **dict(zip(PICK_COUNTERS, (int(v) for v in p_row), strict=True)),
         **dict(zip(SHIPMENT_COUNTERS[1:], (int(v) for v in s_row), strict=True)),
     )
-    r = review_daily_returns
-    reasons = conn.execute(
-        sa.select(r.c.reason, sa.func.sum(r.c.units))
-        .where(*where_daily(r, period, filters))
-        .group_by(r.c.reason)
-    ).all()
+    if st.lead is None:
+        hists = lead_histograms(conn, where(review_orders, period, filters))
+    else:
+        hists = merge([tuple(row) for row in conn.execute(st.lead)])
     return make_summary(
         period,
         filters,
         as_of,
         totals,
-        _lead(conn, period, filters),
-        [(str(k), int(v)) for k, v in reasons],
+        hists,
+        [(str(k), int(v)) for k, v in conn.execute(st.reasons)],
         returns_by_sku(conn, period, filters),
     )
-
-
-def _lead(conn: Connection, period: Period, filters: Filters) -> dict[str, Any]:
-    if filters != Filters():
-        return lead_histograms(conn, where(review_orders, period, filters))
-    h = review_daily_lead
-    rows = conn.execute(
-        sa.select(h.c.stage, h.c.bucket, sa.func.sum(h.c.orders), sa.func.sum(h.c.seconds))
-        .where(*where_daily(h, period, filters))
-        .group_by(h.c.stage, h.c.bucket)
-    ).all()
-    return merge([tuple(row) for row in rows])
 
 
 def daily_series(
@@ -160,13 +184,18 @@ def daily_series(
     (the caller reads the fact rows then)."""
     if filters.sku is not None:
         return None
+    return {
+        int(day): (int(a), int(b), int(c), int(d))
+        for day, a, b, c, d in conn.execute(_series(period, filters))
+    }
+
+
+@functools.lru_cache(maxsize=64)
+def _series(period: Period, filters: Filters) -> sa.Select[Any]:
     d = review_daily_orders
     names = ("orders", "cancelled", "short_picked", "late")
-    return {
-        int(day): tuple(int(v) for v in rest)  # type: ignore[misc]
-        for day, *rest in conn.execute(
-            sa.select(d.c.day, *(sa.func.sum(d.c[n]) for n in names))
-            .where(*where_daily(d, period, filters))
-            .group_by(d.c.day)
-        )
-    }
+    return (
+        sa.select(d.c.day, *(sa.func.sum(d.c[n]) for n in names))
+        .where(*where_daily(d, period, filters))
+        .group_by(d.c.day)
+    )

@@ -9,6 +9,7 @@ the previous period and the numbers of the orders behind it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from orderwell.review.kpis import Answer, Filters, KpiSummary, Period
-from orderwell.review.queries import text_order, where
+from orderwell.review.queries import where
 from orderwell.store.tables_review import (
     review_lines,
     review_orders,
@@ -129,6 +130,17 @@ def _grouped(
     limit: int | None,
     only: list[str] | None = None,
 ) -> list[tuple[str, float, int]]:
+    stmt = _grouped_stmt(conn.dialect.name, kind, period, filters, limit, only is not None)
+    params = {} if only is None else {"only": only}
+    return [(str(k), float(v), int(a)) for k, v, a in conn.execute(stmt, params)]
+
+
+# Statements are built once per period and filters: building them costs more Python
+# than the server spends on these small index scans (the values are still bound).
+@functools.lru_cache(maxsize=256)
+def _grouped_stmt(
+    dialect: str, kind: Kind, period: Period, filters: Filters, limit: int | None, only: bool
+) -> sa.Select[Any]:
     t = kind.table
     key = t.c[kind.key]
     value = kind.value(t).label("value")
@@ -137,25 +149,44 @@ def _grouped(
         sa.select(key, value, affected)
         .where(*where(t, period, filters), kind.cond(t), key.is_not(None))
         .group_by(key)
-        .order_by(affected.desc(), value.desc(), text_order(conn, key))
+        .order_by(affected.desc(), value.desc(), _text(dialect, key))
     )
     if limit is not None:
         q = q.limit(limit)
-    if only is not None:
-        q = q.where(key.in_(only))
-    return [(str(k), float(v), int(a)) for k, v, a in conn.execute(q)]
+    if only:
+        q = q.where(key.in_(sa.bindparam("only", expanding=True)))
+    return q
+
+
+def _text(dialect: str, col: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    """Byte order, as Python sorts: PostgreSQL's default collation would not."""
+    return sa.collate(col, "C") if dialect == "postgresql" else col
 
 
 def _orders_behind(
     conn: Connection, kind: Kind, period: Period, filters: Filters, subjects: list[str]
 ) -> dict[str, list[int]]:
     """The first ``ORDERS_SHOWN`` orders behind each subject, in one query."""
+    behind: dict[str, list[int]] = {s: [] for s in subjects}
+    for subject, order_id in conn.execute(
+        _behind_stmt(kind, period, filters), {"subjects": subjects}
+    ):
+        behind[str(subject)].append(int(order_id))
+    return behind
+
+
+@functools.lru_cache(maxsize=256)
+def _behind_stmt(kind: Kind, period: Period, filters: Filters) -> sa.Select[Any]:
     t = kind.table
     key = t.c[kind.key]
     hits = (
         sa.select(key.label("subject"), t.c.order_id)
         .distinct()
-        .where(*where(t, period, filters), kind.cond(t), key.in_(subjects))
+        .where(
+            *where(t, period, filters),
+            kind.cond(t),
+            key.in_(sa.bindparam("subjects", expanding=True)),
+        )
         .subquery()
     )
     ranked = sa.select(
@@ -163,14 +194,22 @@ def _orders_behind(
         hits.c.order_id,
         sa.func.row_number().over(partition_by=hits.c.subject, order_by=hits.c.order_id).label("n"),
     ).subquery()
-    behind: dict[str, list[int]] = {s: [] for s in subjects}
-    for subject, order_id in conn.execute(
+    return (
         sa.select(ranked.c.subject, ranked.c.order_id)
         .where(ranked.c.n <= ORDERS_SHOWN)
         .order_by(ranked.c.subject, ranked.c.order_id)
-    ):
-        behind[str(subject)].append(int(order_id))
-    return behind
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _slowest_stmt(stage: str, period: Period, filters: Filters) -> sa.Select[Any]:
+    col = review_orders.c[f"lead_{stage}_s"]
+    return (
+        sa.select(review_orders.c.order_id)
+        .where(*where(review_orders, period, filters), col.is_not(None))
+        .order_by(col.desc(), review_orders.c.order_id)
+        .limit(ORDERS_SHOWN)
+    )
 
 
 def _slowest_stage(
@@ -186,13 +225,7 @@ def _slowest_stage(
         return None
     worst = max(stages, key=lambda s: (s.median_hours, s.p90_hours or 0))
     before = next(s for s in previous.lead_times if s.stage == worst.stage)
-    col = review_orders.c[f"lead_{worst.stage}_s"]
-    slowest = conn.execute(
-        sa.select(review_orders.c.order_id)
-        .where(*where(review_orders, period, filters), col.is_not(None))
-        .order_by(col.desc(), review_orders.c.order_id)
-        .limit(ORDERS_SHOWN)
-    ).scalars()
+    slowest = conn.execute(_slowest_stmt(worst.stage, period, filters)).scalars()
     assert worst.median_hours is not None
     return {
         "kind": "slowest_stage",

@@ -10,6 +10,7 @@ through the order tags. Lead-time percentiles follow ``histogram.py``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -65,9 +66,9 @@ def text_order(conn: Connection, col: sa.ColumnElement[Any]) -> sa.ColumnElement
     return sa.collate(col, "C") if conn.dialect.name == "postgresql" else col
 
 
-def one_row(conn: Connection, parts: Sequence[Any]) -> list[tuple[Any, ...]]:
-    """Run single-row aggregate queries as one statement (one round trip), each part's
-    values back as its own tuple."""
+def combine(parts: Sequence[Any]) -> tuple[sa.Select[Any], tuple[int, ...]]:
+    """Single-row aggregate queries as one statement (one round trip), and how many
+    values each part gives (``split`` takes the row apart again)."""
     subs = [
         q.with_only_columns(*(c.label(f"v{j}") for j, c in enumerate(q.selected_columns))).subquery(
             f"part{i}"
@@ -77,12 +78,23 @@ def one_row(conn: Connection, parts: Sequence[Any]) -> list[tuple[Any, ...]]:
     joined: Any = subs[0]
     for sub in subs[1:]:
         joined = joined.join(sub, sa.true())
-    row = conn.execute(sa.select(*(c for sub in subs for c in sub.c)).select_from(joined)).one()
+    stmt = sa.select(*(c for sub in subs for c in sub.c)).select_from(joined)
+    return stmt, tuple(len(sub.c) for sub in subs)
+
+
+def split(row: Sequence[Any], sizes: Sequence[int]) -> list[tuple[Any, ...]]:
     out, at = [], 0
-    for sub in subs:
-        out.append(tuple(row[at : at + len(sub.c)]))
-        at += len(sub.c)
+    for n in sizes:
+        out.append(tuple(row[at : at + n]))
+        at += n
     return out
+
+
+def one_row(conn: Connection, parts: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Run single-row aggregate queries as one statement, each part's values back as its
+    own tuple."""
+    stmt, sizes = combine(parts)
+    return split(conn.execute(stmt).one(), sizes)
 
 
 def lead_histograms(
@@ -135,18 +147,22 @@ def frequency_window(oc: Sequence[sa.ColumnElement[bool]]) -> Any:
 
 def returns_by_sku(conn: Connection, period: Period, filters: Filters) -> list[Count]:
     """The SKUs with the most units back (returned lines are few: read them directly)."""
+    stmt = _by_sku(conn.dialect.name, period, filters)
+    return [Count(key=k, value=int(v)) for k, v in conn.execute(stmt)]
+
+
+@functools.lru_cache(maxsize=64)
+def _by_sku(dialect: str, period: Period, filters: Filters) -> sa.Select[Any]:
     r = review_returns
     units_sum = sa.func.sum(r.c.units)
-    return [
-        Count(key=k, value=int(v))
-        for k, v in conn.execute(
-            sa.select(r.c.sku, units_sum)
-            .where(*where(r, period, filters))
-            .group_by(r.c.sku)
-            .order_by(units_sum.desc(), text_order(conn, r.c.sku))
-            .limit(TOP)
-        )
-    ]
+    sku = sa.collate(r.c.sku, "C") if dialect == "postgresql" else r.c.sku
+    return (
+        sa.select(r.c.sku, units_sum)
+        .where(*where(r, period, filters))
+        .group_by(r.c.sku)
+        .order_by(units_sum.desc(), sku)
+        .limit(TOP)
+    )
 
 
 def _ints(row: Sequence[Any]) -> list[int | None]:
