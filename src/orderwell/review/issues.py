@@ -29,6 +29,7 @@ from orderwell.store.tables_review import (
 
 PER_KIND = 3
 ORDERS_SHOWN = 20
+ONE: sa.ColumnElement[int] = sa.literal_column("1")
 
 
 class Issue(Answer):
@@ -52,7 +53,7 @@ class Kind:
     table: sa.Table
     key: str
     cond: Callable[[sa.Table], sa.ColumnElement[bool]]
-    value: Callable[[sa.Table], sa.ColumnElement[Any]]
+    value: Callable[[sa.Table], sa.ColumnElement[Any]]  # per row; summed
     higher_is_worse: bool = True
 
 
@@ -64,7 +65,7 @@ KINDS = (
         review_picks,
         "sku",
         lambda t: t.c.short,
-        lambda t: sa.func.count(),
+        lambda t: ONE,
     ),
     Kind(
         "stock_outs",
@@ -73,7 +74,7 @@ KINDS = (
         review_lines,
         "sku",
         lambda t: t.c.units_backordered_at_placement > 0,
-        lambda t: sa.func.sum(t.c.units_backordered_at_placement),
+        lambda t: t.c.units_backordered_at_placement,
     ),
     Kind(
         "returns",
@@ -82,7 +83,7 @@ KINDS = (
         review_returns,
         "sku",
         lambda t: t.c.units > 0,
-        lambda t: sa.func.sum(t.c.units),
+        lambda t: t.c.units,
     ),
     Kind(
         "late_carrier",
@@ -91,7 +92,7 @@ KINDS = (
         review_shipments,
         "carrier",
         lambda t: t.c.delivered_on_time.is_(False),
-        lambda t: sa.func.count(),
+        lambda t: ONE,
     ),
     Kind(
         "warehouse_accuracy",
@@ -100,7 +101,7 @@ KINDS = (
         review_picks,
         "warehouse",
         lambda t: ~t.c.correct,
-        lambda t: sa.func.count(),
+        lambda t: ONE,
     ),
     Kind(
         "channel_cancellations",
@@ -109,7 +110,7 @@ KINDS = (
         review_orders,
         "channel",
         lambda t: t.c.cancelled,
-        lambda t: sa.func.count(),
+        lambda t: ONE,
     ),
 )
 
@@ -122,83 +123,77 @@ def _verdict(value: float, previous: float | None, higher_is_worse: bool) -> str
     return "worse" if (value > previous) == higher_is_worse else "better"
 
 
-def _grouped(
-    conn: Connection,
-    kind: Kind,
-    period: Period,
-    filters: Filters,
-    limit: int | None,
-    only: list[str] | None = None,
-) -> list[tuple[str, float, int]]:
-    stmt = _grouped_stmt(conn.dialect.name, kind, period, filters, limit, only is not None)
-    params = {} if only is None else {"only": only}
-    return [(str(k), float(v), int(a)) for k, v, a in conn.execute(stmt, params)]
+Tally = dict[str, tuple[float, int]]  # subject -> (value, orders affected)
+
+
+def _tallies(
+    conn: Connection, kind: Kind, period: Period, before: Period, filters: Filters
+) -> tuple[Tally, Tally]:
+    """Each subject's value and orders affected in the period and in the one before,
+    from one scan of both (a partial index holds just the rows of the kind)."""
+    now: Tally = {}
+    earlier: Tally = {}
+    for current, key, value, affected in conn.execute(_tally_stmt(kind, period, before, filters)):
+        (now if current else earlier)[str(key)] = (float(value), int(affected))
+    return now, earlier
 
 
 # Statements are built once per period and filters: building them costs more Python
 # than the server spends on these small index scans (the values are still bound).
 @functools.lru_cache(maxsize=256)
-def _grouped_stmt(
-    dialect: str, kind: Kind, period: Period, filters: Filters, limit: int | None, only: bool
-) -> sa.Select[Any]:
+def _tally_stmt(kind: Kind, period: Period, before: Period, filters: Filters) -> sa.Select[Any]:
     t = kind.table
     key = t.c[kind.key]
-    value = kind.value(t).label("value")
-    affected = sa.func.count(sa.distinct(t.c.order_id)).label("affected")
-    q = (
-        sa.select(key, value, affected)
-        .where(*where(t, period, filters), kind.cond(t), key.is_not(None))
-        .group_by(key)
-        .order_by(affected.desc(), value.desc(), _text(dialect, key))
+    span = Period(start=before.start, end=period.end)
+    current = sa.case((t.c.placed_at >= period.since, 1), else_=0).label("current")
+    # Per order first, then per subject: counting orders without a DISTINCT (a sort).
+    per_order = (
+        sa.select(current, key.label("key"), sa.func.sum(kind.value(t)).label("value"))
+        .where(*where(t, span, filters), kind.cond(t), key.is_not(None))
+        .group_by(current, key, t.c.order_id)
+        .subquery()
     )
-    if limit is not None:
-        q = q.limit(limit)
-    if only:
-        q = q.where(key.in_(sa.bindparam("only", expanding=True)))
-    return q
+    return sa.select(
+        per_order.c.current, per_order.c.key, sa.func.sum(per_order.c.value), sa.func.count()
+    ).group_by(per_order.c.current, per_order.c.key)
 
 
-def _text(dialect: str, col: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
-    """Byte order, as Python sorts: PostgreSQL's default collation would not."""
-    return sa.collate(col, "C") if dialect == "postgresql" else col
+def _ranked(tally: Tally) -> list[tuple[str, float, int]]:
+    """The ``PER_KIND`` subjects that hurt most orders (then the larger value, then the
+    subject in byte order)."""
+    ranked = sorted(tally.items(), key=lambda kv: (-kv[1][1], -kv[1][0], kv[0]))
+    return [(k, v, a) for k, (v, a) in ranked[:PER_KIND]]
 
 
 def _orders_behind(
     conn: Connection, kind: Kind, period: Period, filters: Filters, subjects: list[str]
 ) -> dict[str, list[int]]:
-    """The first ``ORDERS_SHOWN`` orders behind each subject, in one query."""
-    behind: dict[str, list[int]] = {s: [] for s in subjects}
-    for subject, order_id in conn.execute(
-        _behind_stmt(kind, period, filters), {"subjects": subjects}
-    ):
-        behind[str(subject)].append(int(order_id))
-    return behind
+    """The ``ORDERS_SHOWN`` most recently placed orders behind each subject, in one query
+    (each part walks the kind's partial index back from the period's end)."""
+    params = {f"s{j}": s for j, s in enumerate(subjects)}
+    found: dict[str, list[tuple[Any, int]]] = {s: [] for s in subjects}
+    stmt = _behind_stmt(kind, period, filters, len(subjects))
+    for subject, order_id, placed_at in conn.execute(stmt, params):
+        found[str(subject)].append((placed_at, int(order_id)))
+    return {s: [o for _, o in sorted(rows, reverse=True)] for s, rows in found.items()}
 
 
 @functools.lru_cache(maxsize=256)
-def _behind_stmt(kind: Kind, period: Period, filters: Filters) -> sa.Select[Any]:
+def _behind_stmt(kind: Kind, period: Period, filters: Filters, subjects: int) -> Any:
     t = kind.table
     key = t.c[kind.key]
-    hits = (
-        sa.select(key.label("subject"), t.c.order_id)
-        .distinct()
-        .where(
-            *where(t, period, filters),
-            kind.cond(t),
-            key.in_(sa.bindparam("subjects", expanding=True)),
+    parts = []
+    for j in range(subjects):
+        latest = (
+            sa.select(key.label("subject"), t.c.order_id, t.c.placed_at)
+            .distinct()
+            .where(*where(t, period, filters), kind.cond(t), key == sa.bindparam(f"s{j}"))
+            .order_by(t.c.placed_at.desc(), t.c.order_id.desc())
+            .limit(ORDERS_SHOWN)
+            .subquery(f"s{j}")
         )
-        .subquery()
-    )
-    ranked = sa.select(
-        hits.c.subject,
-        hits.c.order_id,
-        sa.func.row_number().over(partition_by=hits.c.subject, order_by=hits.c.order_id).label("n"),
-    ).subquery()
-    return (
-        sa.select(ranked.c.subject, ranked.c.order_id)
-        .where(ranked.c.n <= ORDERS_SHOWN)
-        .order_by(ranked.c.subject, ranked.c.order_id)
-    )
+        parts.append(sa.select(latest.c.subject, latest.c.order_id, latest.c.placed_at))
+    return parts[0] if len(parts) == 1 else sa.union_all(*parts)
 
 
 @functools.lru_cache(maxsize=256)
@@ -256,12 +251,12 @@ def find_issues(
     if stage is not None:
         found.append((-1, stage))
     for i, kind in enumerate(KINDS):
-        rows = _grouped(conn, kind, period, filters, PER_KIND)
+        now, earlier = _tallies(conn, kind, period, before, filters)
+        rows = _ranked(now)
         if not rows:
             continue
-        subjects = [subject for subject, _, _ in rows]
-        prev = {k: v for k, v, _ in _grouped(conn, kind, before, filters, None, subjects)}
-        behind = _orders_behind(conn, kind, period, filters, subjects)
+        prev = {k: v for k, (v, _) in earlier.items()}
+        behind = _orders_behind(conn, kind, period, filters, [s for s, _, _ in rows])
         for subject, value, affected in rows:
             found.append(
                 (
