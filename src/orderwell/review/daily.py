@@ -1,8 +1,8 @@
 """Keeping the per-day rollups (``store/tables_review_daily.py``) equal to the sums of the
 fact rows.
 
-Each per-day table is defined once, here, as a GROUP BY over fact rows
-(``contributions``). That one definition serves three ways:
+Each per-day table is defined once, in ``daily_sources.py``, as GROUP BYs over fact
+rows. That one definition serves three ways:
 
 - the outbox follower (``rollups.replace_facts``): before an order's fact rows are
   replaced, their contribution is subtracted; after, the new rows' contribution is
@@ -23,24 +23,17 @@ window over each customer's orders, read through an index on customer and time).
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from orderwell.inventory.stock import dialect_insert
-from orderwell.review.histogram import bucket_sql
-from orderwell.store.tables_review import (
-    STAGES,
-    review_orders,
-    review_picks,
-    review_returns,
-    review_shipments,
-)
+from orderwell.review.daily_sources import ONE, ZERO, day_of, o, sources
 from orderwell.store.tables_review_daily import (
     CUSTOMER_COUNTERS,
     DAILY_TABLES,
+    ISSUE_COUNTERS,
     LEAD_COUNTERS,
     ORDER_COUNTERS,
     PICK_COUNTERS,
@@ -52,155 +45,14 @@ from orderwell.store.tables_review_daily import (
     review_daily_picks,
     review_daily_returns,
     review_daily_shipments,
+    review_daily_skus,
+    review_daily_subjects,
 )
-
-DAY = 86400
-o = review_orders
-ONE: sa.ColumnElement[int] = sa.literal_column("1")
-ZERO: sa.ColumnElement[int] = sa.literal_column("0")
 
 
 def tag_set(values: Iterable[str]) -> str:
     """A set of codes as the comma-framed text the per-day keys hold: ``,A,B,``."""
     return "," + "".join(f"{v}," for v in sorted(set(values)))
-
-
-def day_of(epoch: sa.ColumnElement[Any]) -> sa.ColumnElement[int]:
-    return epoch // DAY
-
-
-def _if(cond: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
-    return sa.case((cond, 1), else_=0)
-
-
-def _order_rows() -> dict[str, sa.ColumnElement[Any]]:
-    backordered = o.c.units_backordered_at_placement > 0
-    waiting = sa.and_(backordered, o.c.backorder_wait_s.is_(None))
-    rows: dict[str, sa.ColumnElement[Any]] = {
-        "orders": ONE,
-        "backordered": _if(backordered),
-        "waiting": _if(waiting),
-        "wait_s": sa.func.coalesce(o.c.backorder_wait_s, 0),
-        "waiting_epoch": sa.case((waiting, o.c.placed_epoch), else_=0),
-        "cancelled": _if(o.c.cancelled),
-        "units_cancelled": o.c.units_cancelled,
-        "settled": _if(o.c.settled),
-        "perfect": _if(sa.and_(o.c.settled, o.c.perfect)),
-        "shipped_orders": _if(o.c.units_shipped > 0),
-        "returned_orders": _if(sa.and_(o.c.units_shipped > 0, o.c.units_returned > 0)),
-        "short_picked": _if(o.c.short_picked),
-        "late": _if(sa.and_(o.c.settled, ~o.c.cancelled, ~o.c.on_time)),
-        "units": o.c.units,
-        "units_backordered": o.c.units_backordered_at_placement,
-        "units_shipped": o.c.units_shipped,
-        "units_returned": o.c.units_returned,
-    }
-    assert tuple(rows) == ORDER_COUNTERS
-    return rows
-
-
-@dataclass(frozen=True, slots=True)
-class Source:
-    """One per-day table as a GROUP BY of per-row keys and counters over fact rows."""
-
-    table: sa.Table
-    columns: dict[str, sa.ColumnElement[Any]]  # every key and counter of ``table``
-    from_: Any
-    order_id: sa.ColumnElement[int]
-    where: tuple[sa.ColumnElement[bool], ...] = ()
-
-    def rows(self, ids: Collection[int] | None) -> sa.Select[Any]:
-        conds = list(self.where)
-        if ids is not None:
-            conds.append(self.order_id.in_(sorted(ids)))
-        return (
-            sa.select(*(v.label(k) for k, v in self.columns.items()))
-            .select_from(self.from_)
-            .where(*conds)
-        )
-
-
-def _sources() -> list[Source]:
-    p, s, r = review_picks, review_shipments, review_returns
-    day = day_of(o.c.placed_epoch)
-    sources = [
-        Source(
-            review_daily_orders,
-            {
-                "day": day,
-                "channel": o.c.channel,
-                "warehouses": o.c.warehouses,
-                "carriers": o.c.carriers,
-                **_order_rows(),
-            },
-            o,
-            o.c.order_id,
-        ),
-        Source(
-            review_daily_picks,
-            {
-                "day": day,
-                "channel": p.c.channel,
-                "warehouse": p.c.warehouse,
-                "carriers": o.c.carriers,
-                "picks": ONE,
-                "correct": _if(p.c.correct),
-                "short": _if(p.c.short),
-            },
-            p.join(o, o.c.order_id == p.c.order_id),
-            p.c.order_id,
-        ),
-        Source(
-            review_daily_shipments,
-            {
-                "day": day,
-                "channel": s.c.channel,
-                "warehouse": s.c.warehouse,
-                "carrier": sa.func.coalesce(s.c.carrier, ""),
-                "shipments": ONE,
-                "packed": _if(s.c.packed),
-                "accurate": _if(sa.and_(s.c.packed, ~s.c.wrong_item)),
-                "ship_promised": _if(s.c.shipped_on_time.is_not(None)),
-                "shipped_on_time": _if(s.c.shipped_on_time.is_(True)),
-                "delivery_promised": _if(s.c.delivered_on_time.is_not(None)),
-                "delivered_on_time": _if(s.c.delivered_on_time.is_(True)),
-            },
-            s.join(o, o.c.order_id == s.c.order_id),
-            s.c.order_id,
-        ),
-        Source(
-            review_daily_returns,
-            {
-                "day": day,
-                "channel": r.c.channel,
-                "warehouses": o.c.warehouses,
-                "carriers": o.c.carriers,
-                "reason": r.c.reason,
-                "lines": ONE,
-                "units": r.c.units,
-            },
-            r.join(o, o.c.order_id == r.c.order_id),
-            r.c.order_id,
-        ),
-    ]
-    for stage in STAGES:
-        col = o.c[f"lead_{stage}_s"]
-        sources.append(
-            Source(
-                review_daily_lead,
-                {
-                    "day": day,
-                    "stage": sa.literal_column(f"'{stage}'"),  # a fixed name, not input
-                    "bucket": bucket_sql(col),
-                    "orders": ONE,
-                    "seconds": col,
-                },
-                o,
-                o.c.order_id,
-                (col.is_not(None),),
-            )
-        )
-    return sources
 
 
 _COUNTERS = {
@@ -210,6 +62,8 @@ _COUNTERS = {
     review_daily_returns: RETURN_COUNTERS,
     review_daily_lead: LEAD_COUNTERS,
     review_daily_customers: CUSTOMER_COUNTERS,
+    review_daily_skus: ISSUE_COUNTERS,
+    review_daily_subjects: ISSUE_COUNTERS,
 }
 
 
@@ -265,7 +119,7 @@ def _statements(
     out = []
     if ids is None or ids:
         by_table: dict[sa.Table, list[sa.Select[Any]]] = {}
-        for src in _sources():
+        for src in sources():
             by_table.setdefault(src.table, []).append(src.rows(ids))
         out += [(t, _grouped(t, parts, sign)) for t, parts in by_table.items()]
     if customers and (emails is None or emails):

@@ -7,7 +7,7 @@ set). What the per-day rows cannot give is read from the per-order fact rows:
 
 - the longest backorder wait and the oldest open backorder (a maximum is not a sum;
   a partial index holds the few backordered orders);
-- returns by SKU (returned lines are few);
+- returns by SKU under a filter;
 - order frequency and lead times under a filter (who came back depends on which orders
   the filter keeps; the histograms are ~300 rows a day unfiltered already);
 - everything under a SKU filter (``queries.kpi_summary_sql``).
@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from orderwell.review.histogram import merge
-from orderwell.review.kpis import Filters, KpiSummary, Period
+from orderwell.review.kpis import TOP, Count, Filters, KpiSummary, Period
 from orderwell.review.queries import (
     backorder_extremes,
     combine,
@@ -51,6 +51,7 @@ from orderwell.store.tables_review_daily import (
     review_daily_picks,
     review_daily_returns,
     review_daily_shipments,
+    review_daily_skus,
 )
 
 EPOCH = date(1970, 1, 1)
@@ -99,10 +100,11 @@ class _Statements:
     sizes: tuple[int, ...]
     reasons: sa.Select[Any]
     lead: sa.Select[Any] | None  # None: from the fact rows (a filter is set)
+    by_sku: sa.Select[Any] | None  # the same
 
 
 @functools.lru_cache(maxsize=64)
-def _statements(period: Period, filters: Filters) -> _Statements:
+def _statements(dialect: str, period: Period, filters: Filters) -> _Statements:
     """Building SQLAlchemy statements costs more Python than running these small
     aggregates costs the server, so a dashboard asking for the same period again reuses
     them (the database still does all the work each time)."""
@@ -132,7 +134,18 @@ def _statements(period: Period, filters: Filters) -> _Statements:
         if unfiltered
         else None
     )
-    return _Statements(counts, sizes, reasons, lead)
+    k = review_daily_skus
+    units = sa.func.sum(k.c.value)
+    by_sku = (
+        sa.select(k.c.sku, units)
+        .where(*where_daily(k, period, filters), k.c.kind == "returns")
+        .group_by(k.c.sku)
+        .order_by(units.desc(), sa.collate(k.c.sku, "C") if dialect == "postgresql" else k.c.sku)
+        .limit(TOP)
+        if unfiltered
+        else None
+    )
+    return _Statements(counts, sizes, reasons, lead, by_sku)
 
 
 def kpi_summary_daily(
@@ -141,7 +154,7 @@ def kpi_summary_daily(
     """Every KPI of the period: per-day rollups where they serve, fact rows where not."""
     if filters.sku is not None:
         return kpi_summary_sql(conn, period, filters, as_of)
-    st = _statements(period, filters)
+    st = _statements(conn.dialect.name, period, filters)
     o_row, p_row, s_row, extremes, c_row = split(conn.execute(st.counts).one(), st.sizes)
     o = dict(zip(ORDER_COUNTERS, (int(v) for v in o_row), strict=True))
     c = [int(v or 0) for v in c_row]
@@ -166,6 +179,10 @@ def kpi_summary_daily(
         hists = lead_histograms(conn, where(review_orders, period, filters))
     else:
         hists = merge([tuple(row) for row in conn.execute(st.lead)])
+    if st.by_sku is None:
+        by_sku = returns_by_sku(conn, period, filters)
+    else:
+        by_sku = [Count(key=k, value=int(v)) for k, v in conn.execute(st.by_sku)]
     return make_summary(
         period,
         filters,
@@ -173,7 +190,7 @@ def kpi_summary_daily(
         totals,
         hists,
         [(str(k), int(v)) for k, v in conn.execute(st.reasons)],
-        returns_by_sku(conn, period, filters),
+        by_sku,
     )
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from orderwell.review.daily_queries import day_number, where_daily
 from orderwell.review.kpis import Answer, Filters, KpiSummary, Period
 from orderwell.review.queries import where
 from orderwell.store.tables_review import (
@@ -26,6 +27,7 @@ from orderwell.store.tables_review import (
     review_returns,
     review_shipments,
 )
+from orderwell.store.tables_review_daily import review_daily_skus, review_daily_subjects
 
 PER_KIND = 3
 ORDERS_SHOWN = 20
@@ -129,13 +131,35 @@ Tally = dict[str, tuple[float, int]]  # subject -> (value, orders affected)
 def _tallies(
     conn: Connection, kind: Kind, period: Period, before: Period, filters: Filters
 ) -> tuple[Tally, Tally]:
-    """Each subject's value and orders affected in the period and in the one before,
-    from one scan of both (a partial index holds just the rows of the kind)."""
+    """Each subject's value and orders affected in the period and in the one before:
+    from the per-day issue tables when the filters allow (SKU kinds: no filter; the
+    others: at most a channel), else from one scan of the kind's partial index."""
+    if kind.key == "sku" and filters == Filters():
+        stmt = _daily_tally(review_daily_skus, kind, period, before, filters)
+    elif kind.key != "sku" and filters == Filters(channel=filters.channel):
+        stmt = _daily_tally(review_daily_subjects, kind, period, before, filters)
+    else:
+        stmt = _tally_stmt(kind, period, before, filters)
     now: Tally = {}
     earlier: Tally = {}
-    for current, key, value, affected in conn.execute(_tally_stmt(kind, period, before, filters)):
+    for current, key, value, affected in conn.execute(stmt):
         (now if current else earlier)[str(key)] = (float(value), int(affected))
     return now, earlier
+
+
+@functools.lru_cache(maxsize=256)
+def _daily_tally(
+    table: sa.Table, kind: Kind, period: Period, before: Period, filters: Filters
+) -> sa.Select[Any]:
+    d = table
+    key = d.c.sku if "sku" in d.c else d.c.subject
+    span = Period(start=before.start, end=period.end)
+    current = sa.case((d.c.day >= day_number(period.start), 1), else_=0).label("current")
+    return (
+        sa.select(current, key, sa.func.sum(d.c.value), sa.func.sum(d.c.orders))
+        .where(*where_daily(d, span, filters), d.c.kind == kind.name)
+        .group_by(current, key)
+    )
 
 
 # Statements are built once per period and filters: building them costs more Python
@@ -168,28 +192,37 @@ def _ranked(tally: Tally) -> list[tuple[str, float, int]]:
 def _orders_behind(
     conn: Connection, kind: Kind, period: Period, filters: Filters, subjects: list[str]
 ) -> dict[str, list[int]]:
-    """The ``ORDERS_SHOWN`` most recently placed orders behind each subject, in one query
-    (each part walks the kind's partial index back from the period's end)."""
+    """The ``ORDERS_SHOWN`` most recently placed orders behind each subject, in one query:
+    each part walks the kind's partial index back from the period's end and stops after
+    ``rows`` rows. An order's rows are adjacent in that order (they share its placement
+    time), so fewer distinct orders than asked for from a full part means more rows."""
     params = {f"s{j}": s for j, s in enumerate(subjects)}
-    found: dict[str, list[tuple[Any, int]]] = {s: [] for s in subjects}
-    stmt = _behind_stmt(kind, period, filters, len(subjects))
-    for subject, order_id, placed_at in conn.execute(stmt, params):
-        found[str(subject)].append((placed_at, int(order_id)))
-    return {s: [o for _, o in sorted(rows, reverse=True)] for s, rows in found.items()}
+    rows = 2 * ORDERS_SHOWN
+    while True:
+        found: dict[str, list[tuple[Any, int]]] = {s: [] for s in subjects}
+        stmt = _behind_stmt(kind, period, filters, len(subjects), rows)
+        for subject, order_id, placed_at in conn.execute(stmt, params):
+            found[str(subject)].append((placed_at, int(order_id)))
+        short = [s for s, got in found.items() if len(got) == rows and len(set(got)) < ORDERS_SHOWN]
+        if not short:
+            break
+        rows *= 4
+    return {
+        s: [o for _, o in sorted(set(got), reverse=True)[:ORDERS_SHOWN]] for s, got in found.items()
+    }
 
 
 @functools.lru_cache(maxsize=256)
-def _behind_stmt(kind: Kind, period: Period, filters: Filters, subjects: int) -> Any:
+def _behind_stmt(kind: Kind, period: Period, filters: Filters, subjects: int, rows: int) -> Any:
     t = kind.table
     key = t.c[kind.key]
     parts = []
     for j in range(subjects):
         latest = (
             sa.select(key.label("subject"), t.c.order_id, t.c.placed_at)
-            .distinct()
             .where(*where(t, period, filters), kind.cond(t), key == sa.bindparam(f"s{j}"))
             .order_by(t.c.placed_at.desc(), t.c.order_id.desc())
-            .limit(ORDERS_SHOWN)
+            .limit(rows)
             .subquery(f"s{j}")
         )
         parts.append(sa.select(latest.c.subject, latest.c.order_id, latest.c.placed_at))

@@ -130,6 +130,29 @@ review_daily_customers = sa.Table(
 )
 sa.Index("ix_review_daily_customers_day", review_daily_customers.c.day)
 
+# The report's issues: per subject, the kind's value (short picks, units backordered or
+# returned, late parcels, picks not right first time, cancelled orders) and the orders
+# it hurt (each order counted once per day and subject, so the sums are exact). SKUs
+# are many, so their table has no channel; the few warehouses, carriers and channels do.
+ISSUE_COUNTERS = ("value", "orders")
+review_daily_skus = sa.Table(
+    "review_daily_skus",
+    metadata,
+    _day(),
+    sa.Column("kind", sa.String(24), primary_key=True),
+    sa.Column("sku", sa.String(64), primary_key=True),
+    *_counters(*ISSUE_COUNTERS),
+)
+review_daily_subjects = sa.Table(
+    "review_daily_subjects",
+    metadata,
+    _day(),
+    sa.Column("channel", sa.String(40), primary_key=True),
+    sa.Column("kind", sa.String(24), primary_key=True),
+    sa.Column("subject", sa.String(64), primary_key=True),
+    *_counters(*ISSUE_COUNTERS),
+)
+
 DAILY_TABLES = (
     review_daily_orders,
     review_daily_picks,
@@ -137,4 +160,6 @@ DAILY_TABLES = (
     review_daily_returns,
     review_daily_lead,
     review_daily_customers,
+    review_daily_skus,
+    review_daily_subjects,
 )

@@ -187,6 +187,27 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("prev_day", "day", name=op.f("pk_review_daily_customers")),
     )
     op.create_index("ix_review_daily_customers_day", "review_daily_customers", ["day"])
+    op.create_table(
+        "review_daily_skus",
+        sa.Column("day", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=24), nullable=False),
+        sa.Column("sku", sa.String(length=64), nullable=False),
+        sa.Column("value", sa.BigInteger(), nullable=False),
+        sa.Column("orders", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("day", "kind", "sku", name=op.f("pk_review_daily_skus")),
+    )
+    op.create_table(
+        "review_daily_subjects",
+        sa.Column("day", sa.Integer(), nullable=False),
+        sa.Column("channel", sa.String(length=40), nullable=False),
+        sa.Column("kind", sa.String(length=24), nullable=False),
+        sa.Column("subject", sa.String(length=64), nullable=False),
+        sa.Column("value", sa.BigInteger(), nullable=False),
+        sa.Column("orders", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "day", "channel", "kind", "subject", name=op.f("pk_review_daily_subjects")
+        ),
+    )
     for stage in STAGES[:-1]:
         op.create_index(f"ix_review_orders_lead_{stage}", "review_orders", [f"lead_{stage}_s"])
 
@@ -196,6 +217,8 @@ def downgrade() -> None:
         op.drop_index(f"ix_review_orders_lead_{stage}", table_name="review_orders")
     op.drop_index("ix_review_daily_customers_day", table_name="review_daily_customers")
     for table in (
+        "review_daily_subjects",
+        "review_daily_skus",
         "review_daily_customers",
         "review_daily_lead",
         "review_daily_returns",
