@@ -129,41 +129,45 @@ Tally = dict[str, tuple[float, int]]  # subject -> (value, orders affected)
 
 
 def _tallies(
-    conn: Connection, kind: Kind, period: Period, before: Period, filters: Filters
-) -> tuple[Tally, Tally]:
-    """Each subject's value and orders affected in the period and in the one before:
-    from the per-day issue tables when the filters allow (SKU kinds: no filter; the
-    others: at most a channel), else from one scan of the kind's partial index."""
-    if kind.key == "sku" and filters == Filters():
-        stmt = _daily_tally(review_daily_skus, kind, period, before, filters)
-    elif kind.key != "sku" and filters == Filters(channel=filters.channel):
-        stmt = _daily_tally(review_daily_subjects, kind, period, before, filters)
+    conn: Connection, period: Period, before: Period, filters: Filters
+) -> dict[str, tuple[Tally, Tally]]:
+    """Per kind, each subject's value and orders affected in the period and in the one
+    before: from the per-day issue tables when the filters allow (SKU kinds: no filter;
+    the others: at most a channel), one statement per table; else from one scan of the
+    kind's partial index."""
+    out: dict[str, tuple[Tally, Tally]] = {k.name: ({}, {}) for k in KINDS}
+    stmts = []
+    by_sku = tuple(k for k in KINDS if k.key == "sku")
+    others = tuple(k for k in KINDS if k.key != "sku")
+    if filters == Filters():
+        stmts.append(_daily_tally(review_daily_skus, by_sku, period, before, filters))
     else:
-        stmt = _tally_stmt(kind, period, before, filters)
-    now: Tally = {}
-    earlier: Tally = {}
-    for current, key, value, affected in conn.execute(stmt):
-        (now if current else earlier)[str(key)] = (float(value), int(affected))
-    return now, earlier
+        stmts += [_tally_stmt(k, period, before, filters) for k in by_sku]
+    if filters == Filters(channel=filters.channel):
+        stmts.append(_daily_tally(review_daily_subjects, others, period, before, filters))
+    else:
+        stmts += [_tally_stmt(k, period, before, filters) for k in others]
+    for stmt in stmts:
+        for kind, current, key, value, affected in conn.execute(stmt):
+            out[kind][0 if current else 1][str(key)] = (float(value), int(affected))
+    return out
 
 
 @functools.lru_cache(maxsize=256)
 def _daily_tally(
-    table: sa.Table, kind: Kind, period: Period, before: Period, filters: Filters
+    table: sa.Table, kinds: tuple[Kind, ...], period: Period, before: Period, filters: Filters
 ) -> sa.Select[Any]:
     d = table
     key = d.c.sku if "sku" in d.c else d.c.subject
     span = Period(start=before.start, end=period.end)
     current = sa.case((d.c.day >= day_number(period.start), 1), else_=0).label("current")
     return (
-        sa.select(current, key, sa.func.sum(d.c.value), sa.func.sum(d.c.orders))
-        .where(*where_daily(d, span, filters), d.c.kind == kind.name)
-        .group_by(current, key)
+        sa.select(d.c.kind, current, key, sa.func.sum(d.c.value), sa.func.sum(d.c.orders))
+        .where(*where_daily(d, span, filters), d.c.kind.in_([k.name for k in kinds]))
+        .group_by(d.c.kind, current, key)
     )
 
 
-# Statements are built once per period and filters: building them costs more Python
-# than the server spends on these small index scans (the values are still bound).
 @functools.lru_cache(maxsize=256)
 def _tally_stmt(kind: Kind, period: Period, before: Period, filters: Filters) -> sa.Select[Any]:
     t = kind.table
@@ -178,7 +182,11 @@ def _tally_stmt(kind: Kind, period: Period, before: Period, filters: Filters) ->
         .subquery()
     )
     return sa.select(
-        per_order.c.current, per_order.c.key, sa.func.sum(per_order.c.value), sa.func.count()
+        sa.literal_column(f"'{kind.name}'"),  # a fixed name, not input
+        per_order.c.current,
+        per_order.c.key,
+        sa.func.sum(per_order.c.value),
+        sa.func.count(),
     ).group_by(per_order.c.current, per_order.c.key)
 
 
@@ -283,8 +291,9 @@ def find_issues(
     stage = _slowest_stage(conn, period, filters, summary, previous, number)
     if stage is not None:
         found.append((-1, stage))
+    tallies = _tallies(conn, period, before, filters)
     for i, kind in enumerate(KINDS):
-        now, earlier = _tallies(conn, kind, period, before, filters)
+        now, earlier = tallies[kind.name]
         rows = _ranked(now)
         if not rows:
             continue

@@ -138,17 +138,17 @@ ISSUE_COUNTERS = ("value", "orders")
 review_daily_skus = sa.Table(
     "review_daily_skus",
     metadata,
+    sa.Column("kind", sa.String(24), primary_key=True),  # first: a report reads one kind
     _day(),
-    sa.Column("kind", sa.String(24), primary_key=True),
     sa.Column("sku", sa.String(64), primary_key=True),
     *_counters(*ISSUE_COUNTERS),
 )
 review_daily_subjects = sa.Table(
     "review_daily_subjects",
     metadata,
+    sa.Column("kind", sa.String(24), primary_key=True),
     _day(),
     sa.Column("channel", sa.String(40), primary_key=True),
-    sa.Column("kind", sa.String(24), primary_key=True),
     sa.Column("subject", sa.String(64), primary_key=True),
     *_counters(*ISSUE_COUNTERS),
 )

@@ -189,23 +189,23 @@ def upgrade() -> None:
     op.create_index("ix_review_daily_customers_day", "review_daily_customers", ["day"])
     op.create_table(
         "review_daily_skus",
-        sa.Column("day", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=24), nullable=False),
+        sa.Column("day", sa.Integer(), nullable=False),
         sa.Column("sku", sa.String(length=64), nullable=False),
         sa.Column("value", sa.BigInteger(), nullable=False),
         sa.Column("orders", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("day", "kind", "sku", name=op.f("pk_review_daily_skus")),
+        sa.PrimaryKeyConstraint("kind", "day", "sku", name=op.f("pk_review_daily_skus")),
     )
     op.create_table(
         "review_daily_subjects",
+        sa.Column("kind", sa.String(length=24), nullable=False),
         sa.Column("day", sa.Integer(), nullable=False),
         sa.Column("channel", sa.String(length=40), nullable=False),
-        sa.Column("kind", sa.String(length=24), nullable=False),
         sa.Column("subject", sa.String(length=64), nullable=False),
         sa.Column("value", sa.BigInteger(), nullable=False),
         sa.Column("orders", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint(
-            "day", "channel", "kind", "subject", name=op.f("pk_review_daily_subjects")
+            "kind", "day", "channel", "subject", name=op.f("pk_review_daily_subjects")
         ),
     )
     for stage in STAGES[:-1]:
