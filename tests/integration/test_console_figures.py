@@ -29,7 +29,7 @@ def test_the_dashboard_shows_the_reviews_figures(db: Database) -> None:
     daily, lead = figures.charts
     assert daily.labels == [d.day[5:] for d in report.daily] == [f"03-0{i}" for i in range(1, 8)]
     assert dict(daily.series)["placed"] == [float(d.orders) for d in report.daily]
-    assert sum(dict(daily.series)["placed"]) == 6
+    assert sum(v or 0.0 for v in dict(daily.series)["placed"]) == 6
     assert dict(lead.series)["median"] == [s.median_hours for s in summary.lead_times]
     assert dict(lead.series)["90th percentile"][-1] == 95.0
     assert len(figures.report) >= len(report.issues) > 0
