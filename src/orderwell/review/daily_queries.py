@@ -57,6 +57,18 @@ from orderwell.store.tables_review_daily import (
 EPOCH = date(1970, 1, 1)
 
 
+def custom_plans(conn: Connection) -> None:
+    """Plan each statement for its own values, in this transaction (PostgreSQL).
+
+    psycopg prepares a statement after its fifth run, and PostgreSQL may then reuse one
+    generic plan whatever the period and subject: for the report's index walks (the
+    most recent orders of one SKU, from the period's end back) that plan read the whole
+    index and made a repeated report ten times slower than the first.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
+
+
 def day_number(day: date) -> int:
     return (day - EPOCH).days
 

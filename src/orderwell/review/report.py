@@ -17,7 +17,12 @@ from sqlalchemy.engine import Connection
 
 from orderwell.orders.queries import order_number
 from orderwell.review import issues
-from orderwell.review.daily_queries import daily_series, day_number, kpi_summary_daily
+from orderwell.review.daily_queries import (
+    custom_plans,
+    daily_series,
+    day_number,
+    kpi_summary_daily,
+)
 from orderwell.review.facts import order_facts
 from orderwell.review.kpis import Answer, Filters, KpiSummary, Period
 from orderwell.review.queries import where
@@ -104,6 +109,7 @@ def kpi_summary(
     if fresh:
         catch_up(db)
     with db.read() as conn:
+        custom_plans(conn)
         return kpi_summary_daily(conn, period, filters or Filters(), db.clock())
 
 
@@ -174,6 +180,7 @@ def review_report(
         catch_up(db)
     before = period.previous()
     with db.read() as conn:
+        custom_plans(conn)
         now = db.clock()
         summary = kpi_summary_daily(conn, period, f, now)
         previous = kpi_summary_daily(conn, before, f, now)
