@@ -321,13 +321,15 @@ def make_order(world: World, batch: Batch, n: int, total: int, rng: random.Rando
 STRIDE = 1_000_000
 
 
-def make_batch(world: World, index: int, size: int, total: int, seed: int = 11) -> Batch:
-    """Batch ``index`` (``size`` orders) of ``total``: the same rows, whichever process
-    makes it and in whatever order the batches are made."""
+def make_batch(
+    world: World, index: int, size: int, total: int, first: int = 0, seed: int = 11
+) -> Batch:
+    """Batch ``index`` (``size`` orders from order ``first`` on) of ``total``: the same
+    rows, whichever process makes it and in whatever order the batches are made."""
     world = replace(world, base=index * STRIDE, waves={}, next_id={})
     rng = random.Random(seed * 1_000_003 + index)
     batch = Batch()
-    for n in range(index * size, min(total, (index + 1) * size)):
+    for n in range(first + index * size, min(total, first + (index + 1) * size)):
         make_order(world, batch, n, total, rng)
     return batch
 

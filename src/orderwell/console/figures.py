@@ -1,35 +1,21 @@
-"""The dashboard's figures: KPI tiles, chart series and a short review report.
+"""The dashboard's figures: KPI tiles, chart series and the review's ranked findings.
 
-Until the review area's ``kpi_summary``/``review_report`` are on main, the figures are
-computed here from what the read models already offer (order counts by status, orders
-per day, the picking-accuracy query). The dashboard only sees ``Figures``; wiring the
-review functions in means filling ``Figures`` from them in ``dashboard_figures``.
+Every number here is the review's (``orderwell.review``): ``review_report`` for the last
+``period_days`` days, whose ``summary`` is exactly what ``kpi_summary`` (and so
+``GET /review/kpis``) answers for that period, and whose issues and daily series are what
+``GET /review/report`` answers. The console computes nothing of its own, so the screen,
+the API, the CSV and the PDF cannot disagree.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-import sqlalchemy as sa
-
-from orderwell.domain.lifecycle import OrderStatus
+from orderwell.review import Period, review_report
+from orderwell.review.report import ReviewReport
 from orderwell.store.db import Database
-from orderwell.store.tables import orders
-from orderwell.warehouse.queries import picking_accuracy
-
-# Statuses that still need work from someone.
-OPEN = (
-    OrderStatus.BACKORDERED,
-    OrderStatus.PARTIALLY_BACKORDERED,
-    OrderStatus.RESERVED,
-    OrderStatus.IN_PROGRESS,
-    OrderStatus.PARTIALLY_SHIPPED,
-    OrderStatus.ON_HOLD,
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +31,7 @@ class Chart:
     title: str
     kind: str  # a Chart.js type: bar, line, doughnut
     labels: list[str]
-    series: list[tuple[str, list[float]]]
+    series: list[tuple[str, list[float | None]]]
 
     def config(self) -> dict[str, Any]:
         """The Chart.js configuration, embedded in the page as JSON."""
@@ -80,86 +66,80 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:.1f} %"
 
 
-def dashboard_figures(db: Database, period_days: int = 14) -> Figures:
-    now = db.clock()
-    since = now - timedelta(days=period_days)
-    with db.read() as conn:
-        by_status = Counter(
-            {
-                row.status: int(row.n)
-                for row in conn.execute(
-                    sa.select(orders.c.status, sa.func.count().label("n")).group_by(orders.c.status)
-                )
-            }
-        )
-        placed = conn.execute(
-            sa.select(orders.c.placed_at).where(orders.c.placed_at >= since)
-        ).scalars()
-        per_day = Counter(moment.date() for moment in placed)
-        accuracy = picking_accuracy(conn)
-    total = sum(by_status.values())
-    open_orders = sum(by_status[s.value] for s in OPEN)
-    waiting = (
-        by_status[OrderStatus.BACKORDERED.value]
-        + by_status[OrderStatus.PARTIALLY_BACKORDERED.value]
-    )
-    figures = Figures(period_days)
-    figures.tiles = [
-        Tile("Orders", str(total), "all time"),
-        Tile("Open orders", str(open_orders), "need work"),
-        Tile("Placed", str(sum(per_day.values())), f"last {period_days} days"),
-        Tile("Backorder rate", _pct(waiting / total if total else None), "orders waiting"),
-        Tile("Picking accuracy", _pct(accuracy["picking_accuracy"]), "confirmed picks"),
-        Tile("First-scan accuracy", _pct(accuracy["first_scan_accuracy"]), "right first time"),
+def _hours(value: float | None) -> str:
+    return "–" if value is None else f"{value:g} h"
+
+
+def period_of(db: Database, period_days: int) -> Period:
+    """The last ``period_days`` whole UTC days, today included."""
+    today = db.clock().date()
+    return Period(start=today - timedelta(days=period_days - 1), end=today)
+
+
+def tiles(report: ReviewReport) -> list[Tile]:
+    s = report.summary
+    total = s.lead_times[-1]
+    return [
+        Tile("Orders", str(s.frequency.orders), f"placed, {s.frequency.orders_per_day:g} a day"),
+        Tile("Perfect orders", _pct(s.perfect_orders.perfect_order_rate), "of settled orders"),
+        Tile("On-time delivery", _pct(s.on_time.on_time_delivery), "against the promise"),
+        Tile("Picking accuracy", _pct(s.picking.picking_accuracy), "confirmed picks"),
+        Tile("Fill rate", _pct(s.fill.fill_rate), "units reserved at once"),
+        Tile("Unit return rate", _pct(s.returns.unit_return_rate), "units back / shipped"),
+        Tile("Cancellation rate", _pct(s.cancellations.cancellation_rate), "orders"),
+        Tile("Lead time", _hours(total.median_hours), "placed to delivered, median"),
     ]
-    days = [(now - timedelta(days=i)).date() for i in range(period_days - 1, -1, -1)]
-    figures.charts = [
+
+
+def charts(report: ReviewReport, period_days: int) -> list[Chart]:
+    days = report.daily
+    stages = report.summary.lead_times
+    return [
         Chart(
             "orders-per-day",
-            f"Orders placed per day, last {period_days} days",
+            f"Orders per day, last {period_days} days",
             "line",
-            [d.isoformat()[5:] for d in days],
-            [("orders", [float(per_day[d]) for d in days])],
+            [d.day[5:] for d in days],
+            [
+                ("placed", [float(d.orders) for d in days]),
+                ("cancelled", [float(d.cancelled) for d in days]),
+                ("short-picked", [float(d.short_picked) for d in days]),
+                ("late", [float(d.late) for d in days]),
+            ],
         ),
         Chart(
-            "orders-by-status",
-            "Orders by status",
+            "lead-times",
+            "Lead time per stage (hours)",
             "bar",
-            [s.value.replace("_", " ") for s in OrderStatus],
-            [("orders", [float(by_status[s.value]) for s in OrderStatus])],
+            [s.stage.replace("_", " → ") for s in stages],
+            [
+                ("median", [s.median_hours for s in stages]),
+                ("90th percentile", [s.p90_hours for s in stages]),
+            ],
         ),
     ]
-    figures.report = _report(by_status, accuracy)
-    return figures
 
 
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
-
-
-def _report(by_status: Counter[str], accuracy: Mapping[str, Any]) -> list[str]:
-    """What could have been better, in plain words, from the same figures."""
+def findings(report: ReviewReport) -> list[str]:
+    """What could have been better, in plain words: the report's ranked issues."""
     found = []
-    if accuracy["refused_scans"]:
+    for issue in report.issues:
+        before = "new" if issue.previous is None else f"{issue.previous:g} the period before"
         found.append(
-            f"{_count(accuracy['refused_scans'], 'pick scan was', 'pick scans were')} refused "
-            "(wrong bin or product); "
-            "look at bin labels and slotting of the SKUs involved."
+            f"{issue.title}: {issue.value:g} {issue.measure} ({before}), "
+            f"{issue.orders_affected} orders hurt"
         )
-    if accuracy["short_picks"]:
-        found.append(
-            f"{accuracy['short_picks']} picks were short: the bins held less than the books."
-        )
-    waiting = (
-        by_status[OrderStatus.BACKORDERED.value]
-        + by_status[OrderStatus.PARTIALLY_BACKORDERED.value]
-    )
-    if waiting:
-        found.append(
-            f"{_count(waiting, 'order waits', 'orders wait')} for stock: "
-            "reorder or transfer before they are late."
-        )
-    if by_status[OrderStatus.ON_HOLD.value]:
-        held = by_status[OrderStatus.ON_HOLD.value]
-        found.append(f"{_count(held, 'order is', 'orders are')} on hold: release or cancel.")
+    worse = [t.name.replace("_", " ") for t in report.trends if t.verdict == "worse"]
+    if worse:
+        found.append("Worse than the period before: " + ", ".join(worse) + ".")
     return found or ["Nothing stands out: every figure is where it should be."]
+
+
+def dashboard_figures(db: Database, period_days: int = 14) -> Figures:
+    report = review_report(db, period_of(db, period_days))
+    return Figures(
+        period_days,
+        tiles=tiles(report),
+        charts=charts(report, period_days),
+        report=findings(report),
+    )

@@ -23,6 +23,7 @@ from orderwell.aftersale.return_rules import ReturnReason
 from orderwell.aftersale.rma import ReturnStatus
 from orderwell.domain.lifecycle import BUCKETS, Bucket
 from orderwell.domain.statuses import PickStatus, ShipmentStatus
+from orderwell.review.daily import tag_set
 from orderwell.review.kpis import (
     BAD_RETURN_REASONS,
     LineFact,
@@ -241,6 +242,10 @@ def facts_of_order(rec: _Record, o: Any) -> Facts:
         and not short_picked
         and not bad_return
     )
+    sites = {rec.codes[a.warehouse_id] for a in rec.allocated.get(o.id, [])}
+    sites |= {rec.codes[p.warehouse_id] for p in pick_rows}
+    sites |= {rec.codes[s.warehouse_id] for s in ships}
+    carriers = {s.carrier_code for s in ships if s.carrier_code}
     facts = Facts()
     facts.orders.append(
         OrderFact(
@@ -268,6 +273,8 @@ def facts_of_order(rec: _Record, o: Any) -> Facts:
                 _seconds(shipped_at, delivered_at),
                 _seconds(o.placed_at, delivered_at),
             ),
+            warehouses=tag_set(sites),
+            carriers=tag_set(carriers),
         )
     )
     common = {"order_id": o.id, "placed_at": o.placed_at, "channel": o.channel}
@@ -312,11 +319,7 @@ def facts_of_order(rec: _Record, o: Any) -> Facts:
                     **common,
                 )
             )
-    sites = {rec.codes[a.warehouse_id] for a in rec.allocated.get(o.id, [])}
-    sites |= {rec.codes[p.warehouse_id] for p in pick_rows}
-    sites |= {rec.codes[s.warehouse_id] for s in ships}
     facts.tags += [Tag("warehouse", w, o.id) for w in sorted(sites)]
-    carriers = {s.carrier_code for s in ships if s.carrier_code}
     facts.tags += [Tag("carrier", c, o.id) for c in sorted(carriers)]
     facts.tags += [Tag("sku", s, o.id) for s in sorted({ln.sku for ln in lines})]
     return facts

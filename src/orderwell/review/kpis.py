@@ -57,6 +57,8 @@ class OrderFact:
     perfect: bool
     backorder_wait_s: int | None
     lead_s: tuple[int | None, ...]  # one per STAGES
+    warehouses: str  # the order's warehouse tags, comma-framed: ",WH1,WH2,"
+    carriers: str  # and its carrier tags
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,10 +119,16 @@ class Tag:
     order_id: int
 
 
+class Answer(BaseModel):
+    """A part of a review answer: its JSON schema is closed (no members beyond these)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 class Period(BaseModel):
     """Whole UTC days, ``start`` to ``end`` inclusive."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
     start: date
     end: date
 
@@ -162,7 +170,7 @@ def make_period(start: date, end: date, *, field: str = "to") -> Period:
 
 
 class Filters(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
     channel: str | None = None
     warehouse: str | None = None
     carrier: str | None = None
@@ -182,12 +190,12 @@ class Filters(BaseModel):
         }
 
 
-class Count(BaseModel):
+class Count(Answer):
     key: str
     value: int
 
 
-class Frequency(BaseModel):
+class Frequency(Answer):
     orders: int
     orders_per_day: float
     orders_per_week: float
@@ -197,27 +205,27 @@ class Frequency(BaseModel):
     mean_days_between_orders: float | None
 
 
-class StageLeadTime(BaseModel):
+class StageLeadTime(Answer):
     stage: str
     orders: int
     median_hours: float | None
     p90_hours: float | None
 
 
-class Picking(BaseModel):
+class Picking(Answer):
     picks: int
     correct_picks: int
     short_picks: int
     picking_accuracy: float | None
 
 
-class Packing(BaseModel):
+class Packing(Answer):
     packed_shipments: int
     accurate_shipments: int
     packing_accuracy: float | None
 
 
-class Returns(BaseModel):
+class Returns(Answer):
     shipped_orders: int
     returned_orders: int
     order_return_rate: float | None
@@ -228,7 +236,7 @@ class Returns(BaseModel):
     by_sku: list[Count]
 
 
-class OnTime(BaseModel):
+class OnTime(Answer):
     shipped_with_promise: int
     shipped_on_time: int
     on_time_shipping: float | None
@@ -237,7 +245,7 @@ class OnTime(BaseModel):
     on_time_delivery: float | None
 
 
-class Fill(BaseModel):
+class Fill(Answer):
     units: int
     units_reserved_first_try: int
     fill_rate: float | None
@@ -248,19 +256,19 @@ class Fill(BaseModel):
     backorder_age_max_days: float | None
 
 
-class Cancellations(BaseModel):
+class Cancellations(Answer):
     cancelled_orders: int
     cancellation_rate: float | None
     cancelled_units: int
 
 
-class PerfectOrders(BaseModel):
+class PerfectOrders(Answer):
     settled_orders: int
     perfect_orders: int
     perfect_order_rate: float | None
 
 
-class KpiSummary(BaseModel):
+class KpiSummary(Answer):
     period: Period
     filters: Filters
     as_of: datetime
@@ -282,7 +290,7 @@ def rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def hours(seconds: int | None) -> float | None:
+def hours(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds / 3600, 2)
 
 

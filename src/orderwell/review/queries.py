@@ -1,15 +1,16 @@
-"""Every KPI in SQL over the rollup tables: the fast path the dashboard and the report use.
+"""Every KPI in SQL over the per-order fact rows: the path for a SKU filter (the per-day
+rollups do not key on SKUs), and the helpers the per-day path shares (the period and
+filter conditions, the non-additive figures, returns by SKU).
 
-Each figure is the same as ``kpis.summarise`` computes from fact rows in Python (the
+Each figure is the same as ``reference.summarise`` computes from fact rows in Python (the
 tests compare them on both engines). Each query is one range scan of one rollup table
 over the period (``placed_at`` is indexed), with the filters a table lacks checked
-through the order tags. Percentiles are PostgreSQL's ``percentile_disc`` (nearest rank);
-SQLite has no such aggregate, so there the sorted values are read and ranked in Python.
+through the order tags. Lead-time percentiles follow ``histogram.py``.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -17,29 +18,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from orderwell.aftersale.return_rules import ReturnReason
-from orderwell.review.kpis import (
-    TOP,
-    Cancellations,
-    Count,
-    Fill,
-    Filters,
-    Frequency,
-    KpiSummary,
-    OnTime,
-    Packing,
-    PerfectOrders,
-    Period,
-    Picking,
-    Returns,
-    StageLeadTime,
-    days,
-    epoch,
-    hours,
-    nearest_rank,
-    rate,
-    top,
-)
+from orderwell.review.histogram import Histogram, bucket_sql, merge
+from orderwell.review.kpis import TOP, Count, Filters, KpiSummary, Period
+from orderwell.review.summary import Totals, make_summary
 from orderwell.store.tables_review import (
     STAGES,
     review_lines,
@@ -85,9 +66,9 @@ def text_order(conn: Connection, col: sa.ColumnElement[Any]) -> sa.ColumnElement
     return sa.collate(col, "C") if conn.dialect.name == "postgresql" else col
 
 
-def one_row(conn: Connection, parts: Sequence[Any]) -> list[tuple[Any, ...]]:
-    """Run single-row aggregate queries as one statement (one round trip), each part's
-    values back as its own tuple."""
+def combine(parts: Sequence[Any]) -> tuple[sa.Select[Any], tuple[int, ...]]:
+    """Single-row aggregate queries as one statement (one round trip), and how many
+    values each part gives (``split`` takes the row apart again)."""
     subs = [
         q.with_only_columns(*(c.label(f"v{j}") for j, c in enumerate(q.selected_columns))).subquery(
             f"part{i}"
@@ -97,58 +78,102 @@ def one_row(conn: Connection, parts: Sequence[Any]) -> list[tuple[Any, ...]]:
     joined: Any = subs[0]
     for sub in subs[1:]:
         joined = joined.join(sub, sa.true())
-    row = conn.execute(sa.select(*(c for sub in subs for c in sub.c)).select_from(joined)).one()
+    stmt = sa.select(*(c for sub in subs for c in sub.c)).select_from(joined)
+    return stmt, tuple(len(sub.c) for sub in subs)
+
+
+def split(row: Sequence[Any], sizes: Sequence[int]) -> list[tuple[Any, ...]]:
     out, at = [], 0
-    for sub in subs:
-        out.append(tuple(row[at : at + len(sub.c)]))
-        at += len(sub.c)
+    for n in sizes:
+        out.append(tuple(row[at : at + n]))
+        at += n
     return out
 
 
-def _lead_times(conn: Connection, conds: list[sa.ColumnElement[bool]]) -> list[StageLeadTime]:
+def one_row(conn: Connection, parts: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Run single-row aggregate queries as one statement, each part's values back as its
+    own tuple."""
+    stmt, sizes = combine(parts)
+    return split(conn.execute(stmt).one(), sizes)
+
+
+def lead_histograms(
+    conn: Connection, conds: Sequence[sa.ColumnElement[bool]]
+) -> dict[str, Histogram]:
+    """Each stage's lead-time histogram of the orders matching ``conds``, in SQL."""
     o = review_orders
-    cols = [o.c[f"lead_{s}_s"] for s in STAGES]
-    result = []
-    if conn.dialect.name == "postgresql":
-        aggs = []
-        for c in cols:
-            aggs += [
-                sa.func.count(c),
-                sa.func.percentile_disc(0.5).within_group(c),
-                sa.func.percentile_disc(0.9).within_group(c),
-            ]
-        row = conn.execute(sa.select(*aggs).where(*conds)).one()
-        for i, stage in enumerate(STAGES):
-            n, p50, p90 = row[3 * i : 3 * i + 3]
-            result.append(
-                StageLeadTime(
-                    stage=stage,
-                    orders=int(n),
-                    median_hours=hours(None if p50 is None else int(p50)),
-                    p90_hours=hours(None if p90 is None else int(p90)),
-                )
-            )
-        return result
-    for stage, c in zip(STAGES, cols, strict=True):
-        values = [
-            int(v)
-            for v in conn.execute(sa.select(c).where(*conds, c.is_not(None)).order_by(c)).scalars()
-        ]
-        result.append(
-            StageLeadTime(
-                stage=stage,
-                orders=len(values),
-                median_hours=hours(nearest_rank(values, 0.5)),
-                p90_hours=hours(nearest_rank(values, 0.9)),
-            )
+    parts = [
+        sa.select(
+            sa.literal_column(f"'{stage}'").label("stage"),  # a fixed name, not input
+            bucket_sql(col).label("bucket"),
+            col.label("seconds"),
+        ).where(*conds, col.is_not(None))
+        for stage, col in ((s, o.c[f"lead_{s}_s"]) for s in STAGES)
+    ]
+    u = sa.union_all(*parts).subquery()
+    rows = conn.execute(
+        sa.select(u.c.stage, u.c.bucket, sa.func.count(), sa.func.sum(u.c.seconds)).group_by(
+            u.c.stage, u.c.bucket
         )
-    return result
+    ).all()
+    return merge([tuple(r) for r in rows])
+
+
+def backorder_extremes(period: Period, filters: Filters) -> sa.Select[Any]:
+    """The longest wait served and the oldest still waiting: not sums, so read from the
+    backordered orders' rows (a partial index holds just those)."""
+    o = review_orders
+    waiting = o.c.backorder_wait_s.is_(None)
+    q: sa.Select[Any] = sa.select(
+        sa.func.max(o.c.backorder_wait_s), sa.func.min(sa.case((waiting, o.c.placed_epoch)))
+    ).where(*where(o, period, filters), o.c.units_backordered_at_placement > 0)
+    return q
+
+
+def frequency_window(oc: Sequence[sa.ColumnElement[bool]]) -> Any:
+    """Customers, repeat customers, summed gaps and gaps among the orders matching ``oc``."""
+    o = review_orders
+    prev = sa.func.lag(o.c.placed_epoch).over(
+        partition_by=o.c.customer_email, order_by=(o.c.placed_epoch, o.c.order_id)
+    )
+    seq = sa.select(o.c.customer_email, o.c.placed_epoch, prev.label("prev")).where(*oc).subquery()
+    return sa.select(
+        sa.func.count(sa.distinct(seq.c.customer_email)),
+        sa.func.count(sa.distinct(sa.case((seq.c.prev.is_not(None), seq.c.customer_email)))),
+        total(seq.c.placed_epoch - seq.c.prev),
+        sa.func.count(seq.c.prev),
+    )
+
+
+def returns_by_sku(conn: Connection, period: Period, filters: Filters) -> list[Count]:
+    """The SKUs with the most units back (returned lines are few: read them directly)."""
+    stmt = _by_sku(conn.dialect.name, period, filters)
+    return [Count(key=k, value=int(v)) for k, v in conn.execute(stmt)]
+
+
+@functools.lru_cache(maxsize=64)
+def _by_sku(dialect: str, period: Period, filters: Filters) -> sa.Select[Any]:
+    r = review_returns
+    units_sum = sa.func.sum(r.c.units)
+    sku = sa.collate(r.c.sku, "C") if dialect == "postgresql" else r.c.sku
+    return (
+        sa.select(r.c.sku, units_sum)
+        .where(*where(r, period, filters))
+        .group_by(r.c.sku)
+        .order_by(units_sum.desc(), sku)
+        .limit(TOP)
+    )
+
+
+def _ints(row: Sequence[Any]) -> list[int | None]:
+    return [None if v is None else int(v) for v in row]
 
 
 def kpi_summary_sql(
     conn: Connection, period: Period, filters: Filters, as_of: datetime
 ) -> KpiSummary:
-    """Every KPI of the period, from the rollup tables."""
+    """Every KPI of the period from the per-order fact rows: the path for a SKU filter,
+    which the per-day rollups do not key on."""
     o = review_orders
     oc = where(o, period, filters)
     backordered = o.c.units_backordered_at_placement > 0
@@ -158,9 +183,7 @@ def kpi_summary_sql(
         count_if(backordered),
         count_if(waiting),
         total(o.c.backorder_wait_s),
-        sa.func.max(o.c.backorder_wait_s),
         total(sa.case((waiting, o.c.placed_epoch), else_=0)),
-        sa.func.min(sa.case((waiting, o.c.placed_epoch))),
         count_if(o.c.cancelled),
         total(o.c.units_cancelled),
         count_if(o.c.settled),
@@ -168,16 +191,6 @@ def kpi_summary_sql(
         count_if(o.c.units_shipped > 0),
         count_if(sa.and_(o.c.units_shipped > 0, o.c.units_returned > 0)),
     ).where(*oc)
-    prev = sa.func.lag(o.c.placed_epoch).over(
-        partition_by=o.c.customer_email, order_by=(o.c.placed_epoch, o.c.order_id)
-    )
-    seq = sa.select(o.c.customer_email, o.c.placed_epoch, prev.label("prev")).where(*oc).subquery()
-    q_frequency = sa.select(
-        sa.func.count(sa.distinct(seq.c.customer_email)),
-        sa.func.count(sa.distinct(sa.case((seq.c.prev.is_not(None), seq.c.customer_email)))),
-        total(seq.c.placed_epoch - seq.c.prev),
-        sa.func.count(seq.c.prev),
-    )
     ln = review_lines
     q_lines = sa.select(
         total(ln.c.units),
@@ -185,6 +198,10 @@ def kpi_summary_sql(
         total(ln.c.units_shipped),
         total(ln.c.units_returned),
     ).where(*where(ln, period, filters))
+    p = review_picks
+    q_picks = sa.select(sa.func.count(), count_if(p.c.correct), count_if(p.c.short)).where(
+        *where(p, period, filters)
+    )
     s = review_shipments
     q_shipments = sa.select(
         count_if(s.c.packed),
@@ -194,121 +211,68 @@ def kpi_summary_sql(
         sa.func.count(s.c.delivered_on_time),
         count_if(s.c.delivered_on_time),
     ).where(*where(s, period, filters))
-    p = review_picks
-    q_picks = sa.select(sa.func.count(), count_if(p.c.correct), count_if(p.c.short)).where(
-        *where(p, period, filters)
+    rows = one_row(
+        conn,
+        [
+            q_orders,
+            backorder_extremes(period, filters),
+            frequency_window(oc),
+            q_lines,
+            q_picks,
+            q_shipments,
+        ],
     )
-    orow, frow, lrow, srow, prow = one_row(
-        conn, [q_orders, q_frequency, q_lines, q_shipments, q_picks]
-    )
-    (
-        n,
-        bo,
-        open_bo,
-        waited,
-        wait_max,
-        open_epochs,
-        open_first,
-        cancelled,
-        cancelled_units,
-        settled,
-        perfect,
-        shipped_orders,
-        returned_orders,
-    ) = (int(v) if v is not None else None for v in orow)
-    assert n is not None
-    customers, repeat, gap_sum, gaps = (int(v) for v in frow)
-    units, units_bo, shipped_units, returned_units = (int(v) for v in lrow)
-    r = review_returns
-    rc = where(r, period, filters)
-    reasons = Counter(
-        {
-            k: int(v)
-            for k, v in conn.execute(
-                sa.select(r.c.reason, sa.func.sum(r.c.units)).where(*rc).group_by(r.c.reason)
-            )
-        }
-    )
-    units_sum = sa.func.sum(r.c.units)
-    by_sku = [
-        Count(key=k, value=int(v))
-        for k, v in conn.execute(
-            sa.select(r.c.sku, units_sum)
-            .where(*rc)
-            .group_by(r.c.sku)
-            .order_by(units_sum.desc(), text_order(conn, r.c.sku))
-            .limit(TOP)
-        )
+    first = [
+        "orders",
+        "backordered",
+        "waiting",
+        "wait_s",
+        "waiting_epoch",
+        "cancelled",
+        "units_cancelled",
+        "settled",
+        "perfect",
+        "shipped_orders",
+        "returned_orders",
     ]
-    packed, accurate, sp, sp_ok, dp, dp_ok = (int(v) for v in srow)
-    picks, correct, shorts = (int(v) for v in prow)
-    now = epoch(as_of)
-    ages_sum = (waited or 0) + (open_bo or 0) * now - (open_epochs or 0)
-    ages_max = max(
-        [v for v in (wait_max, None if open_first is None else now - open_first) if v is not None],
-        default=None,
+    rest = [
+        "customers",
+        "repeat_customers",
+        "gap_s",
+        "gaps",
+        "units",
+        "units_backordered",
+        "units_shipped",
+        "units_returned",
+        "picks",
+        "correct",
+        "short",
+        "packed",
+        "accurate",
+        "ship_promised",
+        "shipped_on_time",
+        "delivery_promised",
+        "delivered_on_time",
+    ]
+    wait_max, waiting_first = _ints(rows[1])
+    totals = Totals(
+        **dict(zip(first, (int(v or 0) for v in rows[0]), strict=True)),
+        **dict(zip(rest, (int(v or 0) for r in rows[2:] for v in r), strict=True)),
+        wait_max=wait_max,
+        waiting_first=waiting_first,
     )
-    return KpiSummary(
-        period=period,
-        filters=filters,
-        as_of=as_of,
-        frequency=Frequency(
-            orders=n,
-            orders_per_day=round(n / period.days, 2),
-            orders_per_week=round(n * 7 / period.days, 2),
-            customers=customers,
-            repeat_customers=repeat,
-            repeat_rate=rate(repeat, customers),
-            mean_days_between_orders=days(gap_sum / gaps) if gaps else None,
-        ),
-        lead_times=_lead_times(conn, oc),
-        picking=Picking(
-            picks=picks,
-            correct_picks=correct,
-            short_picks=shorts,
-            picking_accuracy=rate(correct, picks),
-        ),
-        packing=Packing(
-            packed_shipments=packed,
-            accurate_shipments=accurate,
-            packing_accuracy=rate(accurate, packed),
-        ),
-        returns=Returns(
-            shipped_orders=shipped_orders or 0,
-            returned_orders=returned_orders or 0,
-            order_return_rate=rate(returned_orders or 0, shipped_orders or 0),
-            shipped_units=shipped_units,
-            returned_units=returned_units,
-            unit_return_rate=rate(returned_units, shipped_units),
-            by_reason=top(reasons, len(ReturnReason)),
-            by_sku=by_sku,
-        ),
-        on_time=OnTime(
-            shipped_with_promise=sp,
-            shipped_on_time=sp_ok,
-            on_time_shipping=rate(sp_ok, sp),
-            delivered_with_promise=dp,
-            delivered_on_time=dp_ok,
-            on_time_delivery=rate(dp_ok, dp),
-        ),
-        fill=Fill(
-            units=units,
-            units_reserved_first_try=units - units_bo,
-            fill_rate=rate(units - units_bo, units),
-            backordered_orders=bo or 0,
-            backorder_rate=rate(bo or 0, n),
-            open_backorders=open_bo or 0,
-            backorder_age_mean_days=days(ages_sum / bo) if bo else None,
-            backorder_age_max_days=days(ages_max),
-        ),
-        cancellations=Cancellations(
-            cancelled_orders=cancelled or 0,
-            cancellation_rate=rate(cancelled or 0, n),
-            cancelled_units=cancelled_units or 0,
-        ),
-        perfect_orders=PerfectOrders(
-            settled_orders=settled or 0,
-            perfect_orders=perfect or 0,
-            perfect_order_rate=rate(perfect or 0, settled or 0),
-        ),
+    r = review_returns
+    reasons = conn.execute(
+        sa.select(r.c.reason, sa.func.sum(r.c.units))
+        .where(*where(r, period, filters))
+        .group_by(r.c.reason)
+    ).all()
+    return make_summary(
+        period,
+        filters,
+        as_of,
+        totals,
+        lead_histograms(conn, oc),
+        [(str(k), int(v)) for k, v in reasons],
+        returns_by_sku(conn, period, filters),
     )

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from orderwell.aftersale.return_rules import ReturnReason
+from orderwell.review.histogram import histogram
 from orderwell.review.kpis import (
     Cancellations,
     Fill,
@@ -29,16 +30,14 @@ from orderwell.review.kpis import (
     ReturnFact,
     Returns,
     ShipmentFact,
-    StageLeadTime,
     Tag,
     backorder_age,
     days,
     epoch,
-    hours,
-    nearest_rank,
     rate,
     top,
 )
+from orderwell.review.summary import lead_times
 from orderwell.store.tables_review import STAGES
 
 
@@ -81,17 +80,12 @@ def summarise(facts: Any, period: Period, filters: Filters, as_of: datetime) -> 
         placed.sort()
         gaps += [epoch(b[0]) - epoch(a[0]) for a, b in itertools.pairwise(placed)]
     repeat = sum(1 for v in by_customer.values() if len(v) > 1)
-    lead = []
-    for i, stage in enumerate(STAGES):
-        values = sorted(v for o in orders if (v := o.lead_s[i]) is not None)
-        lead.append(
-            StageLeadTime(
-                stage=stage,
-                orders=len(values),
-                median_hours=hours(nearest_rank(values, 0.5)),
-                p90_hours=hours(nearest_rank(values, 0.9)),
-            )
-        )
+    lead = lead_times(
+        {
+            stage: histogram(v for o in orders if (v := o.lead_s[i]) is not None)
+            for i, stage in enumerate(STAGES)
+        }
+    )
     correct = sum(p.correct for p in picks)
     packed = [s for s in ships if s.packed]
     accurate = sum(not s.wrong_item for s in packed)

@@ -13,13 +13,18 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from pydantic import BaseModel
 from sqlalchemy.engine import Connection
 
 from orderwell.review import issues
+from orderwell.review.daily_queries import (
+    custom_plans,
+    daily_series,
+    day_number,
+    kpi_summary_daily,
+)
 from orderwell.review.facts import order_facts
-from orderwell.review.kpis import Filters, KpiSummary, Period
-from orderwell.review.queries import kpi_summary_sql, where
+from orderwell.review.kpis import Answer, Filters, KpiSummary, Period
+from orderwell.review.queries import where
 from orderwell.review.reference import summarise
 from orderwell.review.rollups import catch_up
 from orderwell.store.db import Database
@@ -27,7 +32,7 @@ from orderwell.store.tables import orders
 from orderwell.store.tables_review import review_orders
 
 
-class DayPoint(BaseModel):
+class DayPoint(Answer):
     day: str
     orders: int
     cancelled: int
@@ -35,7 +40,7 @@ class DayPoint(BaseModel):
     late: int  # orders not delivered by the promised date (settled ones)
 
 
-class Trend(BaseModel):
+class Trend(Answer):
     name: str
     value: float | None
     previous: float | None
@@ -43,7 +48,7 @@ class Trend(BaseModel):
     verdict: str  # better | worse | same | new
 
 
-class ReviewReport(BaseModel):
+class ReviewReport(Answer):
     period: Period
     previous_period: Period
     filters: Filters
@@ -103,7 +108,8 @@ def kpi_summary(
     if fresh:
         catch_up(db)
     with db.read() as conn:
-        return kpi_summary_sql(conn, period, filters or Filters(), db.clock())
+        custom_plans(conn)
+        return kpi_summary_daily(conn, period, filters or Filters(), db.clock())
 
 
 def raw_summary(db: Database, period: Period, filters: Filters | None = None) -> KpiSummary:
@@ -118,38 +124,47 @@ def raw_summary(db: Database, period: Period, filters: Filters | None = None) ->
         return summarise(facts, period, filters or Filters(), db.clock())
 
 
-def _daily(conn: Connection, period: Period, filters: Filters) -> list[DayPoint]:
+def _per_order_series(
+    conn: Connection, period: Period, filters: Filters
+) -> dict[int, tuple[int, int, int, int]]:
+    """The daily series from the fact rows (under a SKU filter)."""
     o = review_orders
     day = (o.c.placed_epoch // 86400).label("day")
 
     def count_if(cond: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
         return sa.func.sum(sa.case((cond, 1), else_=0))
 
-    rows = {
-        int(r.day): r
+    return {
+        int(r[0]): (int(r[1]), int(r[2]), int(r[3]), int(r[4]))
         for r in conn.execute(
             sa.select(
                 day,
-                sa.func.count().label("orders"),
-                count_if(o.c.cancelled).label("cancelled"),
-                count_if(o.c.short_picked).label("short_picked"),
-                count_if(sa.and_(o.c.settled, ~o.c.cancelled, ~o.c.on_time)).label("late"),
+                sa.func.count(),
+                count_if(o.c.cancelled),
+                count_if(o.c.short_picked),
+                count_if(sa.and_(o.c.settled, ~o.c.cancelled, ~o.c.on_time)),
             )
             .where(*where(o, period, filters))
             .group_by(day)
         )
     }
-    first = int(period.since.timestamp()) // 86400
+
+
+def _daily(conn: Connection, period: Period, filters: Filters) -> list[DayPoint]:
+    rows = daily_series(conn, period, filters)
+    if rows is None:
+        rows = _per_order_series(conn, period, filters)
+    first = day_number(period.start)
     points = []
     for i in range(period.days):
-        r = rows.get(first + i)
+        orders_, cancelled, short, late = rows.get(first + i, (0, 0, 0, 0))
         points.append(
             DayPoint(
                 day=(period.start + timedelta(days=i)).isoformat(),
-                orders=int(r.orders) if r else 0,
-                cancelled=int(r.cancelled) if r else 0,
-                short_picked=int(r.short_picked) if r else 0,
-                late=int(r.late) if r else 0,
+                orders=orders_,
+                cancelled=cancelled,
+                short_picked=short,
+                late=late,
             )
         )
     return points
@@ -164,9 +179,10 @@ def review_report(
         catch_up(db)
     before = period.previous()
     with db.read() as conn:
+        custom_plans(conn)
         now = db.clock()
-        summary = kpi_summary_sql(conn, period, f, now)
-        previous = kpi_summary_sql(conn, before, f, now)
+        summary = kpi_summary_daily(conn, period, f, now)
+        previous = kpi_summary_daily(conn, before, f, now)
         found = issues.find_issues(conn, period, before, f, summary, previous, db.numbers.number)
         daily = _daily(conn, period, f)
     return ReviewReport(

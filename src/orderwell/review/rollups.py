@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from orderwell.inventory.stock import dialect_insert
+from orderwell.review import daily
 from orderwell.review.facts import Facts, all_order_ids, order_facts
 from orderwell.review.kpis import (
     LineFact,
@@ -52,6 +53,7 @@ from orderwell.store.tables_review import (
     review_returns,
     review_shipments,
 )
+from orderwell.store.tables_review_daily import DAILY_TABLES
 
 CURSOR = "review"
 SETTLE = timedelta(minutes=2)
@@ -92,15 +94,29 @@ def fact_rows(facts: Facts) -> list[tuple[sa.Table, list[dict[str, Any]]]]:
 
 
 def replace_facts(conn: Connection, order_ids: Iterable[int], *, chunk: int = 500) -> int:
-    """Recompute the fact rows of ``order_ids`` from the record and store them."""
+    """Recompute the fact rows of ``order_ids`` from the record and store them, moving
+    the per-day rollups by the difference (``daily.py``) in the same transaction."""
     ids = sorted(set(order_ids))
     for start in range(0, len(ids), chunk):
         part = ids[start : start + chunk]
+        facts = order_facts(conn, part)
+        # The customers whose order chains may change: this order's, before and after.
+        emails = {f.customer_email for f in facts.orders} | set(
+            conn.execute(
+                sa.select(review_orders.c.customer_email)
+                .distinct()
+                .where(review_orders.c.order_id.in_(part))
+            ).scalars()
+        )
+        days = daily.days_of(conn, part, emails)
+        daily.apply(conn, part, emails, -1)
         for table in ROLLUP_TABLES:
             conn.execute(sa.delete(table).where(table.c.order_id.in_(part)))
-        for table, rows in fact_rows(order_facts(conn, part)):
+        for table, rows in fact_rows(facts):
             if rows:
                 conn.execute(sa.insert(table), rows)
+        daily.apply(conn, part, emails, 1)
+        daily.prune(conn, days | daily.days_of(conn, part, emails))
     return len(ids)
 
 
@@ -214,7 +230,7 @@ def rebuild(db: Database) -> int:
         now = db.clock()
         while _lock_cursor(conn, now) is None:  # pragma: no cover - a worker holds it
             pass
-        for table in (*ROLLUP_TABLES, review_applied):
+        for table in (*ROLLUP_TABLES, *DAILY_TABLES, review_applied):
             conn.execute(sa.delete(table))
         newest = conn.execute(sa.select(sa.func.coalesce(sa.func.max(outbox.c.seq), 0))).scalar()
         conn.execute(

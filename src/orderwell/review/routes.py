@@ -16,8 +16,24 @@ from orderwell.http.deps import get_db, require
 from orderwell.http.responses import JSON
 from orderwell.http.tokens import Principal
 from orderwell.review import export
-from orderwell.review.kpis import SECTIONS, Filters, Period, make_period
-from orderwell.review.report import kpi_summary, review_report
+from orderwell.review.kpis import (
+    SECTIONS,
+    Answer,
+    Cancellations,
+    Fill,
+    Filters,
+    Frequency,
+    KpiSummary,
+    OnTime,
+    Packing,
+    PerfectOrders,
+    Period,
+    Picking,
+    Returns,
+    StageLeadTime,
+    make_period,
+)
+from orderwell.review.report import ReviewReport, kpi_summary, review_report
 from orderwell.review.report_pdf import review_pdf
 from orderwell.store.db import Database
 
@@ -64,11 +80,39 @@ def _csv(text: str, filename: str) -> Response:
     )
 
 
-_CSV: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {}}}}
-_PDF: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}}}
+_TEXT = {"schema": {"type": "string"}}
+_CSV: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": _TEXT}, "description": "section,metric,key,value rows"}
+}
+_PDF: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        "description": "the review report with its charts",
+    }
+}
+# /review/kpis/{section}: JSON by default, CSV with format=csv.
+_SECTION: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": _TEXT}}}
 
 
-@router.get("/kpis")
+class KpiSection(Answer):
+    """One KPI section of the period: ``period`` and the one section asked for."""
+
+    period: Period
+    frequency: Frequency | None = None
+    lead_times: list[StageLeadTime] | None = None
+    picking: Picking | None = None
+    packing: Packing | None = None
+    returns: Returns | None = None
+    on_time: OnTime | None = None
+    fill: Fill | None = None
+    cancellations: Cancellations | None = None
+    perfect_orders: PerfectOrders | None = None
+
+
+assert set(KpiSection.model_fields) - {"period"} == set(SECTIONS)
+
+
+@router.get("/kpis", response_model=KpiSummary)
 def summary(
     period: Period = PERIOD,
     filters: Filters = FILTERS,
@@ -91,7 +135,7 @@ def summary_csv(
     return _csv(export.to_csv(rows), f"kpis-{period.start}-{period.end}.csv")
 
 
-@router.get("/kpis/{section}", responses=_CSV)
+@router.get("/kpis/{section}", response_model=KpiSection, responses=_SECTION)
 def one_section(
     section: Section,
     period: Period = PERIOD,
@@ -114,7 +158,7 @@ def one_section(
     return JSON({"period": period.model_dump(mode="json"), section: body})
 
 
-@router.get("/report")
+@router.get("/report", response_model=ReviewReport)
 def report(
     period: Period = PERIOD,
     filters: Filters = FILTERS,

@@ -13,6 +13,7 @@ from orderwell.store import (
     tables_fulfilment,
     tables_outbound,
     tables_review,
+    tables_review_daily,
 )
 from orderwell.store.tables import metadata
 
@@ -26,4 +27,5 @@ __all__ = [
     "tables_fulfilment",
     "tables_outbound",
     "tables_review",
+    "tables_review_daily",
 ]

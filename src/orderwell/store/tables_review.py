@@ -49,8 +49,45 @@ review_orders = sa.Table(
     # (and for orders reserved in full at placement).
     sa.Column("backorder_wait_s", sa.BigInteger),
     *(sa.Column(f"lead_{stage}_s", sa.BigInteger) for stage in STAGES),
+    # The order's warehouse and carrier tags as one comma-framed text (",WH1,WH2,"): the
+    # key of the per-day rollups (tables_review_daily).
+    sa.Column("warehouses", sa.String(200), nullable=False, server_default=","),
+    sa.Column("carriers", sa.String(200), nullable=False, server_default=","),
 )
 sa.Index("ix_review_orders_placed", review_orders.c.placed_at)
+# A customer's orders in placement order: the per-day customer counters (review/daily.py).
+sa.Index("ix_review_orders_customer", review_orders.c.customer_email, review_orders.c.placed_epoch)
+# The report lists the slowest orders of the slowest stage: walked from the top of one
+# of these, a period's twenty slowest are found without sorting the period.
+for _stage in STAGES[:-1]:
+    sa.Index(f"ix_review_orders_lead_{_stage}", review_orders.c[f"lead_{_stage}_s"])
+
+
+def partial(name: str, table: sa.Table, cond: sa.ColumnElement[bool], *cols: str) -> sa.Index:
+    """An index on ``placed_at`` of the rows matching ``cond``: the rare rows the report's
+    issues rank and list (short picks, late parcels...) without scanning the period.
+    On PostgreSQL it carries ``cols`` too, so those reads never visit the table."""
+    return sa.Index(
+        name,
+        table.c.placed_at,
+        postgresql_where=cond,
+        sqlite_where=cond,
+        postgresql_include=list(cols),
+    )
+
+
+partial(
+    "ix_review_orders_cancelled", review_orders, review_orders.c.cancelled, "channel", "order_id"
+)
+partial(
+    "ix_review_orders_backordered",
+    review_orders,
+    review_orders.c.units_backordered_at_placement > 0,
+    "backorder_wait_s",
+    "placed_epoch",
+    "channel",
+    "order_id",
+)
 
 review_lines = sa.Table(
     "review_lines",
@@ -68,6 +105,15 @@ review_lines = sa.Table(
 )
 sa.Index("ix_review_lines_placed", review_lines.c.placed_at)
 sa.Index("ix_review_lines_order", review_lines.c.order_id)
+partial(
+    "ix_review_lines_backordered",
+    review_lines,
+    review_lines.c.units_backordered_at_placement > 0,
+    "sku",
+    "order_id",
+    "units_backordered_at_placement",
+    "channel",
+)
 
 # One row per confirmed pick (open picks are not yet a result).
 review_picks = sa.Table(
@@ -84,6 +130,15 @@ review_picks = sa.Table(
 )
 sa.Index("ix_review_picks_placed", review_picks.c.placed_at)
 sa.Index("ix_review_picks_order", review_picks.c.order_id)
+partial("ix_review_picks_short", review_picks, review_picks.c.short, "sku", "order_id", "channel")
+partial(
+    "ix_review_picks_wrong",
+    review_picks,
+    ~review_picks.c.correct,
+    "warehouse",
+    "order_id",
+    "channel",
+)
 
 review_shipments = sa.Table(
     "review_shipments",
@@ -102,6 +157,14 @@ review_shipments = sa.Table(
 )
 sa.Index("ix_review_shipments_placed", review_shipments.c.placed_at)
 sa.Index("ix_review_shipments_order", review_shipments.c.order_id)
+partial(
+    "ix_review_shipments_late",
+    review_shipments,
+    review_shipments.c.delivered_on_time.is_(False),
+    "carrier",
+    "order_id",
+    "channel",
+)
 
 review_returns = sa.Table(
     "review_returns",

@@ -1,7 +1,7 @@
 """Customer message templates as the shop wrote them, where it changed the built-in ones.
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 
 A row replaces the subject and both bodies of one kind of message for every channel (the
 channel's branding still styles them); no row means the template shipped in the package.
@@ -17,7 +17,7 @@ from alembic import op
 from orderwell.store.types import UTCDateTime
 
 revision: str = "0013"
-down_revision: str | Sequence[str] | None = "0011"
+down_revision: str | Sequence[str] | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
