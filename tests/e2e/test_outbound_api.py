@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
+import pytest
 import sqlalchemy as sa
 from starlette.testclient import TestClient
 
@@ -165,21 +167,29 @@ def test_return_request_before_shipping_is_refused_on_the_page_and_changes_nothi
         assert conn.execute(sa.select(orders.c.status)).scalar_one() == "reserved"
 
 
-def test_serve_runs_the_worker_in_process(db: Database) -> None:
+def test_serve_runs_the_worker_in_process(db: Database, caplog: pytest.LogCaptureFixture) -> None:
     """`orderwell serve` on SQLite: the app's lifespan runs the worker in a thread."""
     from orderwell.app import create_app
+    from orderwell.store.tables_outbound import outbox_deliveries, worker_cursors
     from tests.integration.receiver import running_receiver, worker_settings
 
     seed(db, stock={("SKU-1", "WH1"): 5})
     admin = bearer(create_token(db, "t", "admin"))
+    caplog.set_level(logging.WARNING, logger="orderwell")
     with running_receiver() as rec:
         app = create_app(db, worker_settings(worker_poll_seconds=0.05), worker=True)
         with TestClient(app) as client:
             r = client.post("/webhooks/subscriptions", json={"url": rec.url + "/h"}, headers=admin)
             assert r.status_code == 201
             place_order(db, order({"SKU-1": 1}), actor="test")
-            deadline = time.monotonic() + 15
+            # Generous: on a machine shared by a whole test run a pass can take seconds.
+            deadline = time.monotonic() + 60
             while not rec.requests and time.monotonic() < deadline:
                 time.sleep(0.05)
+    if not rec.requests:  # say what the worker did, for whoever reads the failure
+        with db.read() as conn:
+            cursors = conn.execute(sa.select(worker_cursors)).all()
+            deliveries = conn.execute(sa.select(outbox_deliveries)).all()
+        pytest.fail(f"no webhook: cursors={cursors} deliveries={deliveries} log={caplog.text}")
     assert [r.path for r in rec.requests] == ["/h"]
     assert rec.requests[0].headers["webhook-id"]
