@@ -37,6 +37,10 @@ def test_a_manager_rewords_a_message_sees_it_previewed_and_resets_it(
     assert "parcel_colour" in bad.text and 'aria-invalid="true"' in bad.text
     assert "{{ parcel_colour }}" in bad.text  # what was typed is still there to fix
 
+    empty = _post(api, PAGE, token, subject="", text_body=TEXT, html_body=HTML)
+    assert empty.status_code == 422 and "subject: String should have at least 1" in empty.text
+    assert "Ahoy {{ customer_name }}" in empty.text  # the bodies typed are kept
+
     good = _post(
         api, PAGE, token, subject="Ahoy! {{ order_number }}", text_body=TEXT, html_body=HTML
     )

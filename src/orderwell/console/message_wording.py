@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
 
 from orderwell.console.frame import Visit, done, page
 from orderwell.domain.errors import InvalidInput
@@ -75,6 +76,11 @@ def save_message(kind: str, visit: Annotated[Visit, Depends(page("settings:write
         save_wording(visit.db, kind, item, actor=f"user:{visit.user.username}")
     except InvalidInput as exc:
         return _screen(visit, kind, typed=Wording(**typed), error=exc.message, field=exc.field)
+    except ValidationError as exc:  # empty or too long: said on the page, the text kept
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else ""
+        message = f"{field.replace('_', ' ')}: {first['msg']}"
+        return _screen(visit, kind, typed=Wording(**typed), error=message, field=field)
     return done(f"/settings/messages/{kind}", ok=f"The {kind} message now reads as you wrote it")
 
 

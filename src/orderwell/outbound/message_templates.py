@@ -68,14 +68,12 @@ def customised_kinds(conn: Connection) -> set[str]:
     return set(conn.execute(sa.select(message_templates.c.kind)).scalars())
 
 
-def _field_of(exc: jinja2.TemplateError, wording: Wording) -> str:
-    """Which of the three a template error is in: Jinja names the template it compiled."""
-    name = getattr(exc, "name", None) or ""
+def _field_of(exc: jinja2.TemplateSyntaxError) -> str:
+    """Which of the three a syntax error is in: Jinja names the template it compiled."""
+    name = exc.name or ""
     if name.endswith(".html.j2"):
         return "html_body"
-    if name.endswith(".txt.j2"):
-        return "text_body"
-    return "subject"
+    return "text_body" if name.endswith(".txt.j2") else "subject"
 
 
 def try_wording(kind: str, wording: Wording) -> None:
@@ -83,19 +81,20 @@ def try_wording(kind: str, wording: Wording) -> None:
     try:
         render_message(kind, sample_context(kind), SAMPLE_BRAND, wording)
     except jinja2.TemplateSyntaxError as exc:
-        field = _field_of(exc, wording)
+        field = _field_of(exc)
         raise InvalidInput(f"{field}: line {exc.lineno}: {exc.message}", field=field) from None
     except SecurityError as exc:
-        raise InvalidInput(f"not allowed in a template: {exc}", field="html_body") from None
+        field = _failing_field(kind, wording)
+        raise InvalidInput(f"{field}: not allowed in a template: {exc}", field=field) from None
     except jinja2.UndefinedError as exc:
-        # Which part used it: render each alone to name the field.
+        field = _failing_field(kind, wording)
         raise InvalidInput(
-            f"{exc.message}: the {kind} message has no such value",
-            field=_undefined_in(kind, wording),
+            f"{field}: {exc.message}: the {kind} message has no such value", field=field
         ) from None
 
 
-def _undefined_in(kind: str, wording: Wording) -> str:
+def _failing_field(kind: str, wording: Wording) -> str:
+    """Render each part alone beside the package's others to name the one that fails."""
     package = package_wording(kind)
     for field, trial in (
         ("subject", Wording(wording.subject, package.text_body, package.html_body)),
