@@ -30,6 +30,19 @@ def dialect_insert(conn: Connection, table: sa.Table) -> Any:
     return sqlite.insert(table)
 
 
+def upsert(conn: Connection, table: sa.Table, key: str, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows``; where ``key`` exists already, replace the row's other columns."""
+    if not rows:
+        return
+    ins = dialect_insert(conn, table)
+    conn.execute(
+        ins.on_conflict_do_update(
+            index_elements=[table.c[key]], set_={c: ins.excluded[c] for c in rows[0] if c != key}
+        ),
+        rows,
+    )
+
+
 def per_dialect(build: Callable[[Connection], Any]) -> Callable[[Connection], Any]:
     """Build an engine-specific statement once per engine kind, not once per call.
 

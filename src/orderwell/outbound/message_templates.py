@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Connection
 
 from orderwell.domain.errors import InvalidInput
-from orderwell.inventory.stock import dialect_insert
+from orderwell.inventory.stock import upsert
 from orderwell.outbound.message_render import (
     MESSAGE_KINDS,
     Wording,
@@ -113,14 +113,7 @@ def save_wording(db: Database, kind: str, item: WordingIn, *, actor: str) -> Non
 
     def work(conn: Connection) -> None:
         row = {**item.model_dump(), "kind": kind, "updated_at": db.clock(), "updated_by": actor}
-        ins = dialect_insert(conn, message_templates)
-        conn.execute(
-            ins.on_conflict_do_update(
-                index_elements=[message_templates.c.kind],
-                set_={k: ins.excluded[k] for k in row if k != "kind"},
-            ),
-            [row],
-        )
+        upsert(conn, message_templates, "kind", [row])
 
     db.write(work)
 

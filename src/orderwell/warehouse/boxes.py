@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Connection
 
-from orderwell.inventory.stock import dialect_insert
+from orderwell.inventory.stock import upsert
 from orderwell.store.db import Database
 from orderwell.store.tables_fulfilment import boxes
 from orderwell.warehouse.box_fitting import STANDARD_BOXES, Box
@@ -35,14 +35,7 @@ def upsert_boxes(db: Database, items: list[BoxIn]) -> int:
     """Create or update boxes of the catalog by code."""
 
     def work(conn: Connection) -> int:
-        if not items:
-            return 0
-        ins = dialect_insert(conn, boxes)
-        stmt = ins.on_conflict_do_update(
-            index_elements=[boxes.c.code],
-            set_={c: ins.excluded[c] for c in items[0].model_dump() if c != "code"},
-        )
-        conn.execute(stmt, [b.model_dump() for b in items])
+        upsert(conn, boxes, "code", [b.model_dump() for b in items])
         return len(items)
 
     return db.write(work)
@@ -57,15 +50,7 @@ def save_box(db: Database, item: BoxIn) -> None:
             conn.execute(
                 sa.insert(boxes), [asdict(b) for b in STANDARD_BOXES if b.code != item.code]
             )
-        ins = dialect_insert(conn, boxes)
-        fields = item.model_dump()
-        conn.execute(
-            ins.on_conflict_do_update(
-                index_elements=[boxes.c.code],
-                set_={c: ins.excluded[c] for c in fields if c != "code"},
-            ),
-            [fields],
-        )
+        upsert(conn, boxes, "code", [item.model_dump()])
 
     db.write(work)
 
