@@ -182,3 +182,27 @@ def test_64_clients_on_one_sku_reserve_exactly_the_stock(pg_url: str) -> None:
     finally:
         for w in workers:
             w.dispose()
+
+
+def test_what_runs_within_an_order_commits_with_it_or_takes_it_back(db: Database) -> None:
+    """``within`` (a channel's record of the order) shares the order's savepoint: when it
+    fails, that order is not stored and its stock is not held; when it succeeds, both are."""
+    seed(db, stock={("SKU-1", "WH1"): 5})
+    seen: list[int] = []
+
+    def refuse(conn: sa.Connection, order_id: int) -> None:
+        raise UnknownReference("the channel record could not be written", field="channel")
+
+    with pytest.raises(UnknownReference):
+        place(db, order({"SKU-1": 2}, external_id="shop-1"), actor="t", within=refuse)
+    placed = place(
+        db,
+        order({"SKU-1": 2}, external_id="shop-2"),
+        actor="t",
+        within=lambda conn, order_id: seen.append(order_id),
+    )
+    assert seen == [placed.order_id]
+    with db.read() as conn:
+        assert conn.execute(sa.select(orders.c.external_id)).scalars().all() == ["shop-2"]
+        assert conn.execute(sa.select(sa.func.sum(stock.c.reserved))).scalar_one() == 2
+    assert invariant_breaches(db) == []
