@@ -23,8 +23,13 @@ from orderwell.domain.errors import IdempotencyConflict, InvalidInput, UnknownRe
 from orderwell.domain.events import EventType
 from orderwell.domain.lifecycle import Bucket, HoldReason, UnitTotals, derive_status
 from orderwell.inventory.ledger import Ledger
-from orderwell.inventory.reservations import execute_plan, save_allocations
-from orderwell.inventory.sourcing import DEFAULT_STRATEGY, STRATEGIES, SourcingStrategy
+from orderwell.inventory.reservations import Reserved, execute_plan, save_allocations
+from orderwell.inventory.sourcing import (
+    DEFAULT_STRATEGY,
+    STRATEGIES,
+    SourcingPlan,
+    SourcingStrategy,
+)
 from orderwell.inventory.stock import dialect_insert, per_dialect
 from orderwell.orders.limits import over_limits, record_limit_hold
 from orderwell.orders.rules import PlaceOrder, PricedOrder, price_order
@@ -148,8 +153,49 @@ def write_order(conn: Connection, pending: Pending, shelf: Shelf, now: datetime)
 
 
 def _write_order(conn: Connection, pending: Pending, shelf: Shelf, now: datetime) -> Placed:
-    request, priced, actor = pending.request, pending.priced, pending.actor
-    catalog, free, whs = shelf.catalog, shelf.free, shelf.whs
+    sourced = source(conn, pending, shelf)
+    ledger = Ledger(actor=pending.actor, at=now)
+    reserved = execute_plan(conn, ledger, sourced.plan, order_id=None)
+    shelf.took(ledger.rows)
+    rows = order_rows(pending, shelf, sourced, reserved, now)
+    order_id = conn.execute(_insert_order_row(conn), rows.order).scalar()
+    if order_id is None:
+        raise DuplicateKeys()
+    order_id = rows.order["id"] = int(order_id)
+    for lr in rows.lines:
+        lr["order_id"] = order_id
+    line_ids = {r.product_id: r.id for r in conn.execute(_INSERT_LINES, rows.lines)}
+    save_allocations(conn, order_id, line_ids, reserved)
+    for row in ledger.rows:
+        row["order_id"] = order_id
+    ledger.flush(conn)
+    record(
+        conn,
+        order_id,
+        EventType.ORDER_PLACED,
+        rows.summary,
+        actor=pending.actor,
+        at=now,
+        data=rows.data,
+    )
+    if sourced.over is not None:
+        record_limit_hold(conn, order_id, sourced.over, actor=pending.actor, at=now)
+    return rows.placed(line_ids, reserved, shelf)
+
+
+@dataclass(slots=True)
+class Sourced:
+    """An order checked against the shelf, with the plan for its units."""
+
+    over: str | None  # why it is above its channel's limits: then nothing is reserved
+    plan: SourcingPlan
+
+
+def source(conn: Connection, pending: Pending, shelf: Shelf) -> Sourced:
+    """Check the order's SKUs and limits against the shelf and plan where its units come
+    from; raises the order's own error (unknown or inactive SKU). Reads only the channel's
+    limits, once per shelf."""
+    request, priced, catalog = pending.request, pending.priced, shelf.catalog
     demand: dict[int, int] = {}
     for i, ln in enumerate(priced.lines):
         if ln.sku not in catalog:
@@ -160,17 +206,42 @@ def _write_order(conn: Connection, pending: Pending, shelf: Shelf, now: datetime
                 f"product {ln.sku} is not for sale (inactive)", field=f"lines.{i}.sku"
             )
         demand[pid] = ln.quantity
-
     # Above the channel's limits: held, and nothing reserved until a person releases it.
     over = over_limits(priced, shelf.limits_of(conn, request.channel), request.currency)
-    plan = pending.strategy.plan(demand, {} if over else free, [] if over else list(whs.values()))
-    ledger = Ledger(actor=actor, at=now)
-    reserved = execute_plan(conn, ledger, plan, order_id=None)
-    for row in ledger.rows:  # what is free now, for the next order of the group
-        free[row["product_id"]][row["warehouse_id"]] = row["on_hand_after"] - row["reserved_after"]
+    whs = [] if over else list(shelf.whs.values())
+    return Sourced(over, pending.strategy.plan(demand, {} if over else shelf.free, whs))
+
+
+@dataclass(slots=True)
+class OrderRows:
+    """What a new order writes, before it has an id: its row, its lines, and the
+    ``order.placed`` event's summary and data."""
+
+    order: dict[str, Any]
+    lines: list[dict[str, Any]]
+    summary: str
+    data: dict[str, Any]
+
+    def placed(self, line_ids: dict[int, int], reserved: Reserved, shelf: Shelf) -> Placed:
+        """The answer, once the order and its lines have their ids."""
+        for lr in self.lines:
+            lr["id"] = line_ids[lr["product_id"]]
+        reserved_at = [
+            (line_ids[pid], shelf.whs[wid].code, qty)
+            for pid, pairs in reserved.by_product.items()
+            for wid, qty in pairs
+        ]
+        return Placed(self.order["id"], True, self.order, self.lines, reserved_at)
+
+
+def order_rows(
+    pending: Pending, shelf: Shelf, sourced: Sourced, reserved: Reserved, now: datetime
+) -> OrderRows:
+    """The rows of a new order whose units ``reserved`` holds (the rest is backordered)."""
+    request, priced, over = pending.request, pending.priced, sourced.over
     line_rows: list[dict[str, Any]] = []
     for ln in priced.lines:
-        pid, name, _ = catalog[ln.sku]
+        pid, name, _ = shelf.catalog[ln.sku]
         got = reserved.units(pid)
         line_rows.append(
             {
@@ -194,25 +265,6 @@ def _write_order(conn: Connection, pending: Pending, shelf: Shelf, now: datetime
         ),
         on_hold=over is not None,
     )
-    order_row = _insert_order(
-        conn,
-        request,
-        priced,
-        status.value,
-        plan.reason,
-        pending.fingerprint,
-        pending.idempotency_key,
-        now,
-        hold_note=over,
-    )
-    order_id = order_row["id"]
-    for lr in line_rows:
-        lr["order_id"] = order_id
-    line_ids = {r.product_id: r.id for r in conn.execute(_INSERT_LINES, line_rows)}
-    save_allocations(conn, order_id, line_ids, reserved)
-    for row in ledger.rows:
-        row["order_id"] = order_id
-    ledger.flush(conn)
     # Units held for the limits wait for a person, not for stock: not counted as backordered
     # (the review's fill rate reads these figures).
     backordered = 0 if over else sum(int(lr["qty_backordered"]) for lr in line_rows)
@@ -223,60 +275,36 @@ def _write_order(conn: Connection, pending: Pending, shelf: Shelf, now: datetime
         if backordered
         else "all units reserved"
     )
-    record(
-        conn,
-        order_id,
-        EventType.ORDER_PLACED,
-        summary,
-        actor=actor,
-        at=now,
-        data={
-            "channel": request.channel,
-            "external_id": request.external_id,
-            "status": status.value,
-            "sourcing": plan.reason,
-            "backordered_units": backordered,
-            # Per SKU, so the review's fill rate can be told per SKU (review/facts.py).
-            "backordered_by_sku": {
-                lr["sku"]: int(lr["qty_backordered"])
-                for lr in line_rows
-                if lr["qty_backordered"] and not over
-            },
-            "grand_total": str(priced.grand_total),
-            "currency": request.currency,
+    data = {
+        "channel": request.channel,
+        "external_id": request.external_id,
+        "status": status.value,
+        "sourcing": sourced.plan.reason,
+        "backordered_units": backordered,
+        # Per SKU, so the review's fill rate can be told per SKU (review/facts.py).
+        "backordered_by_sku": {
+            lr["sku"]: int(lr["qty_backordered"])
+            for lr in line_rows
+            if lr["qty_backordered"] and not over
         },
-    )
-    if over is not None:
-        record_limit_hold(conn, order_id, over, actor=actor, at=now)
-    for lr in line_rows:
-        lr["id"] = line_ids[lr["product_id"]]
-    reserved_at = [
-        (line_ids[pid], whs[wid].code, qty)
-        for pid, pairs in reserved.by_product.items()
-        for wid, qty in pairs
-    ]
-    return Placed(order_id, True, order_row, line_rows, reserved_at)
+        "grand_total": str(priced.grand_total),
+        "currency": request.currency,
+    }
+    order = _order_values(pending, status.value, sourced.plan.reason, now, hold_note=over)
+    return OrderRows(order, line_rows, summary, data)
 
 
-def _insert_order(
-    conn: Connection,
-    req: PlaceOrder,
-    priced: PricedOrder,
-    status: str,
-    reason: str,
-    fingerprint: str,
-    key: str | None,
-    now: datetime,
-    *,
-    hold_note: str | None = None,
+def _order_values(
+    pending: Pending, status: str, reason: str, now: datetime, *, hold_note: str | None
 ) -> dict[str, Any]:
-    """Insert the order row; its values, with the new id, are returned."""
+    """The order row's values (without its id)."""
+    req, priced = pending.request, pending.priced
     addr, cust = req.shipping_address, req.customer
-    values: dict[str, Any] = {
+    return {
         "channel": req.channel,
         "external_id": req.external_id,
-        "idempotency_key": key,
-        "request_hash": fingerprint,
+        "idempotency_key": pending.idempotency_key,
+        "request_hash": pending.fingerprint,
         "status": status,
         "customer_email": cust.email,
         "customer_name": cust.name,
@@ -307,11 +335,6 @@ def _insert_order(
         "hold_reason": HoldReason.ORDER_LIMIT.value if hold_note else None,
         "hold_note": hold_note,
     }
-    order_id = conn.execute(_insert_order_row(conn), values).scalar()
-    if order_id is None:
-        raise DuplicateKeys()
-    values["id"] = int(order_id)
-    return values
 
 
 _BY_KEY = sa.select(orders.c.id, orders.c.request_hash).where(

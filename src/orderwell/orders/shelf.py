@@ -102,6 +102,13 @@ class Shelf:
                 shelf.whs[r.warehouse_id] = Warehouse(r.warehouse_id, r.code, r.priority)
         return shelf
 
+    def took(self, ledger_rows: list[dict[str, Any]]) -> None:
+        """What is free now that an order reserved (its ledger rows): the next order of
+        the group plans against it."""
+        for row in ledger_rows:
+            left = row["on_hand_after"] - row["reserved_after"]
+            self.free[row["product_id"]][row["warehouse_id"]] = left
+
     def save(self, product_ids: list[int]) -> dict[int, dict[int, int]]:
         return {p: dict(self.free[p]) for p in product_ids if p in self.free}
 
