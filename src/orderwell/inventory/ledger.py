@@ -25,7 +25,7 @@ class Level(Protocol):
     def reserved(self) -> int: ...
 
 
-_INSERT_LEDGER = sa.insert(stock_ledger)
+INSERT_LEDGER = sa.insert(stock_ledger)
 
 
 @dataclass(slots=True)
@@ -70,5 +70,5 @@ class Ledger:
 
     def flush(self, conn: Connection) -> None:
         if self.rows:
-            conn.execute(_INSERT_LEDGER, self.rows)
+            conn.execute(INSERT_LEDGER, self.rows)
             self.rows = []

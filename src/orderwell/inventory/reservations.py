@@ -94,7 +94,16 @@ def save_allocations(
     conn: Connection, order_id: int, line_ids: dict[int, int], reserved: Reserved
 ) -> None:
     """Record where each line's units are reserved (one row per line and warehouse)."""
-    rows = [
+    rows = allocation_rows(order_id, line_ids, reserved)
+    if rows:
+        conn.execute(_upsert_allocations(conn), rows)
+
+
+def allocation_rows(
+    order_id: int, line_ids: dict[int, int], reserved: Reserved
+) -> list[dict[str, int]]:
+    """The allocation rows of ``reserved`` units of an order (``line_ids`` by product)."""
+    return [
         {
             "order_id": order_id,
             "order_line_id": line_ids[p],
@@ -105,8 +114,6 @@ def save_allocations(
         for p, pairs in reserved.by_product.items()
         for w, q in pairs
     ]
-    if rows:
-        conn.execute(_upsert_allocations(conn), rows)
 
 
 def _build_upsert_allocations(conn: Connection) -> sa.Insert:

@@ -162,13 +162,7 @@ def try_reserve_many(
     """
     if len(wanted) <= 1 or len({(p, w) for p, w, _ in wanted}) != len(wanted):
         return {(p, w) for p, w, q in wanted if try_reserve(conn, ledger, p, w, q, order_id)}
-    stmt = _RESERVE_MANY.get(len(wanted))
-    if stmt is None:
-        stmt = _RESERVE_MANY[len(wanted)] = _reserve_many_sql(len(wanted))
-    params: dict[str, int] = {}
-    for i, (p, w, q) in enumerate(wanted):
-        params[f"p{i}"], params[f"w{i}"], params[f"q{i}"] = p, w, q
-    after = {(r.product_id, r.warehouse_id): r for r in conn.execute(stmt, params)}
+    after = reserve_together(conn, wanted)
     for p, w, q in wanted:
         row = after.get((p, w))
         if row is not None:
@@ -182,6 +176,19 @@ def try_reserve_many(
                 order_id=order_id,
             )
     return set(after)
+
+
+def reserve_together(conn: Connection, wanted: list[tuple[int, int, int]]) -> dict[Any, Any]:
+    """One guarded UPDATE for distinct (product, warehouse, qty) rows, each with its own
+    guard: returns the rows that moved, by (product, warehouse), with their levels after.
+    Writes no ledger rows: the caller does, knowing whose units these are."""
+    stmt = _RESERVE_MANY.get(len(wanted))
+    if stmt is None:
+        stmt = _RESERVE_MANY[len(wanted)] = _reserve_many_sql(len(wanted))
+    params: dict[str, int] = {}
+    for i, (p, w, q) in enumerate(wanted):
+        params[f"p{i}"], params[f"w{i}"], params[f"q{i}"] = p, w, q
+    return {(r.product_id, r.warehouse_id): r for r in conn.execute(stmt, params)}
 
 
 def held(row: Any, movement: str) -> Any:

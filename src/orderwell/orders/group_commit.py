@@ -34,12 +34,14 @@ import weakref
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from orderwell.inventory.sourcing import SourcingStrategy
+from orderwell.orders.group_write import write_together
 from orderwell.orders.placing import (
     DuplicateKeys,
     Pending,
@@ -82,6 +84,8 @@ class GroupStats:
     orders: int = 0
     largest: int = 0
     retries: int = 0
+    together: int = 0  # orders answered by writing their group together
+    apart: int = 0  # groups that could not be written together, and went one by one
 
 
 class GroupCommitter:
@@ -220,6 +224,8 @@ class GroupCommitter:
         if not todo:
             return outcomes
         shelf = Shelf.read(conn, sorted({ln.sku for i in todo for ln in pendings[i].priced.lines}))
+        if len(todo) > 1:
+            todo = self._together(conn, shelf, pendings, todo, outcomes, now)
         for i in todo:
             pending = pendings[i]
             # Not released: RELEASE would be one more round trip per order, and a later
@@ -240,6 +246,38 @@ class GroupCommitter:
             except Exception as exc:
                 outcomes[i] = self._undo(conn, shelf, saved, exc)
         return outcomes
+
+    def _together(
+        self,
+        conn: Connection,
+        shelf: Shelf,
+        pendings: list[Pending],
+        todo: list[int],
+        outcomes: list[Any],
+        now: datetime,
+    ) -> list[int]:
+        """Write the new orders with one statement per table (``group_write.py``); returns
+        those left to write one by one - all of them if writing together failed."""
+        conn.exec_driver_sql("SAVEPOINT together")
+        saved = shelf.save(list(shelf.free))
+        try:
+            done = write_together(conn, [pendings[i] for i in todo], shelf, now)
+        except DBAPIError as exc:
+            if is_retryable(exc):  # deadlock or serialization failure: redo the group
+                raise
+        except Exception:  # NotTogether, a channel's record refused ...: one by one
+            pass
+        else:
+            for j, outcome in done.outcomes.items():
+                outcomes[todo[j]] = outcome
+            with self._lock:
+                self.stats.together += len(done.outcomes)
+            return [todo[j] for j in done.left]
+        conn.exec_driver_sql("ROLLBACK TO SAVEPOINT together")
+        shelf.restore(saved)
+        with self._lock:
+            self.stats.apart += 1
+        return todo
 
     @staticmethod
     def _undo(

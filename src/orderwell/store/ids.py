@@ -1,0 +1,44 @@
+"""Ids taken before the INSERT, for rows written many at a time that refer to each other
+(a group's order lines carry their order's id, allocations their line's id): one
+statement for every table, instead of one INSERT ... RETURNING per row.
+
+PostgreSQL draws them from the tables' own sequences, as a default id would be drawn
+(an id drawn and not used is a gap, as after any rollback). SQLite has no sequence: the
+next ids follow the table's largest, which is safe only while this transaction holds
+the write lock - ``Database.write`` begins every write transaction IMMEDIATE - and
+rows are never deleted from these tables (orders and their lines are kept for good).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+_SQL: dict[tuple[str, tuple[str, ...]], sa.TextClause] = {}
+
+
+def _sql(dialect: str, tables: tuple[str, ...]) -> sa.TextClause:
+    found = _SQL.get((dialect, tables))
+    if found is None:
+        if dialect == "postgresql":
+            parts = [
+                f"ARRAY(SELECT nextval(pg_get_serial_sequence('{t}', 'id')) "
+                f"FROM generate_series(1, :n{i}))"
+                for i, t in enumerate(tables)
+            ]
+        else:
+            parts = [f"(SELECT coalesce(max(id), 0) FROM {t})" for t in tables]
+        found = _SQL[(dialect, tables)] = sa.text("SELECT " + ", ".join(parts))
+    return found
+
+
+def take_ids(conn: Connection, wanted: dict[sa.Table, int]) -> dict[sa.Table, list[int]]:
+    """``wanted[table]`` new ids for each table, in one statement."""
+    tables = tuple(wanted)
+    row = conn.execute(
+        _sql(conn.dialect.name, tuple(t.name for t in tables)),
+        {f"n{i}": wanted[t] for i, t in enumerate(tables)},
+    ).one()
+    if conn.dialect.name == "postgresql":
+        return {t: [int(v) for v in row[i]] for i, t in enumerate(tables)}
+    return {t: list(range(row[i] + 1, row[i] + 1 + wanted[t])) for i, t in enumerate(tables)}
