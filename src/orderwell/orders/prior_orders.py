@@ -7,8 +7,9 @@ stock and without an INSERT, so it consumes no order number.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -24,15 +25,32 @@ _COLUMNS = (
     orders.c.external_id,
 )
 _BY_KEYS = orders.c.idempotency_key.in_(sa.bindparam("keys", expanding=True))
-_BY_EXTERNAL_IDS = sa.tuple_(orders.c.channel, orders.c.external_id).in_(
-    sa.bindparam("externals", expanding=True)
-)
-# Built once each (statement building costs more than running it on the hot path).
-_LOOKUPS = {
-    (True, True): sa.select(*_COLUMNS).where(sa.or_(_BY_KEYS, _BY_EXTERNAL_IDS)),
-    (True, False): sa.select(*_COLUMNS).where(_BY_KEYS),
-    (False, True): sa.select(*_COLUMNS).where(_BY_EXTERNAL_IDS),
-}
+
+
+def _by_externals(channel: int) -> sa.ColumnElement[bool]:
+    # Per channel: `channel = ? AND external_id IN (...)` is a search of the unique index
+    # on both engines. A row-value IN - (channel, external_id) IN (...) - OR'ed with the
+    # keys made SQLite scan every order, once per group.
+    return sa.and_(
+        orders.c.channel == sa.bindparam(f"channel{channel}"),
+        orders.c.external_id.in_(sa.bindparam(f"externals{channel}", expanding=True)),
+    )
+
+
+# Built once per shape - keys or not, how many channels - since building a statement
+# costs more than running it on the hot path.
+_LOOKUPS: dict[tuple[bool, int], sa.Select[Any]] = {}
+
+
+def _lookup(with_keys: bool, channels: int) -> sa.Select[Any]:
+    found = _LOOKUPS.get((with_keys, channels))
+    if found is None:
+        terms: list[sa.ColumnElement[bool]] = [_BY_KEYS] if with_keys else []
+        terms += [_by_externals(i) for i in range(channels)]
+        found = cast("sa.Select[Any]", sa.select(*_COLUMNS).where(sa.or_(*terms)))
+        _LOOKUPS[(with_keys, channels)] = found
+    return found
+
 
 Prior = tuple[Any, str]  # the stored order's row, and which key matched
 
@@ -40,21 +58,17 @@ Prior = tuple[Any, str]  # the stored order's row, and which key matched
 def find_prior(conn: Connection, pendings: Sequence[Pending]) -> list[Prior | None]:
     """For each request, the stored order holding its key or external id (key first)."""
     keys = sorted({p.idempotency_key for p in pendings if p.idempotency_key is not None})
-    externals = sorted(
-        {
-            (p.request.channel, p.request.external_id)
-            for p in pendings
-            if p.request.external_id is not None
-        }
-    )
+    externals: dict[str, set[str]] = defaultdict(set)
+    for p in pendings:
+        if p.request.external_id is not None:
+            externals[p.request.channel].add(p.request.external_id)
     if not keys and not externals:
         return [None] * len(pendings)
-    params: dict[str, Any] = {}
-    if keys:
-        params["keys"] = keys
-    if externals:
-        params["externals"] = externals
-    rows = conn.execute(_LOOKUPS[(bool(keys), bool(externals))], params).all()
+    params: dict[str, Any] = {"keys": keys} if keys else {}
+    for i, channel in enumerate(sorted(externals)):
+        params[f"channel{i}"] = channel
+        params[f"externals{i}"] = sorted(externals[channel])
+    rows = conn.execute(_lookup(bool(keys), len(externals)), params).all()
     by_key = {r.idempotency_key: r for r in rows if r.idempotency_key is not None}
     by_external = {(r.channel, r.external_id): r for r in rows if r.external_id is not None}
     found: list[Prior | None] = []
