@@ -52,7 +52,7 @@ from orderwell.orders.placing import (
     write_order,
 )
 from orderwell.orders.prior_orders import find_prior
-from orderwell.orders.queries import get_order
+from orderwell.orders.queries import get_orders
 from orderwell.orders.rules import PlaceOrder
 from orderwell.orders.shelf import Shelf
 from orderwell.store.db import Database, is_retryable
@@ -210,17 +210,19 @@ class GroupCommitter:
         pendings = [j.pending for j in group]
         outcomes: list[Any] = [None] * len(group)
         todo: list[int] = []
+        replays: dict[int, Placed] = {}
         for i, prior in enumerate(find_prior(conn, pendings)):
             if prior is None:
                 todo.append(i)
                 continue
             try:
-                placed = judge_replay(pendings[i], *prior)
-                outcomes[i] = Placed(
-                    placed.order_id, False, detail=get_order(conn, placed.order_id, self.db.numbers)
-                )
+                replays[i] = judge_replay(pendings[i], *prior)
             except Exception as exc:  # an idempotency conflict: that caller's answer
                 outcomes[i] = exc
+        if replays:  # answered from the stored orders, read together
+            details = get_orders(conn, (p.order_id for p in replays.values()), self.db.numbers)
+            for i, placed in replays.items():
+                outcomes[i] = Placed(placed.order_id, False, detail=details[placed.order_id])
         if not todo:
             return outcomes
         shelf = Shelf.read(conn, sorted({ln.sku for i in todo for ln in pendings[i].priced.lines}))

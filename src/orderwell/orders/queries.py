@@ -66,25 +66,46 @@ def _order_dict(m: Mapping[Any, Any], numbers: OrderNumbers) -> Order:
 
 
 def get_order(conn: Connection, order_id: int, numbers: OrderNumbers) -> OrderDetail:
-    row = conn.execute(sa.select(orders).where(orders.c.id == order_id)).first()
-    if row is None:
+    found = get_orders(conn, [order_id], numbers)
+    if order_id not in found:
         raise NotFound(f"no order {numbers.number(order_id)}")
-    lines = conn.execute(
-        sa.select(order_lines)
-        .where(order_lines.c.order_id == order_id)
-        .order_by(order_lines.c.line_no)
-    ).all()
-    allocs = conn.execute(
-        sa.select(allocations.c.order_line_id, warehouses.c.code, allocations.c.quantity)
-        .join(warehouses, warehouses.c.id == allocations.c.warehouse_id)
-        .where(allocations.c.order_id == order_id, allocations.c.quantity > 0)
-    ).all()
-    return order_detail(
-        row._mapping,
-        [ln._mapping for ln in lines],
-        [(a[0], a[1], a[2]) for a in allocs],
-        numbers,
+    return found[order_id]
+
+
+_IDS: sa.BindParameter[int] = sa.bindparam("ids", expanding=True)
+# Built once: building a statement costs more than running it (a group's replays read
+# their orders with these three, whatever their number).
+_ORDERS = sa.select(orders).where(orders.c.id.in_(_IDS))
+_LINES = sa.select(order_lines).where(order_lines.c.order_id.in_(_IDS))
+_RESERVED_AT = (
+    sa.select(
+        allocations.c.order_id,
+        allocations.c.order_line_id,
+        warehouses.c.code,
+        allocations.c.quantity,
     )
+    .join(warehouses, warehouses.c.id == allocations.c.warehouse_id)
+    .where(allocations.c.order_id.in_(_IDS), allocations.c.quantity > 0)
+)
+
+
+def get_orders(
+    conn: Connection, order_ids: Iterable[int], numbers: OrderNumbers
+) -> dict[int, OrderDetail]:
+    """Several orders with their lines and allocations, in three statements; an id
+    with no order is left out."""
+    ids = {"ids": sorted(set(order_ids))}
+    heads = {r.id: r._mapping for r in conn.execute(_ORDERS, ids)}
+    lines: dict[int, list[Mapping[Any, Any]]] = {oid: [] for oid in heads}
+    for ln in conn.execute(_LINES, ids):
+        lines[ln.order_id].append(ln._mapping)
+    reserved_at: dict[int, list[tuple[int, str, int]]] = {oid: [] for oid in heads}
+    for a in conn.execute(_RESERVED_AT, ids):
+        reserved_at[a.order_id].append((a.order_line_id, a.code, a.quantity))
+    return {
+        oid: order_detail(head, lines[oid], reserved_at[oid], numbers)
+        for oid, head in heads.items()
+    }
 
 
 def order_detail(
