@@ -5,8 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
+from orderwell.channels import csv_orders
 from orderwell.channels.csv_orders import import_file
 from orderwell.demo import load_demo
 from orderwell.inventory.queries import stock_levels
@@ -180,3 +182,28 @@ def test_docs_example_imports_against_the_demo_catalog(db: Database) -> None:
     with db.read() as conn:
         totals = [get_order(conn, n, db.numbers)["totals"]["total"] for _, n in result.created]
     assert all(Decimal(t) > 0 for t in totals)
+
+
+def test_batches_in_flight_keep_file_order_and_each_order_its_answer(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The next batch is queued before the last one is answered: the orders still come out
+    in file order, and a refusal in the committer (here: a SKU retired between the check
+    and the write) lands on its own row, whichever batch it was in."""
+    seed(db, skus=3, stock={("SKU-1", "WH1"): 50})
+    rows = [
+        f"P-{n},2024-05-06T09:14:00Z,c{n}@example.com,Cy {n},,Cy {n},,Main St 1,,Berlin,,"
+        f"10115,DE,EUR,{'SKU-9' if n == 4 else 'SKU-1'},1,10.00,,,0,,,paid,"
+        for n in range(1, 8)
+    ]
+    path = _write(tmp_path, rows)
+    real_catalog = csv_orders._catalog
+    monkeypatch.setattr(  # the check believes SKU-9 exists; the committer knows better
+        csv_orders, "_catalog", lambda db, skus: {**real_catalog(db, skus), "SKU-9": True}
+    )
+    result = import_file(db, path, dry_run=False, actor="test", progress=False, batch=2)
+    assert [oid for oid, _ in result.created] == ["P-1", "P-2", "P-3", "P-5", "P-6", "P-7"]
+    ids = [order_id for _, order_id in result.created]
+    assert ids == sorted(ids)
+    assert [(p.row, p.column, p.order_id) for p in result.problems] == [(5, "sku", "P-4")]
+    assert "SKU-9" in result.problems[0].message

@@ -30,8 +30,8 @@ from orderwell.channels.csv_rows import COLUMNS, OrderRows, ParsedFile, Problem,
 from orderwell.domain.errors import InvalidInput, OrderwellError
 from orderwell.domain.money import check_currency
 from orderwell.domain.order_numbers import OrderNumbers
-from orderwell.orders.group_commit import place_many
-from orderwell.orders.rules import OrderLineIn, PlaceOrder, price_order
+from orderwell.orders.group_commit import Submitted, submit_many
+from orderwell.orders.rules import OrderLineIn, PlaceOrder, PricedOrder, price_order
 from orderwell.store.db import Database
 from orderwell.store.tables import orders, products
 
@@ -101,16 +101,16 @@ def import_file(
         db, {r.values["sku"] for o in parsed.orders.values() for r in o.rows if r.values.get("sku")}
     )
     existing = _existing(db, channel, list(parsed.orders))
-    ready: list[tuple[OrderRows, PlaceOrder]] = []
+    ready: list[tuple[OrderRows, PlaceOrder, PricedOrder]] = []
     with Progress(disable=not progress, transient=True) as bar:
         task = bar.add_task("checking", total=len(parsed.orders))
         for group in parsed.orders.values():
-            problems, request = _check_order(group, channel, catalog, parsed.missing)
+            problems, request, priced = _check_order(group, channel, catalog, parsed.missing)
             result.problems += problems
-            if request is not None and not problems:
+            if request is not None and priced is not None and not problems:
                 known = existing.get(group.order_id)
                 if known is None:
-                    ready.append((group, request))
+                    ready.append((group, request, priced))
                     result.to_create.append(group.order_id)
                 elif known[1] == request.fingerprint():
                     result.already_imported.append((group.order_id, known[0]))
@@ -121,20 +121,39 @@ def import_file(
         if result.problems or dry_run:
             return _named(result, file_format)
         task = bar.add_task("importing", total=len(ready))
+        # One batch in flight while the next is checked and queued: the committer writes
+        # (and waits for its fsync) while this thread prepares the next orders.
+        in_flight: tuple[list[tuple[OrderRows, PlaceOrder, PricedOrder]], Submitted] | None = None
         for start in range(0, len(ready), batch):
             chunk = ready[start : start + batch]
-            outcomes = place_many(db, [request for _, request in chunk], actor=actor)
-            for (group, _), placed in zip(chunk, outcomes, strict=True):
-                if isinstance(placed, OrderwellError):  # the catalog changed since the check
-                    row, column = group.locate(placed.field or "")
-                    result.problems.append(Problem(row, column, placed.message, group.order_id))
-                elif isinstance(placed, Exception):
-                    raise placed
-                else:
-                    target = result.created if placed.created else result.already_imported
-                    target.append((group.order_id, placed.order_id))
-            bar.advance(task, len(chunk))
+            submitted = submit_many(
+                db, [r for _, r, _ in chunk], actor=actor, priced=[p for _, _, p in chunk]
+            )
+            if in_flight is not None:
+                _collect(result, db, *in_flight)
+                bar.advance(task, len(in_flight[0]))
+            in_flight = chunk, submitted
+        if in_flight is not None:
+            _collect(result, db, *in_flight)
+            bar.advance(task, len(in_flight[0]))
     return _named(result, file_format)
+
+
+def _collect(
+    result: ImportResult,
+    db: Database,
+    chunk: list[tuple[OrderRows, PlaceOrder, PricedOrder]],
+    submitted: Submitted,
+) -> None:
+    for (group, _, _), placed in zip(chunk, submitted.outcomes(), strict=True):
+        if isinstance(placed, OrderwellError):  # the catalog changed since the check
+            row, column = group.locate(placed.field or "")
+            result.problems.append(Problem(row, column, placed.message, group.order_id))
+        elif isinstance(placed, Exception):
+            raise placed
+        else:
+            target = result.created if placed.created else result.already_imported
+            target.append((group.order_id, placed.order_id))
 
 
 def _parse(data: bytes, file_format: str, result: ImportResult) -> ParsedFile:
@@ -158,8 +177,9 @@ def _named(result: ImportResult, file_format: str) -> ImportResult:
 
 def _check_order(
     group: OrderRows, channel: str, catalog: dict[str, bool], missing: set[str]
-) -> tuple[list[Problem], PlaceOrder | None]:
-    """Every problem with one order, found with the same model and rules as the API."""
+) -> tuple[list[Problem], PlaceOrder | None, PricedOrder | None]:
+    """Every problem with one order, found with the same model and rules as the API;
+    the request and its pricing when it has none."""
     problems = list(group.inconsistencies())
     for r in group.rows:
         sku = r.values.get("sku", "")
@@ -174,8 +194,8 @@ def _check_order(
     payload = group.payload(channel)
     try:
         request = PlaceOrder.model_validate(payload)
-        price_order(request)  # the common case: nothing wrong, no line-by-line diagnosis
-        return problems, request
+        # The common case: nothing wrong, no line-by-line diagnosis.
+        return problems, request, price_order(request)
     except (ValidationError, InvalidInput):
         pass
     try:
@@ -187,14 +207,15 @@ def _check_order(
                 where = column or _where(err)
                 problems.append(Problem(row, column, _message(err, where), group.order_id))
         problems += _money_problems(group, payload)
-        return problems, None
+        return problems, None, None
     problems += _money_problems(group, payload)
     try:
-        price_order(request)  # the cross-line rules: duplicate SKUs, shipping decimals
+        priced = price_order(request)  # the cross-line rules: duplicate SKUs, shipping decimals
     except InvalidInput as exc:
         row, column = group.locate(exc.field or "")
         problems.append(Problem(row, column, exc.message, group.order_id))
-    return problems, request
+        return problems, request, None
+    return problems, request, priced
 
 
 def _money_problems(group: OrderRows, payload: dict[str, Any]) -> list[Problem]:

@@ -53,7 +53,7 @@ from orderwell.orders.placing import (
 )
 from orderwell.orders.prior_orders import find_prior
 from orderwell.orders.queries import get_orders
-from orderwell.orders.rules import PlaceOrder
+from orderwell.orders.rules import PlaceOrder, PricedOrder
 from orderwell.orders.shelf import Shelf
 from orderwell.store.db import Database, is_retryable
 
@@ -361,20 +361,46 @@ def place_many(
     A request that fails its pure checks gets its error without reaching the database;
     the rest are submitted together, so up to ``max_orders`` of them share a commit.
     """
-    outcomes: list[Placed | Exception] = []
+    return submit_many(db, requests, actor=actor).outcomes()
+
+
+@dataclass(slots=True)
+class Submitted:
+    """Orders handed to the committer: ``outcomes()`` waits for them. An import submits
+    its next batch before it waits for this one, so its own work (reading and checking
+    rows) overlaps the committer's writes and fsyncs."""
+
+    early: list[Placed | Exception]  # a refusal by the pure checks, or a placeholder
+    futures: list[tuple[int, Future[Placed]]]
+
+    def outcomes(self) -> list[Placed | Exception]:
+        found = list(self.early)
+        for slot, future in self.futures:
+            try:
+                found[slot] = future.result()
+            except Exception as exc:
+                found[slot] = exc
+        return found
+
+
+def submit_many(
+    db: Database,
+    requests: Sequence[PlaceOrder],
+    *,
+    actor: str,
+    priced: Sequence[PricedOrder] | None = None,
+) -> Submitted:
+    """Check and queue several orders; see ``place_many`` and ``Submitted``. ``priced``:
+    each request's ``price_order``, from a caller that checked them already."""
+    early: list[Placed | Exception] = []
     pendings: list[Pending] = []
     slots: list[int] = []
-    for request in requests:
+    for n, request in enumerate(requests):
         try:
-            pendings.append(prepare(request, actor=actor))
-            slots.append(len(outcomes))
-            outcomes.append(Exception("pending"))
+            pendings.append(prepare(request, actor=actor, priced=priced[n] if priced else None))
+            slots.append(len(early))
+            early.append(Exception("pending"))
         except Exception as exc:
-            outcomes.append(exc)
+            early.append(exc)
     futures = committer_for(db).submit(pendings) if pendings else []
-    for slot, future in zip(slots, futures, strict=True):
-        try:
-            outcomes[slot] = future.result()
-        except Exception as exc:
-            outcomes[slot] = exc
-    return outcomes
+    return Submitted(early, list(zip(slots, futures, strict=True)))

@@ -93,9 +93,11 @@ def prepare(
     idempotency_key: str | None = None,
     strategy: SourcingStrategy | None = None,
     within: Callable[[Connection, int], None] | None = None,
+    priced: PricedOrder | None = None,
 ) -> Pending:
-    """Pure checks and pricing: a bad request is refused before any transaction opens."""
-    priced = price_order(request)
+    """Pure checks and pricing: a bad request is refused before any transaction opens.
+    ``priced``: what ``price_order(request)`` gave a caller that checked it already."""
+    priced = priced or price_order(request)
     if idempotency_key is not None and not (1 <= len(idempotency_key) <= 200):
         raise InvalidInput("Idempotency-Key must be 1 to 200 characters", field="Idempotency-Key")
     chosen = strategy or STRATEGIES[DEFAULT_STRATEGY]

@@ -50,12 +50,24 @@ def _json_text(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
+_SQLITE_POOL = 48
+
+
 def make_engine(url: str, *, sqlite_synchronous: str = "full", pool_size: int = 10) -> Engine:
     url = normalise_url(url)
     json_args: dict[str, Any] = {"json_serializer": _json_text, "json_deserializer": orjson.loads}
     if url.startswith("sqlite"):
+        # A connection for each thread of the API's thread pool (40): a pool smaller than
+        # that opened and closed a connection per request under load, each open running
+        # the PRAGMAs below. SQLite connections cost little to keep.
+        in_memory = sa.engine.make_url(url).database in (None, "", ":memory:")
+        pool: dict[str, int] = (
+            {}
+            if in_memory
+            else {"pool_size": max(pool_size, _SQLITE_POOL), "max_overflow": pool_size}
+        )
         engine = sa.create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, **json_args
+            url, connect_args={"check_same_thread": False, "timeout": 30}, **pool, **json_args
         )
         _configure_sqlite(engine, sqlite_synchronous)
         return engine
