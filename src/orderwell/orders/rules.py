@@ -112,6 +112,21 @@ class PlaceOrder(_Strict):
 
 def _canonical(value: Any, key: str = "") -> Any:
     """``value`` with one spelling per meaning (see ``PlaceOrder.fingerprint``)."""
+    # Exact types first: this runs for every value of every order placed, and most
+    # values are plain strings, numbers or None.
+    kind = type(value)
+    if kind is str:
+        return value.casefold() if key == "email" else value
+    if value is None or kind is int or kind is bool:
+        return value
+    if kind is dict:
+        return {k: _canonical(v, k) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [_canonical(v) for v in value]
+    return _canonical_other(value, key)
+
+
+def _canonical_other(value: Any, key: str) -> Any:
     if isinstance(value, dict):
         return {k: _canonical(v, k) for k, v in value.items()}
     if isinstance(value, list | tuple):
