@@ -70,32 +70,44 @@ class LockedOrder:
     shipping_total: Decimal
 
 
+_LOCKED_COLUMNS = (
+    orders.c.id,
+    orders.c.status,
+    orders.c.hold_reason,
+    orders.c.channel,
+    orders.c.currency,
+    orders.c.grand_total,
+    orders.c.shipping_total,
+)
+# Built once each: building a statement costs more than running it, and a channel's
+# webhook runs these for every order it places.
+_LOCK = sa.select(*_LOCKED_COLUMNS).where(orders.c.id == sa.bindparam("order_id"))
+_LOCK_FOR_UPDATE = _LOCK.with_for_update()
+_TOTALS = sa.select(payments.c.kind, payments.c.amount).where(
+    payments.c.order_id == sa.bindparam("order_id")
+)
+_INSERT_ENTRY = sa.insert(payments).returning(payments.c.id)
+_SET_PAYMENT_STATUS = (
+    sa.update(orders)
+    .where(orders.c.id == sa.bindparam("order_id"))
+    .values(payment_status=sa.bindparam("new_status"), updated_at=sa.bindparam("changed_at"))
+)
+
+
 def lock_order(conn: Connection, order_id: int) -> LockedOrder:
     """Lock the order row (PostgreSQL) so two changes to one order queue up, not interleave.
 
     On SQLite the write transaction's BEGIN IMMEDIATE already serialises writers.
     """
-    q = sa.select(
-        orders.c.id,
-        orders.c.status,
-        orders.c.hold_reason,
-        orders.c.channel,
-        orders.c.currency,
-        orders.c.grand_total,
-        orders.c.shipping_total,
-    ).where(orders.c.id == order_id)
-    if conn.dialect.name == "postgresql":
-        q = q.with_for_update()
-    row = conn.execute(q).first()
+    q = _LOCK_FOR_UPDATE if conn.dialect.name == "postgresql" else _LOCK
+    row = conn.execute(q, {"order_id": order_id}).first()
     if row is None:
         raise NotFound(f"no order {order_id}")
     return LockedOrder(*row)
 
 
 def payment_totals(conn: Connection, order_id: int, currency: str) -> PaymentTotals:
-    rows = conn.execute(
-        sa.select(payments.c.kind, payments.c.amount).where(payments.c.order_id == order_id)
-    ).all()
+    rows = conn.execute(_TOTALS, {"order_id": order_id}).all()
     return PaymentTotals.of(currency, ((r.kind, r.amount) for r in rows))
 
 
@@ -120,25 +132,27 @@ def insert_entry(
     totals = payment_totals(conn, order.id, order.currency)
     after = check_entry(totals, kind, amount, order_total=order.grand_total)
     entry_id = conn.execute(
-        sa.insert(payments)
-        .values(
-            order_id=order.id,
-            kind=kind.value,
-            amount=amount,
-            currency=order.currency,
-            reference=reference,
-            source=source.value,
-            refund_id=refund_id,
-            note=note,
-            at=at,
-            actor=actor,
-        )
-        .returning(payments.c.id)
+        _INSERT_ENTRY,
+        {
+            "order_id": order.id,
+            "kind": kind.value,
+            "amount": amount,
+            "currency": order.currency,
+            "reference": reference,
+            "source": source.value,
+            "refund_id": refund_id,
+            "note": note,
+            "at": at,
+            "actor": actor,
+        },
     ).scalar_one()
     conn.execute(
-        sa.update(orders)
-        .where(orders.c.id == order.id)
-        .values(payment_status=derive_payment_status(after, order.grand_total).value, updated_at=at)
+        _SET_PAYMENT_STATUS,
+        {
+            "order_id": order.id,
+            "new_status": derive_payment_status(after, order.grand_total).value,
+            "changed_at": at,
+        },
     )
     return int(entry_id), after
 

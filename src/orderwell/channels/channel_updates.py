@@ -52,6 +52,20 @@ _CONTACT = {
 }
 
 
+_REFS: sa.BindParameter[str] = sa.bindparam("refs", expanding=True)
+# Built once: every order a webhook places runs it.
+_KNOWN_REFERENCES = (
+    sa.select(payments.c.reference)
+    .where(payments.c.order_id == sa.bindparam("order_id"), payments.c.reference.in_(_REFS))
+    .union_all(
+        sa.select(channel_pushes.c.remote_id).where(
+            channel_pushes.c.order_id == sa.bindparam("order_id"),
+            channel_pushes.c.remote_id.in_(_REFS),
+        )
+    )
+)
+
+
 def record_payments(
     conn: Connection, order_id: int, reports: list[PaymentReport], *, actor: str, now: datetime
 ) -> None:
@@ -65,17 +79,7 @@ def record_payments(
     refs = [r.reference for r in reports]
     # A refund we pushed comes back in the shop's next webhook under the shop's id: the
     # push kept that id, so the ledger does not count the refund twice.
-    known = set(
-        conn.execute(
-            sa.select(payments.c.reference)
-            .where(payments.c.order_id == order_id, payments.c.reference.in_(refs))
-            .union_all(
-                sa.select(channel_pushes.c.remote_id).where(
-                    channel_pushes.c.order_id == order_id, channel_pushes.c.remote_id.in_(refs)
-                )
-            )
-        ).scalars()
-    )
+    known = set(conn.execute(_KNOWN_REFERENCES, {"order_id": order_id, "refs": refs}).scalars())
     order = lock_order(conn, order_id)
     for report in reports:
         if report.reference in known or report.amount <= 0:

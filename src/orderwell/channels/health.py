@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from orderwell.domain.channels import ChannelOrderState, PushStatus, SyncDirection
-from orderwell.inventory.stock import dialect_insert
+from orderwell.inventory.stock import dialect_insert, per_dialect
 from orderwell.store.tables_channels import channel_health, channel_orders, channel_pushes
 
 
@@ -29,11 +29,22 @@ def mark_ok(
     values: dict[str, Any] = {"last_ok_at": now, "failures": 0}
     if remote_at is not None:
         values["last_remote_at"] = remote_at
-    conn.execute(
-        dialect_insert(conn, channel_health)
-        .values(channel_id=channel_id, direction=direction.value, **values)
-        .on_conflict_do_update(index_elements=["channel_id", "direction"], set_=values)
+    stmt = (_mark_ok_remote if remote_at is not None else _mark_ok)(conn)
+    conn.execute(stmt, {"channel_id": channel_id, "direction": direction.value, **values})
+
+
+def _build_mark_ok(conn: Connection, columns: tuple[str, ...]) -> Any:
+    ins = dialect_insert(conn, channel_health)
+    return ins.on_conflict_do_update(
+        index_elements=["channel_id", "direction"], set_={c: ins.excluded[c] for c in columns}
     )
+
+
+# Built once per engine kind (every order a webhook places marks its channel healthy).
+_mark_ok = per_dialect(lambda conn: _build_mark_ok(conn, ("last_ok_at", "failures")))
+_mark_ok_remote = per_dialect(
+    lambda conn: _build_mark_ok(conn, ("last_ok_at", "failures", "last_remote_at"))
+)
 
 
 def mark_failure(

@@ -28,7 +28,7 @@ from orderwell.channels.health import mark_ok
 from orderwell.channels.inbound import MappedOrder
 from orderwell.domain.channels import ChannelOrderState, SyncDirection
 from orderwell.domain.errors import IdempotencyConflict, InvalidInput, UnknownReference
-from orderwell.inventory.stock import dialect_insert
+from orderwell.inventory.stock import dialect_insert, per_dialect
 from orderwell.orders.group_commit import place
 from orderwell.orders.placing import Placed
 from orderwell.store.db import Database
@@ -59,10 +59,7 @@ def seen(db: Database, channel: Channel, delivery: Delivery | None) -> bool:
         return False
     with db.read() as conn:
         row = conn.execute(
-            sa.select(channel_receipts.c.delivery_id).where(
-                channel_receipts.c.channel_id == channel.id,
-                channel_receipts.c.delivery_id == delivery.delivery_id,
-            )
+            _RECEIVED, {"channel_id": channel.id, "delivery_id": delivery.delivery_id}
         ).first()
     return row is not None
 
@@ -71,15 +68,36 @@ def note_receipt(conn: Connection, channel: Channel, delivery: Delivery | None, 
     if delivery is None:
         return
     conn.execute(
-        dialect_insert(conn, channel_receipts)
-        .values(
-            channel_id=channel.id,
-            delivery_id=delivery.delivery_id[:100],
-            topic=delivery.topic[:60],
-            received_at=now,
-        )
-        .on_conflict_do_nothing()
+        _insert_receipt(conn),
+        {
+            "channel_id": channel.id,
+            "delivery_id": delivery.delivery_id[:100],
+            "topic": delivery.topic[:60],
+            "received_at": now,
+        },
     )
+
+
+# Built once per engine kind: a webhook runs these for every order it places, and
+# building a statement costs more than running it.
+_insert_receipt = per_dialect(
+    lambda conn: dialect_insert(conn, channel_receipts).on_conflict_do_nothing()
+)
+_SAVED = ("remote_name", "order_id", "state", "hold_reason", "payload", "remote_updated_at")
+
+
+def _build_save_order(conn: Connection) -> Any:
+    ins = dialect_insert(conn, channel_orders)
+    return ins.on_conflict_do_update(
+        index_elements=["channel_id", "remote_id"],
+        set_={c: ins.excluded[c] for c in (*_SAVED, "updated_at")},
+    )
+
+
+_save_order = per_dialect(_build_save_order)
+_insert_listings = per_dialect(
+    lambda conn: dialect_insert(conn, channel_listings).on_conflict_do_nothing()
+)
 
 
 def _save_channel_order(
@@ -103,9 +121,8 @@ def _save_channel_order(
         "updated_at": now,
     }
     conn.execute(
-        dialect_insert(conn, channel_orders)
-        .values(channel_id=channel.id, remote_id=mapped.remote_id, received_at=now, **values)
-        .on_conflict_do_update(index_elements=["channel_id", "remote_id"], set_=values)
+        _save_order(conn),
+        {"channel_id": channel.id, "remote_id": mapped.remote_id, "received_at": now, **values},
     )
     if mapped.listings:
         rows = [
@@ -117,17 +134,34 @@ def _save_channel_order(
             }
             for li in {li.sku: li for li in mapped.listings}.values()
         ]
-        conn.execute(dialect_insert(conn, channel_listings).on_conflict_do_nothing(), rows)
+        conn.execute(_insert_listings(conn), rows)
 
 
-def _existing(db: Database, channel: Channel, remote_id: str) -> Any:
+_EXISTING = sa.select(channel_orders).where(
+    channel_orders.c.channel_id == sa.bindparam("channel_id"),
+    channel_orders.c.remote_id == sa.bindparam("remote_id"),
+)
+_RECEIVED = sa.select(channel_receipts.c.delivery_id).where(
+    channel_receipts.c.channel_id == sa.bindparam("channel_id"),
+    channel_receipts.c.delivery_id == sa.bindparam("delivery_id"),
+)
+
+
+def _look_up(
+    db: Database, channel: Channel, delivery: Delivery | None, remote_id: str
+) -> tuple[bool, Any]:
+    """Whether this delivery was taken already, and the channel's order we hold: one read."""
     with db.read() as conn:
-        return conn.execute(
-            sa.select(channel_orders).where(
-                channel_orders.c.channel_id == channel.id,
-                channel_orders.c.remote_id == remote_id,
-            )
-        ).first()
+        taken = delivery is not None and (
+            conn.execute(
+                _RECEIVED, {"channel_id": channel.id, "delivery_id": delivery.delivery_id}
+            ).first()
+            is not None
+        )
+        if taken:
+            return True, None
+        known = conn.execute(_EXISTING, {"channel_id": channel.id, "remote_id": remote_id})
+        return False, known.first()
 
 
 def take_order(
@@ -139,9 +173,9 @@ def take_order(
     delivery: Delivery | None = None,
 ) -> Intake:
     """Take one order the channel sent (see the module docstring)."""
-    if seen(db, channel, delivery):
+    duplicate, known = _look_up(db, channel, delivery, mapped.remote_id)
+    if duplicate:
         return Intake("duplicate")
-    known = _existing(db, channel, mapped.remote_id)
     if known is not None and known.order_id is not None:
         if (
             known.remote_updated_at is not None

@@ -79,8 +79,10 @@ def take_webhook(
     if not isinstance(body, dict):
         raise InvalidInput("a Shopify webhook body is a JSON object", field="body")
     delivery = Delivery(webhook_id, topic) if webhook_id else None
-    if seen(db, channel, delivery):
-        return Intake("duplicate")
     if topic == REFUND_TOPIC:
+        if seen(db, channel, delivery):
+            return Intake("duplicate")
         return take_refund(db, channel, body, delivery)
+    # An order's delivery is checked for a duplicate by take_order, in the same read as
+    # the order we hold for it.
     return take_shopify_order(db, channel, body, delivery)
