@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orderwell.http.logs import ACCESS
 from orderwell.http.metrics import Metrics
+from orderwell.store.ids import random_uuid
 from orderwell.store.request_context import REQUEST_ID
 
 _GOOD_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
@@ -27,7 +27,7 @@ def _request_id(scope: Scope) -> str:
             text = value.decode("latin-1")
             if _GOOD_ID.fullmatch(text):
                 return text
-    return uuid.uuid4().hex
+    return random_uuid().hex
 
 
 class RequestObserver:

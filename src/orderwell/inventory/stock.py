@@ -130,23 +130,28 @@ def try_reserve(
     return True
 
 
-def _reserve_many_sql(n: int) -> sa.TextClause:
-    """One guarded UPDATE for ``n`` stock rows: each row moves only if it has the units."""
+def _reserve_many_sql(n: int, mark: str) -> str:
+    """One guarded UPDATE for ``n`` stock rows: each row moves only if it has the units.
+    ``mark`` is the driver's placeholder; the parameters are (p, w, q) for each row in
+    the CASE, then again for the guards."""
     when = " ".join(
-        f"WHEN product_id = :p{i} AND warehouse_id = :w{i} THEN :q{i}" for i in range(n)
+        f"WHEN product_id = {mark} AND warehouse_id = {mark} THEN {mark}" for _ in range(n)
     )
     guards = " OR ".join(
-        f"(product_id = :p{i} AND warehouse_id = :w{i} AND on_hand - reserved >= :q{i})"
-        for i in range(n)
+        f"(product_id = {mark} AND warehouse_id = {mark} AND on_hand - reserved >= {mark})"
+        for _ in range(n)
     )
-    return sa.text(
+    return (
         f"UPDATE stock SET reserved = reserved + CASE {when} END WHERE {guards} "
         "RETURNING product_id, warehouse_id, on_hand, reserved"
     )
 
 
-# One statement text per row count, so each is compiled once (orders have few lines).
-_RESERVE_MANY: dict[int, sa.TextClause] = {}
+# One statement text per row count and driver (orders have few lines; a group a few
+# hundred rows at most). Run on the driver's own placeholders: a text() statement with
+# hundreds of bound parameters cost more to key for SQLAlchemy's cache than to run.
+_RESERVE_MANY: dict[tuple[int, str], str] = {}
+_PLACEHOLDER = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 
 def try_reserve_many(
@@ -182,13 +187,13 @@ def reserve_together(conn: Connection, wanted: list[tuple[int, int, int]]) -> di
     """One guarded UPDATE for distinct (product, warehouse, qty) rows, each with its own
     guard: returns the rows that moved, by (product, warehouse), with their levels after.
     Writes no ledger rows: the caller does, knowing whose units these are."""
-    stmt = _RESERVE_MANY.get(len(wanted))
-    if stmt is None:
-        stmt = _RESERVE_MANY[len(wanted)] = _reserve_many_sql(len(wanted))
-    params: dict[str, int] = {}
-    for i, (p, w, q) in enumerate(wanted):
-        params[f"p{i}"], params[f"w{i}"], params[f"q{i}"] = p, w, q
-    return {(r.product_id, r.warehouse_id): r for r in conn.execute(stmt, params)}
+    mark = _PLACEHOLDER[conn.dialect.paramstyle]
+    sql = _RESERVE_MANY.get((len(wanted), mark))
+    if sql is None:
+        sql = _RESERVE_MANY[(len(wanted), mark)] = _reserve_many_sql(len(wanted), mark)
+    flat = tuple(v for row in wanted for v in row)
+    rows = conn.exec_driver_sql(sql, flat + flat)
+    return {(r.product_id, r.warehouse_id): r for r in rows}
 
 
 def held(row: Any, movement: str) -> Any:

@@ -11,6 +11,9 @@ rows are never deleted from these tables (orders and their lines are kept for go
 
 from __future__ import annotations
 
+import random
+import uuid
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -42,3 +45,12 @@ def take_ids(conn: Connection, wanted: dict[sa.Table, int]) -> dict[sa.Table, li
     if conn.dialect.name == "postgresql":
         return {t: [int(v) for v in row[i]] for i, t in enumerate(tables)}
     return {t: list(range(row[i] + 1, row[i] + 1 + wanted[t])) for i, t in enumerate(tables)}
+
+
+def random_uuid() -> uuid.UUID:
+    """A version-4 UUID for ids that must be unique, not secret (outbox event ids,
+    request ids). ``uuid.uuid4()`` reads ``os.urandom``, a system call that lets go of
+    the interpreter lock; under load the thread then waited milliseconds to get it back
+    from the group committer, on every request. Python's generator is seeded from the
+    system's randomness and re-seeded in every forked worker."""
+    return uuid.UUID(int=random.getrandbits(128), version=4)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from orderwell.domain.events import CATALOGUE, EventType
+from orderwell.store.ids import random_uuid
 from orderwell.store.request_context import REQUEST_ID
 from orderwell.store.tables import order_events, outbox
 
@@ -85,7 +85,7 @@ def event_rows(
 def outbox_row(
     event_type: EventType, payload: dict[str, Any], at: datetime, order_id: int | None
 ) -> dict[str, Any]:
-    event_id = str(uuid.uuid4())
+    event_id = str(random_uuid())
     return {
         "id": event_id,
         "event_type": event_type,
