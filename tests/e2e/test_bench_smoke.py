@@ -77,7 +77,8 @@ def test_bench_on_sqlite(tmp_path: Path) -> None:
     assert lines["sqlite_http_orders_per_s"]["orders"] <= TINY.http_orders
     statements = lines["sql_statements_per_order"]
     assert statements["unit"] == "statements/order"
-    assert 5 <= statements["value"] <= 15
+    # One statement per table per group (about ten) shared by the group's orders.
+    assert 0 < statements["value"] <= 2
     # Every order the bench placed is in the database, reserved, with its event and outbox row.
     db = Database.from_url(f"sqlite:///{tmp_path / 'bench.db'}")
     try:
@@ -113,7 +114,7 @@ def test_bench_on_postgres() -> None:
     assert rate["baseline_name"] == "postgres_raw_2proc_orders_per_s"
     assert rate["workers"] == 1 and 0 < rate["orders"] <= TINY.http_orders
     assert lines["postgres_inprocess_orders_per_s"]["orders"] == TINY.orders
-    assert 5 <= lines["postgres_sql_statements_per_order"]["value"] <= 15
+    assert 0 < lines["postgres_sql_statements_per_order"]["value"] <= 2
     replay = lines["postgres_replay_per_s"]
     assert replay["baseline"] == rate["value"] and replay["replays"] > 0
     hot = lines["postgres_http_hot_sku_orders_per_s"]

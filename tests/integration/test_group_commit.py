@@ -18,7 +18,8 @@ import sqlalchemy as sa
 
 from orderwell.domain.errors import IdempotencyConflict, UnknownReference
 from orderwell.inventory.catalog import ProductIn, upsert_products
-from orderwell.orders.group_commit import committer_for, place, place_many
+from orderwell.orders.batches import place_many
+from orderwell.orders.group_commit import committer_for, place
 from orderwell.orders.placing import Placed, prepare
 from orderwell.store.db import Database
 from orderwell.store.tables import allocations, orders, stock

@@ -19,7 +19,8 @@ from typing import Any
 from sqlalchemy import event
 
 from orderwell.bench.common import RunResult
-from orderwell.orders.group_commit import committer_for, place, place_many
+from orderwell.orders.batches import place_many
+from orderwell.orders.group_commit import committer_for, place
 from orderwell.orders.placing import place_order
 from orderwell.orders.rules import PlaceOrder
 from orderwell.store.db import Database

@@ -53,7 +53,7 @@ SECRET = "bench-webhook-secret"
 class WebhookBenchConfig:
     orders: int = 100_000
     connections: int = 16
-    workers: int | None = None  # server processes; default one a core
+    workers: int = 1  # server processes: `orderwell serve` on SQLite runs one
     time_limit: float = 900.0  # per phase: the figure is what was done in the time
     skus: int = SKUS
 

@@ -30,7 +30,7 @@ from orderwell.channels.csv_rows import COLUMNS, OrderRows, ParsedFile, Problem,
 from orderwell.domain.errors import InvalidInput, OrderwellError
 from orderwell.domain.money import check_currency
 from orderwell.domain.order_numbers import OrderNumbers
-from orderwell.orders.group_commit import Submitted, submit_many
+from orderwell.orders.batches import Submitted, submit_many
 from orderwell.orders.rules import OrderLineIn, PlaceOrder, PricedOrder, price_order
 from orderwell.store.db import Database
 from orderwell.store.tables import orders, products

@@ -1,9 +1,10 @@
 """Group commit: concurrent order placements share one transaction and one durable commit.
 
-Every path that places orders (the API, CSV import, channels, the demo) calls ``place``,
-``place_async`` or ``place_many`` here instead of ``place_order``. Each caller's request
-is checked and priced in the caller's thread; the write goes to the database's committer
-thread, which gathers what is waiting into a group and runs it as ONE transaction:
+Every path that places orders (the API, CSV import, channels, the demo) calls ``place``
+or ``place_async`` here, or ``batches.place_many``, instead of ``place_order``. Each
+caller's request is checked and priced in the caller's thread; the write goes to the
+database's committer thread, which gathers what is waiting into a group and runs it as
+ONE transaction:
 
 1. one SELECT finds orders already stored under the group's Idempotency-Keys and
    (channel, external id): those replays and conflicts are answered from the stored
@@ -12,8 +13,10 @@ thread, which gathers what is waiting into a group and runs it as ONE transactio
    locks them in (product, warehouse) order - the one global lock order, so two groups
    (two API workers) can queue behind each other but not deadlock; a hot SKU's row is
    locked once for the whole group, not once per order;
-3. each order runs in a SAVEPOINT of its own: a bad order, a conflict or a bug rolls back
-   to its savepoint and gets its own error, the others go on;
+3. the new orders are written together, one statement per table for the group
+   (``group_write.py``); when that fails, the group goes back to the savepoint before it
+   and each order runs in a SAVEPOINT of its own: a bad order, a conflict or a bug rolls
+   back to its savepoint and gets its own error, the others go on;
 4. COMMIT - one WAL fsync on SQLite, one WAL flush on PostgreSQL - and only then does
    any caller get its answer. A deadlock or serialization failure re-runs the whole
    group (the callers never see it); any other failure of the commit is every member's.
@@ -53,7 +56,7 @@ from orderwell.orders.placing import (
 )
 from orderwell.orders.prior_orders import find_prior
 from orderwell.orders.queries import get_orders
-from orderwell.orders.rules import PlaceOrder, PricedOrder
+from orderwell.orders.rules import PlaceOrder
 from orderwell.orders.shelf import Shelf
 from orderwell.store.db import Database, is_retryable
 
@@ -351,56 +354,3 @@ async def place_async(
     pending = prepare(request, actor=actor, idempotency_key=idempotency_key)
     (future,) = committer_for(db).submit([pending])
     return await asyncio.wrap_future(future)
-
-
-def place_many(
-    db: Database, requests: Sequence[PlaceOrder], *, actor: str
-) -> list[Placed | Exception]:
-    """Place several orders at once (an import): each gets its own outcome, in order.
-
-    A request that fails its pure checks gets its error without reaching the database;
-    the rest are submitted together, so up to ``max_orders`` of them share a commit.
-    """
-    return submit_many(db, requests, actor=actor).outcomes()
-
-
-@dataclass(slots=True)
-class Submitted:
-    """Orders handed to the committer: ``outcomes()`` waits for them. An import submits
-    its next batch before it waits for this one, so its own work (reading and checking
-    rows) overlaps the committer's writes and fsyncs."""
-
-    early: list[Placed | Exception]  # a refusal by the pure checks, or a placeholder
-    futures: list[tuple[int, Future[Placed]]]
-
-    def outcomes(self) -> list[Placed | Exception]:
-        found = list(self.early)
-        for slot, future in self.futures:
-            try:
-                found[slot] = future.result()
-            except Exception as exc:
-                found[slot] = exc
-        return found
-
-
-def submit_many(
-    db: Database,
-    requests: Sequence[PlaceOrder],
-    *,
-    actor: str,
-    priced: Sequence[PricedOrder] | None = None,
-) -> Submitted:
-    """Check and queue several orders; see ``place_many`` and ``Submitted``. ``priced``:
-    each request's ``price_order``, from a caller that checked them already."""
-    early: list[Placed | Exception] = []
-    pendings: list[Pending] = []
-    slots: list[int] = []
-    for n, request in enumerate(requests):
-        try:
-            pendings.append(prepare(request, actor=actor, priced=priced[n] if priced else None))
-            slots.append(len(early))
-            early.append(Exception("pending"))
-        except Exception as exc:
-            early.append(exc)
-    futures = committer_for(db).submit(pendings) if pendings else []
-    return Submitted(early, list(zip(slots, futures, strict=True)))

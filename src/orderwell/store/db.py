@@ -9,9 +9,10 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -121,6 +122,14 @@ class Database:
         self.clock = clock
         self.dialect = engine.dialect.name
         self.settings = settings if settings is not None else Settings.model_construct()
+        # SQLite has one writer at a time, and a writer that finds the lock taken sleeps
+        # in SQLite's busy handler - 1, 2, 5 ... up to 100 ms between tries - however
+        # soon the lock is free. The writers of one process (the group committer, the
+        # in-process outbox worker, request threads) queue on this lock instead and start
+        # the moment it is released; other processes still meet the busy handler.
+        self._writer: AbstractContextManager[Any] = (
+            threading.RLock() if self.dialect == "sqlite" else nullcontext()
+        )
 
     @property
     def numbers(self) -> OrderNumbers:
@@ -143,7 +152,7 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """A write transaction (BEGIN IMMEDIATE on SQLite). No retry: see ``write``."""
-        with self.engine.connect() as conn, conn.begin():
+        with self._writer, self.engine.connect() as conn, conn.begin():
             yield conn
 
     @contextmanager
