@@ -117,6 +117,9 @@ def create_app(
         docs_url=None,  # served from the package instead: api_docs.install
         redoc_url=None,
         lifespan=_lifespan(db, settings) if run_worker else None,
+        # Orderwell keeps its own metrics and logs (/metrics, JSON logs); FastAPI's
+        # OpenTelemetry hooks otherwise look for a tracer in the environment per request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.db = db
     configure_group_commit(

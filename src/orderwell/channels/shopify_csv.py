@@ -79,6 +79,8 @@ def column_of(ours: str | None) -> str | None:
 def _created_at(text: str) -> str:
     """``2024-05-06 09:14:00 +0200`` (Shopify) -> ISO 8601; anything else is left for the
     order model to refuse with its own message."""
+    if not text:  # an order's second and later rows leave it empty
+        return text
     try:
         return datetime.strptime(text, "%Y-%m-%d %H:%M:%S %z").isoformat()
     except ValueError:
@@ -118,6 +120,11 @@ def parse(data: bytes) -> tuple[ParsedFile, int]:
         return result, 0
     result.header = [ours for ours in SOURCES if any(s in index for s in SOURCES[ours])]
     extras: dict[str, dict[str, str]] = {}
+    # Where each of our columns is read from (its Shopify columns present, in order of
+    # preference), worked out once: a real export has some 70 columns a row.
+    where = {ours: [index[s] for s in sources if s in index] for ours, sources in SOURCES.items()}
+    extra_at = {extra: index[extra] for extra in _ORDER_EXTRAS if extra in index}
+    name_at = index["Name"]
     for number, record in enumerate(records[1:], start=2):
         if not any(cell.strip() for cell in record):
             continue
@@ -127,20 +134,20 @@ def parse(data: bytes) -> tuple[ParsedFile, int]:
                 Problem(number, None, f"row has {len(record)} values; the header has {len(header)}")
             )
             continue
-        cell = {name: record[i].strip() for name, i in index.items()}
-        name = cell["Name"]
+        name = record[name_at].strip()
         if not name:
             result.problems.append(Problem(number, "Name", "a value is required"))
             continue
-        values = {ours: _first(cell, sources) for ours, sources in SOURCES.items()}
+        values = {ours: _first(record, at) for ours, at in where.items()}
         values["tax"] = ""  # the order's Taxes, shared over its lines below
         values["placed_at"] = _created_at(values["placed_at"])
         values["ship_postal_code"] = values["ship_postal_code"].lstrip("'")  # Excel guard
         values["payment_status"] = _PAYMENT.get(values["payment_status"], values["payment_status"])
         seen = extras.setdefault(name, {})
-        for extra in _ORDER_EXTRAS:
-            if cell.get(extra) and extra not in seen:
-                seen[extra] = cell[extra]
+        for extra, at in extra_at.items():
+            found = record[at].strip()
+            if found and extra not in seen:
+                seen[extra] = found
         result.orders.setdefault(name, OrderRows(name)).rows.append(Row(number, values))
     skipped = 0
     for name in list(result.orders):
@@ -153,8 +160,13 @@ def parse(data: bytes) -> tuple[ParsedFile, int]:
     return result, skipped
 
 
-def _first(cell: dict[str, str], sources: tuple[str, ...]) -> str:
-    return next((cell[s] for s in sources if cell.get(s)), "")
+def _first(record: list[str], at: list[int]) -> str:
+    """The first of the record's cells at ``at`` that is not empty (stripped), or ""."""
+    for i in at:
+        found = record[i].strip()
+        if found:
+            return found
+    return ""
 
 
 def _spread(order: OrderRows, extras: dict[str, str]) -> Iterator[Problem]:
