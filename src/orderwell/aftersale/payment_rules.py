@@ -100,31 +100,38 @@ class PaymentTotals:
 def check_entry(
     totals: PaymentTotals, kind: PaymentKind, amount: Decimal, *, order_total: Decimal
 ) -> PaymentTotals:
-    """The totals after adding this entry; Conflict naming ``amount`` when it breaks a rule."""
+    """The totals after adding this entry; Conflict naming ``amount`` when it breaks a rule.
+
+    Amounts are told with the currency's decimals: sums read back from PostgreSQL carry
+    the column's four, which a person should not see."""
     cur = totals.currency
+
+    def said(value: Decimal) -> str:
+        return str(quantize(value, cur))
+
     if kind is PaymentKind.REFUNDED and amount > totals.refundable:
         raise RefundExceedsCapture(
-            f"a refund of {amount} {cur} exceeds the {totals.refundable} {cur} "
+            f"a refund of {said(amount)} {cur} exceeds the {said(totals.refundable)} {cur} "
             "captured and not yet refunded",
             field="amount",
-            requested=str(amount),
-            available=str(totals.refundable),
+            requested=said(amount),
+            available=said(totals.refundable),
         )
     if kind is PaymentKind.VOIDED and amount > totals.open_authorization:
         raise VoidExceedsAuthorization(
-            f"a void of {amount} {cur} exceeds the {totals.open_authorization} {cur} "
-            "authorized and not yet captured or voided",
+            f"a void of {said(amount)} {cur} exceeds the {said(totals.open_authorization)} "
+            f"{cur} authorized and not yet captured or voided",
             field="amount",
-            requested=str(amount),
-            available=str(totals.open_authorization),
+            requested=said(amount),
+            available=said(totals.open_authorization),
         )
     if kind is PaymentKind.CAPTURED and totals.captured + amount > order_total:
         raise CaptureExceedsTotal(
-            f"captures would total {totals.captured + amount} {cur}, more than the "
-            f"order's {order_total} {cur}",
+            f"captures would total {said(totals.captured + amount)} {cur}, more than the "
+            f"order's {said(order_total)} {cur}",
             field="amount",
-            requested=str(amount),
-            available=str(max(order_total - totals.captured, ZERO)),
+            requested=said(amount),
+            available=said(max(order_total - totals.captured, ZERO)),
         )
     return totals.plus(kind, amount)
 

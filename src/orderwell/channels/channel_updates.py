@@ -18,22 +18,19 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from orderwell.aftersale.late_cancel import cancel_everything_unshipped, cancel_in
-from orderwell.aftersale.payment_rules import PaymentSource
-from orderwell.aftersale.payments import insert_entry, lock_order
+from orderwell.aftersale.payments import lock_order
 from orderwell.channels.config import Channel
-from orderwell.channels.inbound import MappedOrder, PaymentReport
+from orderwell.channels.inbound import MappedOrder
+from orderwell.channels.payment_reports import record_payments
 from orderwell.domain.channels import (
     ChannelEvent,
     UnitsSoFar,
     cancel_is_note,
     update_allowed,
 )
-from orderwell.domain.errors import Conflict, InvalidTransition
-from orderwell.domain.events import EventType
+from orderwell.domain.errors import InvalidTransition
 from orderwell.domain.lifecycle import OrderStatus
 from orderwell.store.tables import order_lines, orders
-from orderwell.store.tables_aftersale import payments
-from orderwell.store.tables_channels import channel_pushes
 from orderwell.store.timeline import record
 
 _CONTACT = {
@@ -50,82 +47,6 @@ _CONTACT = {
     "ship_country": ("shipping_address", "country"),
     "notes": (None, "notes"),
 }
-
-
-_REFS: sa.BindParameter[str] = sa.bindparam("refs", expanding=True)
-# Built once: every order a webhook places runs it.
-_KNOWN_REFERENCES = (
-    sa.select(payments.c.reference)
-    .where(payments.c.order_id == sa.bindparam("order_id"), payments.c.reference.in_(_REFS))
-    .union_all(
-        sa.select(channel_pushes.c.remote_id).where(
-            channel_pushes.c.order_id == sa.bindparam("order_id"),
-            channel_pushes.c.remote_id.in_(_REFS),
-        )
-    )
-)
-
-
-def record_payments(
-    conn: Connection, order_id: int, reports: list[PaymentReport], *, actor: str, now: datetime
-) -> None:
-    """Add the entries the shop reports that the ledger does not have yet (by reference).
-
-    An entry the ledger's rules refuse (a capture above our total, say) is written on
-    the timeline for a person instead: the shop's word is kept, the ledger stays sound.
-    """
-    if not reports:
-        return
-    refs = [r.reference for r in reports]
-    # A refund we pushed comes back in the shop's next webhook under the shop's id: the
-    # push kept that id, so the ledger does not count the refund twice.
-    known = set(conn.execute(_KNOWN_REFERENCES, {"order_id": order_id, "refs": refs}).scalars())
-    order = lock_order(conn, order_id)
-    for report in reports:
-        if report.reference in known or report.amount <= 0:
-            continue
-        try:
-            entry_id, totals = insert_entry(
-                conn,
-                order,
-                report.kind,
-                report.amount,
-                source=PaymentSource.CHANNEL,
-                actor=actor,
-                at=now,
-                reference=report.reference,
-            )
-        except Conflict as exc:
-            record(
-                conn,
-                order_id,
-                ChannelEvent.UPDATE_NOT_APPLIED,
-                f"payment {report.kind.value} of {report.amount} {order.currency} from the "
-                f"channel not recorded: {exc.message}",
-                actor=actor,
-                at=now,
-                data={"reference": report.reference, "error": exc.code},
-                publish=False,
-            )
-            continue
-        record(
-            conn,
-            order_id,
-            EventType(f"payment.{report.kind.value}"),
-            f"{report.amount} {order.currency} {report.kind.value} ({report.reference}), "
-            "reported via channel",
-            actor=actor,
-            at=now,
-            data={
-                "payment_id": entry_id,
-                "kind": report.kind.value,
-                "amount": str(report.amount),
-                "currency": order.currency,
-                "reference": report.reference,
-                "source": PaymentSource.CHANNEL.value,
-                "totals": totals.as_dict(),
-            },
-        )
 
 
 def _units(lines: list[Any]) -> UnitsSoFar:

@@ -46,6 +46,7 @@ from sqlalchemy.exc import DBAPIError
 from orderwell.inventory.sourcing import SourcingStrategy
 from orderwell.orders.group_write import write_together
 from orderwell.orders.placing import (
+    Beside,
     DuplicateKeys,
     Pending,
     Placed,
@@ -334,14 +335,21 @@ def place(
     idempotency_key: str | None = None,
     strategy: SourcingStrategy | None = None,
     within: Callable[[Connection, int], None] | None = None,
+    beside: Beside | None = None,
 ) -> Placed:
     """Place one order through the group committer; returns once it is durably stored.
 
     ``within(conn, order_id)`` runs in the order's savepoint after a new order is written,
-    as with ``placing.place_order``.
+    as with ``placing.place_order``; ``beside`` writes the same for a group written
+    together (``placing.Beside``).
     """
     pending = prepare(
-        request, actor=actor, idempotency_key=idempotency_key, strategy=strategy, within=within
+        request,
+        actor=actor,
+        idempotency_key=idempotency_key,
+        strategy=strategy,
+        within=within,
+        beside=beside,
     )
     (future,) = committer_for(db).submit([pending])
     return future.result()

@@ -13,7 +13,8 @@ is left. Then, for the whole group:
    nothing is oversold even if the shelf were wrong;
 3. one INSERT each for the orders, their lines, allocations, ledger rows (each order's
    levels after, counted back from the UPDATE's), timeline events and outbox rows;
-4. each order's ``within`` (a channel's record of where it came from).
+4. what the orders' callers write beside them (a channel's record of where each came
+   from): one ``Beside.write_group`` per kind for the group, or each order's ``within``.
 
 If any of it fails - a stock row without the units the shelf promised, a unique key
 taken meanwhile by another process, a channel's record refused - ``NotTogether`` or the
@@ -38,7 +39,7 @@ from orderwell.domain.events import EventType
 from orderwell.inventory.ledger import INSERT_LEDGER, Ledger
 from orderwell.inventory.reservations import Reserved, allocation_rows
 from orderwell.inventory.stock import reserve_together
-from orderwell.orders.placing import Pending, Placed, Sourced, order_rows, source
+from orderwell.orders.placing import Beside, Pending, Placed, Sourced, order_rows, source
 from orderwell.orders.shelf import Shelf
 from orderwell.store.ids import take_ids
 from orderwell.store.request_context import REQUEST_ID
@@ -167,13 +168,20 @@ def _write(
     ):
         if rows_:
             conn.execute(statement, rows_)
+    besides: dict[type[Beside], list[tuple[Pending, Placed]]] = defaultdict(list)
     for p, order_id in zip(planned, ids[orders], strict=True):
-        if p.pending.within is not None:
+        if p.pending.beside is not None:
+            placed = done.outcomes[p.at]
+            assert isinstance(placed, Placed)
+            besides[type(p.pending.beside)].append((p.pending, placed))
+        elif p.pending.within is not None:
             token = REQUEST_ID.set(p.pending.request_id)
             try:
                 p.pending.within(conn, order_id)
             finally:
                 REQUEST_ID.reset(token)
+    for kind, members in besides.items():
+        kind.write_group(conn, members, now)
 
 
 def _reserve(conn: Connection, planned: list[_Planned], now: datetime) -> list[Ledger]:

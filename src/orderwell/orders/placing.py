@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -84,6 +84,20 @@ class Pending:
     # Runs in the order's own savepoint right after a new order is written (a channel
     # records the shop's order beside it): both are stored or neither is.
     within: Callable[[Connection, int], None] | None = None
+    # The same record for a group written together (orders/group_write.py), which then
+    # runs instead of ``within``: one ``write_group`` for all the group's orders of a kind.
+    beside: Beside | None = None
+
+
+class Beside(Protocol):
+    """What a caller writes beside each new order of a group written together (a channel's
+    record of the shop's order), for all of the group's orders that carry one of its kind
+    at once. It must write what ``within`` would, order by order."""
+
+    @classmethod
+    def write_group(
+        cls, conn: Connection, placed: list[tuple[Pending, Placed]], now: datetime
+    ) -> None: ...
 
 
 def prepare(
@@ -94,6 +108,7 @@ def prepare(
     strategy: SourcingStrategy | None = None,
     within: Callable[[Connection, int], None] | None = None,
     priced: PricedOrder | None = None,
+    beside: Beside | None = None,
 ) -> Pending:
     """Pure checks and pricing: a bad request is refused before any transaction opens.
     ``priced``: what ``price_order(request)`` gave a caller that checked it already."""
@@ -110,6 +125,7 @@ def prepare(
         chosen,
         REQUEST_ID.get(),
         within,
+        beside,
     )
 
 

@@ -12,11 +12,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from orderwell.channels.channel_updates import record_payments
 from orderwell.channels.config import Channel
 from orderwell.channels.health import mark_ok
 from orderwell.channels.inbound import MappingProblem
 from orderwell.channels.intake import Delivery, Intake, actor_of, note_receipt, seen, take_order
+from orderwell.channels.payment_reports import record_payments
 from orderwell.channels.shopify.mapping import map_order, refund_payments
 from orderwell.domain.channels import SyncDirection
 from orderwell.domain.errors import InvalidInput
