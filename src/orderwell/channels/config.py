@@ -123,9 +123,13 @@ def _check(
                 raise InvalidInput(f"no warehouse {code}", field=f"locations.{loc}")
 
 
+# Built once: every webhook reads its channel.
+_BY_NAME = sa.select(channels).where(channels.c.name == sa.bindparam("name"))
+_BY_NAME_LOCKED = _BY_NAME.with_for_update()
+
+
 def _row(conn: Connection, name: str, *, lock: bool = False) -> Any:
-    q = sa.select(channels).where(channels.c.name == name)
-    row = conn.execute(q.with_for_update() if lock else q).first()
+    row = conn.execute(_BY_NAME_LOCKED if lock else _BY_NAME, {"name": name}).first()
     if row is None:
         raise NotFound(f"no channel {name}", field="name")
     return row
