@@ -209,11 +209,10 @@ class ChannelRecord:
         if len({(row["channel_id"], row["remote_id"]) for row in shop_orders}) != len(records):
             raise ValueError("one shop order twice in a group: written one by one")
         conn.execute(_save_order(conn), shop_orders)
-        listings = {
-            (row["channel_id"], row["sku"]): row
-            for r, _, _ in records
-            for row in _listing_rows(r.channel, r.mapped)
-        }
+        listings: dict[tuple[int, str], dict[str, Any]] = {}
+        for r, _, _ in records:  # the first order's ids for a SKU stay, as one by one
+            for row in _listing_rows(r.channel, r.mapped):
+                listings.setdefault((row["channel_id"], row["sku"]), row)
         if listings:
             conn.execute(_insert_listings(conn), list(listings.values()))
         receipts: dict[tuple[int, str], dict[str, Any]] = {}
