@@ -215,16 +215,18 @@ class GroupCommitter:
         outcomes: list[Any] = [None] * len(group)
         todo: list[int] = []
         replays: dict[int, Placed] = {}
+        stored: dict[int, Any] = {}  # the replays' order rows, as the look-up read them
         for i, prior in enumerate(find_prior(conn, pendings)):
             if prior is None:
                 todo.append(i)
                 continue
             try:
                 replays[i] = judge_replay(pendings[i], *prior)
+                stored[replays[i].order_id] = prior[0]._mapping
             except Exception as exc:  # an idempotency conflict: that caller's answer
                 outcomes[i] = exc
         if replays:  # answered from the stored orders, read together
-            details = get_orders(conn, (p.order_id for p in replays.values()), self.db.numbers)
+            details = get_orders(conn, stored, self.db.numbers, heads=stored)
             for i, placed in replays.items():
                 outcomes[i] = Placed(placed.order_id, False, detail=details[placed.order_id])
         if not todo:

@@ -17,13 +17,8 @@ from sqlalchemy.engine import Connection
 from orderwell.orders.placing import Pending
 from orderwell.store.tables import orders
 
-_COLUMNS = (
-    orders.c.id,
-    orders.c.request_hash,
-    orders.c.idempotency_key,
-    orders.c.channel,
-    orders.c.external_id,
-)
+# The whole row: a replay is answered from it, so the group need not read it again.
+_COLUMNS = tuple(orders.c)
 _BY_KEYS = orders.c.idempotency_key.in_(sa.bindparam("keys", expanding=True))
 
 

@@ -90,12 +90,16 @@ _RESERVED_AT = (
 
 
 def get_orders(
-    conn: Connection, order_ids: Iterable[int], numbers: OrderNumbers
+    conn: Connection,
+    order_ids: Iterable[int],
+    numbers: OrderNumbers,
+    heads: Mapping[int, Mapping[Any, Any]] | None = None,
 ) -> dict[int, OrderDetail]:
-    """Several orders with their lines and allocations, in three statements; an id
-    with no order is left out."""
+    """Several orders with their lines and allocations, in three statements (two when
+    the caller has the orders' rows already: ``heads``); an id with no order is left out."""
     ids = {"ids": sorted(set(order_ids))}
-    heads = {r.id: r._mapping for r in conn.execute(_ORDERS, ids)}
+    if heads is None:
+        heads = {r.id: r._mapping for r in conn.execute(_ORDERS, ids)}
     lines: dict[int, list[Mapping[Any, Any]]] = {oid: [] for oid in heads}
     for ln in conn.execute(_LINES, ids):
         lines[ln.order_id].append(ln._mapping)
