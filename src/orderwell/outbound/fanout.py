@@ -9,15 +9,15 @@ LOCKED``: the second worker skips the fan-out instead of waiting).
 
 Why a marker table and not just a cursor on ``outbox.seq``: on PostgreSQL sequence
 numbers are handed out at INSERT but become visible at COMMIT, so a row with a lower
-``seq`` can appear after a higher one was read. The cursor (``worker_cursors``) only
-moves past events that are fanned out *and* older than ``SETTLE``; everything newer is
-checked against the marker table, so a late-committing event is never skipped.
+``seq`` can appear after a higher one was read. The cursor (``outbox_cursor.py``, shared
+with the review's rollups) only moves past events that are fanned out *and* settled;
+everything newer is checked against the marker table, so a late-committing event is
+never skipped.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,36 +31,19 @@ from orderwell.domain.statuses import DeliveryStatus, PublicationStatus
 from orderwell.inventory.stock import dialect_insert
 from orderwell.orders.channel_settings import ChannelConfig
 from orderwell.outbound.messages import plan_messages
+from orderwell.outbound.outbox_cursor import OutboxCursor
 from orderwell.outbound.webhooks import matches
 from orderwell.store.db import Database
-from orderwell.store.tables import outbox
 from orderwell.store.tables_outbound import (
     customer_messages,
     outbox_deliveries,
     outbox_fanout,
     stream_publications,
     webhook_subscriptions,
-    worker_cursors,
 )
 
-CURSOR = "fanout"
-# Longer than any write transaction runs: an event older than this is committed or gone.
-SETTLE = timedelta(minutes=2)
-
-
-def _lock_cursor(conn: Connection, now: Any) -> int | None:
-    """The cursor, locked for this transaction; None when another worker holds it."""
-    conn.execute(
-        dialect_insert(conn, worker_cursors)
-        .values(name=CURSOR, last_seq=0, updated_at=now)
-        .on_conflict_do_nothing()
-    )
-    row = conn.execute(
-        sa.select(worker_cursors.c.last_seq)
-        .where(worker_cursors.c.name == CURSOR)
-        .with_for_update(skip_locked=True)
-    ).first()
-    return None if row is None else int(row.last_seq)
+# The events fanned out are marked in outbox_fanout (outbound/outbox_cursor.py).
+CURSOR = OutboxCursor("fanout", outbox_fanout)
 
 
 def fan_out(
@@ -74,21 +57,13 @@ def fan_out(
 
     def work(conn: Connection) -> int:
         now = db.clock()
-        cursor = _lock_cursor(conn, now)
+        cursor = CURSOR.lock(conn, now)
         if cursor is None:
             return 0
-        events = conn.execute(
-            sa.select(outbox)
-            .where(
-                outbox.c.seq > cursor,
-                ~sa.exists().where(outbox_fanout.c.seq == outbox.c.seq),
-            )
-            .order_by(outbox.c.seq)
-            .limit(batch)
-        ).all()
+        events = CURSOR.next_events(conn, cursor, batch)
         if events:
-            _fan_out_events(conn, list(events), now, tracking_page, stream, db.settings)
-        _advance(conn, cursor, now)
+            _fan_out_events(conn, events, now, tracking_page, stream, db.settings)
+        CURSOR.advance(conn, cursor, now)
         return len(events)
 
     return db.write(work)
@@ -159,28 +134,3 @@ def _fan_out_events(
     ):
         if rows:
             conn.execute(dialect_insert(conn, table).on_conflict_do_nothing(), rows)
-
-
-def _advance(conn: Connection, cursor: int, now: Any) -> None:
-    """Move the cursor over events that are fanned out and settled (module docstring)."""
-    first_open = conn.execute(
-        sa.select(sa.func.min(outbox.c.seq)).where(
-            outbox.c.seq > cursor,
-            sa.or_(
-                outbox.c.created_at > now - SETTLE,
-                ~sa.exists().where(outbox_fanout.c.seq == outbox.c.seq),
-            ),
-        )
-    ).scalar()
-    if first_open is None:
-        new = conn.execute(
-            sa.select(sa.func.max(outbox.c.seq)).where(outbox.c.seq > cursor)
-        ).scalar()
-    else:
-        new = int(first_open) - 1
-    if new is not None and new > cursor:
-        conn.execute(
-            sa.update(worker_cursors)
-            .where(worker_cursors.c.name == CURSOR)
-            .values(last_seq=new, updated_at=now)
-        )

@@ -11,23 +11,22 @@ figure is ever computed from stale rollups.
 Applying an event recomputes its order's fact rows from the raw record
 (``facts.order_facts``) and replaces them: idempotent, so an event applied twice, or two
 workers racing, cannot make a rollup wrong. Events are marked in ``review_applied`` in
-the same transaction; the cursor in ``worker_cursors`` moves only past events that are
-marked *and* older than ``SETTLE``, for the reason fan-out gives (a PostgreSQL sequence
-number becomes visible at commit, so a lower ``seq`` can appear after a higher one).
-Markers below the cursor are deleted as it moves.
+the same transaction; the cursor moves only past events that are marked *and* settled
+(``outbound/outbox_cursor.py``, shared with fan-out: a PostgreSQL sequence number becomes
+visible at commit, so a lower ``seq`` can appear after a higher one). Markers below the
+cursor are deleted as it moves.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
-from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from orderwell.inventory.stock import dialect_insert
+from orderwell.outbound.outbox_cursor import OutboxCursor
 from orderwell.review import daily
 from orderwell.review.facts import Facts, all_order_ids, order_facts
 from orderwell.review.kpis import (
@@ -55,8 +54,8 @@ from orderwell.store.tables_review import (
 )
 from orderwell.store.tables_review_daily import DAILY_TABLES
 
-CURSOR = "review"
-SETTLE = timedelta(minutes=2)
+# The events applied are marked in review_applied (outbound/outbox_cursor.py).
+CURSOR = OutboxCursor("review", review_applied)
 
 
 def as_row(fact: Any) -> dict[str, Any]:
@@ -120,42 +119,21 @@ def replace_facts(conn: Connection, order_ids: Iterable[int], *, chunk: int = 50
     return len(ids)
 
 
-def _lock_cursor(conn: Connection, now: Any) -> int | None:
-    """The cursor, locked for this transaction; None when another worker holds it."""
-    conn.execute(
-        dialect_insert(conn, worker_cursors)
-        .values(name=CURSOR, last_seq=0, updated_at=now)
-        .on_conflict_do_nothing()
-    )
-    row = conn.execute(
-        sa.select(worker_cursors.c.last_seq)
-        .where(worker_cursors.c.name == CURSOR)
-        .with_for_update(skip_locked=True)
-    ).first()
-    return None if row is None else int(row.last_seq)
-
-
 def apply_events(db: Database, *, batch: int = 2000) -> int:
     """Apply up to ``batch`` outbox events not yet applied; returns how many."""
 
     def work(conn: Connection) -> int:
         now = db.clock()
-        cursor = _lock_cursor(conn, now)
+        cursor = CURSOR.lock(conn, now)
         if cursor is None:
             return 0
-        events = conn.execute(
-            sa.select(outbox.c.seq, outbox.c.order_id)
-            .where(
-                outbox.c.seq > cursor,
-                ~sa.exists().where(review_applied.c.seq == outbox.c.seq),
-            )
-            .order_by(outbox.c.seq)
-            .limit(batch)
-        ).all()
+        events = CURSOR.next_events(conn, cursor, batch, outbox.c.seq, outbox.c.order_id)
         if events:
             replace_facts(conn, {e.order_id for e in events if e.order_id is not None})
             conn.execute(sa.insert(review_applied), [{"seq": e.seq} for e in events])
-        _advance(conn, cursor, now)
+        moved_to = CURSOR.advance(conn, cursor, now)
+        if moved_to is not None:  # marks below the cursor are no longer needed
+            conn.execute(sa.delete(review_applied).where(review_applied.c.seq <= moved_to))
         return len(events)
 
     return db.write(work)
@@ -169,19 +147,10 @@ def pending(db: Database) -> bool:
     """
     with db.read() as conn:
         cursor = conn.execute(
-            sa.select(worker_cursors.c.last_seq).where(worker_cursors.c.name == CURSOR)
+            sa.select(worker_cursors.c.last_seq).where(worker_cursors.c.name == CURSOR.name)
         ).scalar()
-        return (
-            conn.execute(
-                sa.select(outbox.c.seq)
-                .where(
-                    outbox.c.seq > (cursor or 0),
-                    ~sa.exists().where(review_applied.c.seq == outbox.c.seq),
-                )
-                .limit(1)
-            ).first()
-            is not None
-        )
+        unmarked = CURSOR.unmarked(cursor or 0)
+        return conn.execute(sa.select(outbox.c.seq).where(unmarked).limit(1)).first() is not None
 
 
 def catch_up(db: Database, *, batch: int = 2000) -> int:
@@ -194,31 +163,6 @@ def catch_up(db: Database, *, batch: int = 2000) -> int:
     return total
 
 
-def _advance(conn: Connection, cursor: int, now: Any) -> None:
-    first_open = conn.execute(
-        sa.select(sa.func.min(outbox.c.seq)).where(
-            outbox.c.seq > cursor,
-            sa.or_(
-                outbox.c.created_at > now - SETTLE,
-                ~sa.exists().where(review_applied.c.seq == outbox.c.seq),
-            ),
-        )
-    ).scalar()
-    if first_open is None:
-        new = conn.execute(
-            sa.select(sa.func.max(outbox.c.seq)).where(outbox.c.seq > cursor)
-        ).scalar()
-    else:
-        new = int(first_open) - 1
-    if new is not None and new > cursor:
-        conn.execute(
-            sa.update(worker_cursors)
-            .where(worker_cursors.c.name == CURSOR)
-            .values(last_seq=new, updated_at=now)
-        )
-        conn.execute(sa.delete(review_applied).where(review_applied.c.seq <= new))
-
-
 def rebuild(db: Database) -> int:
     """Throw every rollup away and recompute it from the record; returns orders done.
 
@@ -228,14 +172,14 @@ def rebuild(db: Database) -> int:
 
     def work(conn: Connection) -> int:
         now = db.clock()
-        while _lock_cursor(conn, now) is None:  # pragma: no cover - a worker holds it
+        while CURSOR.lock(conn, now) is None:  # pragma: no cover - a worker holds it
             pass
         for table in (*ROLLUP_TABLES, *DAILY_TABLES, review_applied):
             conn.execute(sa.delete(table))
         newest = conn.execute(sa.select(sa.func.coalesce(sa.func.max(outbox.c.seq), 0))).scalar()
         conn.execute(
             sa.update(worker_cursors)
-            .where(worker_cursors.c.name == CURSOR)
+            .where(worker_cursors.c.name == CURSOR.name)
             .values(last_seq=int(newest or 0), updated_at=now)
         )
         return replace_facts(conn, all_order_ids(conn))
