@@ -113,9 +113,16 @@ def _pack_and_ship(page: Page, floor: Floor, number: str) -> None:
         # Wait for this scan's answer before the next (a person waits for the beep).
         expect(page.locator(f"tr[data-sku='{sku}']")).to_have_attribute("data-left", str(left - 1))
         expect(page.locator("#pack-panel [role=status]")).to_contain_text(f"Packed 1 × {sku}")
+    # The panel is swapped after every scan: let the last swap land before typing into it.
+    page.wait_for_load_state("networkidle")
     page.get_by_label("Package weight (g)").fill("900")
+    expect(page.get_by_label("Package weight (g)")).to_have_value("900")
+    # Each button is a whole-page form: wait for its answer before the next click (a
+    # click on the page being left is lost, and the next button never comes).
     page.get_by_role("button", name="Close package").click()
+    expect(page.get_by_text("Package closed")).to_be_visible()
     page.get_by_role("button", name="Finish packing").click()
+    expect(page.get_by_text("Packed: buy the label")).to_be_visible()
     page.get_by_role("button", name="Buy label").click()
     expect(page.get_by_role("status")).to_contain_text("Label bought")
     page.screenshot(path=floor.shots / "pack.png", full_page=True)
