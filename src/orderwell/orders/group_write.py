@@ -31,24 +31,32 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from orderwell.domain.events import EventType
-from orderwell.inventory.ledger import INSERT_LEDGER, Ledger
+from orderwell.inventory.ledger import Ledger
 from orderwell.inventory.reservations import Reserved, allocation_rows
 from orderwell.inventory.stock import reserve_together
 from orderwell.orders.placing import Beside, Pending, Placed, Sourced, order_rows, source
 from orderwell.orders.shelf import Shelf
+from orderwell.store.bulk_insert import BulkInsert
 from orderwell.store.ids import take_ids
 from orderwell.store.request_context import REQUEST_ID
-from orderwell.store.tables import allocations, order_lines, orders
-from orderwell.store.timeline import INSERT_EVENT, INSERT_OUTBOX, event_rows
+from orderwell.store.tables import (
+    allocations,
+    order_events,
+    order_lines,
+    orders,
+    outbox,
+    stock_ledger,
+)
+from orderwell.store.timeline import event_rows
 
-_INSERT_ORDERS = sa.insert(orders)
-_INSERT_LINES = sa.insert(order_lines)
-_INSERT_ALLOCATIONS = sa.insert(allocations)
+# In the order they are written: a line names its order, an allocation its line.
+_INSERTS = [
+    BulkInsert(t) for t in (orders, order_lines, allocations, stock_ledger, order_events, outbox)
+]
 
 
 class NotTogether(Exception):
@@ -158,16 +166,9 @@ def _write(
         if outbox_row is not None:
             published.append(outbox_row)
         done.outcomes[p.at] = rows.placed(line_ids, p.reserved, shelf)
-    conn.execute(_INSERT_ORDERS, order_rows_)
-    conn.execute(_INSERT_LINES, line_rows)
-    for statement, rows_ in (
-        (_INSERT_ALLOCATIONS, alloc_rows),
-        (INSERT_LEDGER, ledger_rows),
-        (INSERT_EVENT, events),
-        (INSERT_OUTBOX, published),
-    ):
-        if rows_:
-            conn.execute(statement, rows_)
+    tables_rows = (order_rows_, line_rows, alloc_rows, ledger_rows, events, published)
+    for insert, rows_ in zip(_INSERTS, tables_rows, strict=True):
+        insert(conn, rows_)
     besides: dict[type[Beside], list[tuple[Pending, Placed]]] = defaultdict(list)
     for p, order_id in zip(planned, ids[orders], strict=True):
         if p.pending.beside is not None:

@@ -1,0 +1,111 @@
+"""BulkInsert stores exactly what ``conn.execute(sa.insert(table), rows)`` stores.
+
+Compared at the driver's level (a plain SELECT through ``exec_driver_sql``), so a
+timestamp written in another text form or a JSON null turned into SQL NULL would show,
+though SQLAlchemy would read both back alike."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from orderwell.store.bulk_insert import BulkInsert
+from orderwell.store.db import Database
+from orderwell.store.types import Amount, UTCDateTime
+
+metadata = sa.MetaData()
+probe = sa.Table(
+    "bulk_insert_probe",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("at", UTCDateTime, nullable=True),
+    sa.Column("amount", Amount, nullable=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("data", sa.JSON, nullable=True),
+    sa.Column("flag", sa.Boolean, nullable=False),
+    sa.Column("note", sa.String(200), nullable=False, server_default="none"),
+)
+defaulted = sa.Table(
+    "bulk_insert_defaulted",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("kind", sa.String(20), default="plain"),
+)
+
+
+class Kind(StrEnum):
+    PLACED = "placed"
+
+
+@pytest.fixture
+def probe_db(db: Database) -> Iterator[Database]:
+    metadata.create_all(db.engine, tables=[probe])
+    try:
+        yield db
+    finally:
+        metadata.drop_all(db.engine, tables=[probe])
+
+
+def _rows(first_id: int) -> list[dict[str, Any]]:
+    now = datetime(2026, 11, 29, 18, 30, 1, 123456, tzinfo=UTC)
+    elsewhere = now.astimezone(UTC) + timedelta(hours=-3)
+    return [
+        # the group's one timestamp, shared by every row as the group writer shares it
+        {"id": first_id, "at": now, "amount": Decimal("19.99"), "kind": Kind.PLACED,
+         "data": {"sku": "MUG-1", "n": 2, "é": ["ü", None]}, "flag": True},
+        {"id": first_id + 1, "at": now, "amount": Decimal("0.0001"), "kind": "other",
+         "data": None, "flag": False},
+        {"id": first_id + 2, "at": elsewhere, "amount": None, "kind": "x",
+         "data": {}, "flag": True},
+        {"id": first_id + 3, "at": None, "amount": Decimal("12345678901234.5678"), "kind": "y",
+         "data": [1, 2], "flag": False},
+    ]  # fmt: skip
+
+
+def _stored(db: Database, ids: range) -> list[tuple[Any, ...]]:
+    with db.read() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT at, amount, kind, data, flag, note FROM bulk_insert_probe"
+            f" WHERE id BETWEEN {ids.start} AND {ids.stop - 1} ORDER BY id"
+        ).all()
+    return [tuple(r) for r in rows]
+
+
+def test_stores_what_execute_stores(probe_db: Database) -> None:
+    with probe_db.transaction() as conn:
+        conn.execute(sa.insert(probe), _rows(1))
+        BulkInsert(probe)(conn, _rows(101))
+    by_execute, by_bulk = _stored(probe_db, range(1, 5)), _stored(probe_db, range(101, 105))
+    assert len(by_bulk) == 4
+    assert by_bulk == by_execute
+    assert by_bulk[0][5] == "none"  # a column left out takes the server's default
+    # and SQLAlchemy reads the rows back as it wrote them
+    with probe_db.read() as conn:
+        back = conn.execute(sa.select(probe).where(probe.c.id > 100).order_by(probe.c.id)).all()
+    assert [r.amount for r in back] == [r["amount"] for r in _rows(101)]
+    assert [r.at for r in back] == [r["at"] for r in _rows(101)]
+    assert [r.data for r in back] == [r["data"] for r in _rows(101)]
+
+
+def test_nothing_to_insert_runs_nothing(probe_db: Database) -> None:
+    with probe_db.transaction() as conn:
+        BulkInsert(probe)(conn, [])
+    assert _stored(probe_db, range(0, 1000)) == []
+
+
+def test_refuses_a_missing_python_default_and_an_unknown_column(tmp_path: Path) -> None:
+    # SQLite only: on PostgreSQL the rows go through execute(), which fills defaults in.
+    db = Database.from_url(f"sqlite:///{tmp_path / 'probe.db'}")
+    with db.read() as conn:
+        with pytest.raises(TypeError, match="Python default"):
+            BulkInsert(defaulted)(conn, [{"id": 1}])
+        with pytest.raises(TypeError, match="no column 'colour'"):
+            BulkInsert(probe)(conn, [{"id": 1, "colour": "red"}])
+    db.dispose()
