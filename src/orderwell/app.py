@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
@@ -93,17 +94,33 @@ def _lifespan(
     return lifespan
 
 
+@asynccontextmanager
+async def _worker_process(_app: FastAPI) -> AsyncIterator[None]:
+    """The worker of ``orderwell serve`` in a child process (outbound/worker_process.py):
+    the API's event loop and group committer keep this process's interpreter lock."""
+    from orderwell.outbound.worker_process import WorkerProcess
+
+    child = WorkerProcess(os.getpid())
+    child.start()
+    try:
+        yield
+    finally:
+        child.stop()
+
+
 def create_app(
     db: Database | None = None, settings: Settings | None = None, *, worker: bool | None = None
 ) -> FastAPI:
-    """``worker``: run the outbox worker in a thread; by default only when the app opens its
-    own database (``orderwell serve``) and ORDERWELL_INPROCESS_WORKER says so (SQLite).
+    """``worker=True``: run the outbox worker in a thread of this process. By default
+    ``orderwell serve`` (an app that opens its own database) runs it, as a child process,
+    when ORDERWELL_INPROCESS_WORKER says so (the default on SQLite).
 
     The app and the services its routes call share one ``Settings``: the ones given, else
     those ``db`` carries, else the environment's. Given both, ``db`` takes ``settings``.
     """
     from orderwell.outbound.worker import wants_inprocess_worker
 
+    from_environment = settings is None and db is None
     if settings is None:
         settings = db.settings if db is not None else get_settings()
     elif db is not None:
@@ -115,7 +132,13 @@ def create_app(
         logs.configure(settings.log_level)
     run_worker = worker if worker is not None else db is None and wants_inprocess_worker(settings)
     served = db is None  # a worker process of ``orderwell serve``; tests bring their own db
+    # Served with the environment's settings, the worker is a process of its own that
+    # reads the same environment; otherwise (tests, embedding) a thread given these.
     db = db or Database.from_settings(settings)
+    lifespan = None
+    if run_worker:
+        own_process = served and from_environment and worker is None
+        lifespan = _worker_process if own_process else _lifespan(db, settings)
     app = FastAPI(
         title="Orderwell",
         version=__version__,
@@ -123,7 +146,7 @@ def create_app(
         default_response_class=JSON,
         docs_url=None,  # served from the package instead: api_docs.install
         redoc_url=None,
-        lifespan=_lifespan(db, settings) if run_worker else None,
+        lifespan=lifespan,
         # Orderwell keeps its own metrics and logs (/metrics, JSON logs); FastAPI's
         # OpenTelemetry hooks otherwise look for a tracer in the environment per request.
         telemetry={"tracing": False, "metrics": False, "logs": False},

@@ -3,6 +3,7 @@ other sub-commands live in ``commands/``, one module per area."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -159,11 +160,20 @@ def worker(
     once: Annotated[
         bool, typer.Option("--once", help="Work until nothing is due, then exit.")
     ] = False,
+    rollups: Annotated[
+        bool,
+        typer.Option(help="Keep the review's rollups current (readers catch up otherwise)."),
+    ] = True,
+    parent: Annotated[
+        int | None,
+        typer.Option(
+            help="Stop when the process with this id is gone (orderwell serve's).", hidden=True
+        ),
+    ] = None,
 ) -> None:
     """Deliver webhooks, publish events, send customer messages, watch for disruptions."""
     import logging
     import signal
-    import threading
 
     from orderwell.outbound.worker import Worker
 
@@ -174,7 +184,7 @@ def worker(
     from orderwell.review.rollups import apply_events
 
     db = Database.from_settings(s)
-    w = Worker(db, s, followers=[lambda: apply_events(db)])
+    w = Worker(db, s, followers=[lambda: apply_events(db)] if rollups else [])
     try:
         if once:
             totals = w.run_until_idle()
@@ -183,9 +193,21 @@ def worker(
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
+        if parent is not None:
+            threading.Thread(target=_stop_without_parent, args=(parent, stop), daemon=True).start()
         w.run(stop)
     finally:
         w.close()
+
+
+def _stop_without_parent(parent: int, stop: threading.Event) -> None:
+    """A worker started by ``orderwell serve`` stops when the server is gone, even
+    killed with no chance to stop it: it is then a child of another process."""
+    import os
+
+    while not stop.wait(1.0):
+        if os.getppid() != parent:
+            stop.set()
 
 
 def main() -> None:

@@ -6,8 +6,9 @@ One pass (:meth:`Worker.tick`) fans out new outbox events, publishes to NATS (wh
 disruption watcher. The loop sleeps only when a pass found nothing to do.
 
 Any number of workers may run against PostgreSQL: they share the work through leased
-claims (``outbox/claims.py``). ``orderwell serve`` on SQLite runs one in a thread
-(:func:`start_in_thread`), so the laptop setup stays one command.
+claims (``outbox/claims.py``). ``orderwell serve`` on SQLite runs one itself, so the
+laptop setup stays one command: as a child process (``worker_process.py``), or in a
+thread (:func:`start_in_thread`) of an app made with ``create_app(worker=True)``.
 """
 
 from __future__ import annotations
