@@ -1,8 +1,11 @@
-"""SQLite has one writer: the writers of one process queue on the Database's lock before
-BEGIN IMMEDIATE (store/db.py), instead of sleeping in SQLite's busy handler."""
+"""SQLite has one writer: the writers of one process, and of several processes, queue on
+the Database's writer (store/sqlite_writer.py) before BEGIN IMMEDIATE, instead of
+sleeping in SQLite's busy handler."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -34,10 +37,10 @@ def test_a_write_transaction_holds_the_process_lock_until_it_ends(tmp_path: Path
         assert inside.wait(10)
 
         def other() -> None:  # another thread of the process: the lock is taken
-            got = db._writer.acquire(blocking=False)  # type: ignore[attr-defined]
+            got = db._writer._lock.acquire(blocking=False)  # type: ignore[attr-defined]
             taken_meanwhile.append(not got)
             if got:
-                db._writer.release()  # type: ignore[attr-defined]
+                db._writer._lock.release()  # type: ignore[attr-defined]
 
         probe = threading.Thread(target=other)
         probe.start()
@@ -45,8 +48,8 @@ def test_a_write_transaction_holds_the_process_lock_until_it_ends(tmp_path: Path
         leave.set()
         thread.join()
         assert taken_meanwhile == [True]
-        assert db._writer.acquire(blocking=False)  # type: ignore[attr-defined]
-        db._writer.release()  # type: ignore[attr-defined]
+        assert db._writer._lock.acquire(blocking=False)  # type: ignore[attr-defined]
+        db._writer._lock.release()  # type: ignore[attr-defined]
     finally:
         db.dispose()
 
@@ -74,5 +77,67 @@ def test_many_writer_threads_all_get_through_and_nothing_is_lost(db_url: str) ->
         assert failures == []
         with db.read() as conn:
             assert conn.execute(sa.select(sa.func.sum(stock.c.on_hand))).scalar_one() == 160
+    finally:
+        db.dispose()
+
+
+# Another process asks for the writer's file lock without waiting: "taken" or "free".
+_PROBE = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)
+try:
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    print("free")
+except BlockingIOError:
+    print("taken")
+"""
+
+
+def _other_process_finds(path: Path) -> str:
+    probe = [sys.executable, "-c", _PROBE, f"{path}-writer"]
+    return subprocess.run(probe, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def test_other_processes_queue_on_the_file_lock_until_the_outermost_write_ends(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "shared.db"
+    db = Database.from_url(f"sqlite:///{path}")
+    try:
+        with db.transaction() as conn:
+            conn.exec_driver_sql("CREATE TABLE t (n INTEGER)")
+            assert _other_process_finds(path) == "taken"
+            with db._writer:  # type: ignore[attr-defined]  # re-entered: held after it
+                conn.exec_driver_sql("INSERT INTO t VALUES (1)")
+            assert _other_process_finds(path) == "taken"
+        assert _other_process_finds(path) == "free"
+    finally:
+        db.dispose()
+
+
+def test_a_forked_child_does_not_share_its_parents_hold(tmp_path: Path) -> None:
+    """flock is held per open file: a child that kept its parent's would pass the lock."""
+    import os
+
+    path = tmp_path / "forked.db"
+    db = Database.from_url(f"sqlite:///{path}")
+    try:
+        with db.transaction() as conn:
+            conn.exec_driver_sql("CREATE TABLE t (n INTEGER)")
+        read, write = os.pipe()
+        with db._writer:  # type: ignore[attr-defined]
+            pid = os.fork()
+            if pid == 0:  # the child: its own writer must wait for the parent's hold
+                import fcntl
+
+                fd = db._writer._file()  # type: ignore[attr-defined]
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    os.write(write, b"free")
+                except BlockingIOError:
+                    os.write(write, b"taken")
+                os._exit(0)
+            os.waitpid(pid, 0)
+        assert os.read(read, 10) == b"taken"
     finally:
         db.dispose()

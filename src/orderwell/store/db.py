@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -24,6 +23,7 @@ from sqlalchemy.exc import DBAPIError
 
 from orderwell.config import Settings
 from orderwell.domain.order_numbers import OrderNumbers
+from orderwell.store.sqlite_writer import SQLiteWriter
 
 T = TypeVar("T")
 Clock = Callable[[], datetime]
@@ -122,13 +122,10 @@ class Database:
         self.clock = clock
         self.dialect = engine.dialect.name
         self.settings = settings if settings is not None else Settings.model_construct()
-        # SQLite has one writer at a time, and a writer that finds the lock taken sleeps
-        # in SQLite's busy handler - 1, 2, 5 ... up to 100 ms between tries - however
-        # soon the lock is free. The writers of one process (the group committer, the
-        # in-process outbox worker, request threads) queue on this lock instead and start
-        # the moment it is released; other processes still meet the busy handler.
+        # SQLite's writers, of this process and others, queue here before BEGIN
+        # IMMEDIATE rather than sleep in SQLite's busy handler (store/sqlite_writer.py).
         self._writer: AbstractContextManager[Any] = (
-            threading.RLock() if self.dialect == "sqlite" else nullcontext()
+            SQLiteWriter(_sqlite_file(engine)) if self.dialect == "sqlite" else nullcontext()
         )
 
     @property
@@ -180,3 +177,13 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if isinstance(self._writer, SQLiteWriter):
+            self._writer.close()
+
+
+def _sqlite_file(engine: Engine) -> str | None:
+    """The database's file, or None for an in-memory database."""
+    name = engine.url.database
+    if not name or name == ":memory:" or "mode=memory" in name:
+        return None
+    return name
