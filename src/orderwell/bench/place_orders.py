@@ -153,7 +153,7 @@ def sqlite_phases(figures: Figures, cfg: BenchConfig, directory: Path) -> None:
     url = fresh_sqlite(directory)
     seed(url, skus=cfg.skus, label="(SQLite)")
     settle(url)
-    # `orderwell serve` on SQLite as it ships: one worker, the outbox worker in-process.
+    # `orderwell serve` on SQLite as it ships: one server process, the outbox worker its child.
     # First, while the outbox is empty: the later phases leave thousands of events
     # behind, a backlog a live shop's worker would long have drained.
     token = integration_token(url)

@@ -1,8 +1,8 @@
 """``orderwell bench shopify-webhooks``: Shopify ``orders/create`` webhooks over HTTP into
 SQLite with durable commits, against the same run's plain ``POST /orders``.
 
-The server is what ``orderwell serve`` starts on SQLite (uvicorn, one process a core, the
-in-process worker); each webhook is Shopify's order JSON, signed as Shopify signs it
+The server is what ``orderwell serve`` starts on SQLite (uvicorn, one process, the outbox
+worker its child process); each webhook is Shopify's order JSON, signed as Shopify signs it
 (base64 HMAC-SHA256 of the raw body), with its own ``X-Shopify-Webhook-Id``. A webhook
 counts when it answered 200 with the order placed, i.e. after its commit. The baseline
 places the same number of orders of the same lines through the API's own JSON, on the
