@@ -3,6 +3,7 @@ other sub-commands live in ``commands/``, one module per area."""
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 from typing import Annotated
@@ -178,9 +179,14 @@ def worker(
     from orderwell.outbound.worker import Worker
 
     s = get_settings()
-    logging.basicConfig(
-        level=s.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    if s.log_format == "json":  # as the API's: one stream of logs, one format
+        from orderwell.http import logs
+
+        logs.configure(s.log_level)
+    else:
+        logging.basicConfig(
+            level=s.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
     from orderwell.review.rollups import apply_events
 
     db = Database.from_settings(s)
@@ -203,8 +209,6 @@ def worker(
 def _stop_without_parent(parent: int, stop: threading.Event) -> None:
     """A worker started by ``orderwell serve`` stops when the server is gone, even
     killed with no chance to stop it: it is then a child of another process."""
-    import os
-
     while not stop.wait(1.0):
         if os.getppid() != parent:
             stop.set()

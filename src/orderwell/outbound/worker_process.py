@@ -8,8 +8,9 @@ core. It is ``orderwell worker --parent PID``, the same command a PostgreSQL dep
 runs as a service, with the same environment and so the same settings.
 
 The API process keeps it running: a child that fails (exits with an error, or is
-killed) is started again after a pause, and on shutdown it is asked to stop (SIGTERM: it finishes its pass) and waited for. A
-child whose parent is gone (the server was killed) stops by itself: see ``--parent``.
+killed) is started again after a pause, and on shutdown it is asked to stop (SIGTERM:
+it finishes its pass) and waited for. A child whose parent is gone (the server was
+killed) stops by itself: see ``--parent``.
 """
 
 from __future__ import annotations
@@ -34,9 +35,9 @@ class WorkerProcess:
             "-c",
             "from orderwell.cli import main; main()",
             "worker",
-            # As the thread it replaces: the review's readers catch its rollups up when
-            # they read. Kept current under load, they cost the API as much CPU again
-            # as the orders themselves on SQLite (docs/benchmarks.md).
+            # As the thread it replaces: the review's readers catch the rollups up when
+            # they read. Kept current under load they cost about 7 ms an event, more
+            # than placing the order, on the cores the server needs (docs/outbound.md).
             "--no-rollups",
             "--parent",
             str(parent_pid),
@@ -49,11 +50,6 @@ class WorkerProcess:
 
     def start(self) -> None:
         self._keeper.start()
-
-    @property
-    def pid(self) -> int | None:
-        child = self._child
-        return child.pid if child is not None else None
 
     def _keep(self) -> None:
         while True:

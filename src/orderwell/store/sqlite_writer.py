@@ -7,7 +7,7 @@ the moment the writer before them is done:
 
 - the threads of one process (the group committer, request threads) on a lock;
 - processes (``orderwell serve`` and the worker it starts, several server processes, an
-  import run beside the server) on ``flock`` of a file beside the database, which the
+  import run beside the server) on ``flock`` of ``<database file>-writer``, which the
   kernel hands to the next waiter at once, and frees if its holder dies.
 
 SQLite's own lock stays the authority: a writer that does not queue here (the sqlite3
