@@ -17,11 +17,16 @@ correctness - only for not sleeping while the lock is free.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import threading
 import weakref
-from types import TracebackType
+from types import ModuleType, TracebackType
+
+fcntl: ModuleType | None
+try:
+    import fcntl
+except ImportError:  # not a POSIX system: other processes meet SQLite's busy handler
+    fcntl = None
 
 
 class SQLiteWriter:
@@ -41,7 +46,7 @@ class SQLiteWriter:
         return self._open.get("fd")
 
     def _file(self) -> int | None:
-        if self._path is None:
+        if self._path is None or fcntl is None:
             return None
         if self._open.get("pid") != os.getpid():
             # A forked child must not share its parent's open file: flock is held per
@@ -56,7 +61,7 @@ class SQLiteWriter:
         if self._depth == 0:
             try:
                 fd = self._file()
-                if fd is not None:
+                if fd is not None and fcntl is not None:
                     fcntl.flock(fd, fcntl.LOCK_EX)
             except BaseException:
                 self._lock.release()
@@ -71,7 +76,7 @@ class SQLiteWriter:
     ) -> None:
         self._depth -= 1
         try:
-            if self._depth == 0 and self._fd is not None:
+            if self._depth == 0 and self._fd is not None and fcntl is not None:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
         finally:
             self._lock.release()
