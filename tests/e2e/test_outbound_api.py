@@ -14,7 +14,7 @@ from orderwell.http.tokens import create_token
 from orderwell.orders.placing import place_order
 from orderwell.outbound.tracking_links import link_key, make_token
 from orderwell.store.db import Database
-from orderwell.store.tables import orders
+from orderwell.store.tables import orders, outbox
 from tests.e2e.support import assert_problem, bearer, snapshot
 from tests.helpers import order, seed
 
@@ -167,6 +167,21 @@ def test_return_request_before_shipping_is_refused_on_the_page_and_changes_nothi
         assert conn.execute(sa.select(orders.c.status)).scalar_one() == "reserved"
 
 
+def _worker_stack() -> str:
+    """Where the in-process worker's thread is now: a failure once showed a worker that
+    had fanned out one event and then nothing for a minute."""
+    import sys
+    import threading
+    import traceback
+
+    frames = sys._current_frames()
+    return "".join(
+        "".join(traceback.format_stack(frames[t.ident]))
+        for t in threading.enumerate()
+        if t.name == "orderwell-worker" and t.ident in frames
+    )
+
+
 def test_serve_runs_the_worker_in_process(db: Database, caplog: pytest.LogCaptureFixture) -> None:
     """`orderwell serve` on SQLite: the app's lifespan runs the worker in a thread."""
     from orderwell.app import create_app
@@ -186,10 +201,15 @@ def test_serve_runs_the_worker_in_process(db: Database, caplog: pytest.LogCaptur
             deadline = time.monotonic() + 60
             while not rec.requests and time.monotonic() < deadline:
                 time.sleep(0.05)
+            stuck = "" if rec.requests else _worker_stack()
     if not rec.requests:  # say what the worker did, for whoever reads the failure
         with db.read() as conn:
             cursors = conn.execute(sa.select(worker_cursors)).all()
             deliveries = conn.execute(sa.select(outbox_deliveries)).all()
-        pytest.fail(f"no webhook: cursors={cursors} deliveries={deliveries} log={caplog.text}")
+            events = conn.execute(sa.select(outbox.c.seq, outbox.c.event_type)).all()
+        pytest.fail(
+            f"no webhook: cursors={cursors} deliveries={deliveries} events={events}"
+            f" log={caplog.text} worker thread at:\n{stuck}"
+        )
     assert [r.path for r in rec.requests] == ["/h"]
     assert rec.requests[0].headers["webhook-id"]
