@@ -335,3 +335,15 @@ def unit_totals(db: Database) -> dict[str, int]:
         "stock_reserved": int(levels[1] or 0),
         "ledger_reserve": int(reserve_rows or 0),
     }
+
+
+def timeline_rows(conn: Connection, order_id: int) -> list[Any]:
+    """An order's timeline as stored: type, summary and data of each event, in order."""
+    ev = tables.order_events
+    return list(
+        conn.execute(
+            sa.select(ev.c.type, ev.c.summary, ev.c.data)
+            .where(ev.c.order_id == order_id)
+            .order_by(ev.c.id)
+        ).all()
+    )

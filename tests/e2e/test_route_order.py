@@ -16,11 +16,18 @@ from starlette.routing import Route
 from orderwell.app import ROUTERS
 
 _PARAM = re.compile(r"{([^}:]+)(?::([a-z]+))?}")
-_SAMPLES = {None: "x1", "str": "x1", "int": "7", "path": "a/b", "float": "1.5", "uuid": ""}
+_SAMPLES = {
+    None: "x1",
+    "str": "x1",
+    "int": "7",
+    "path": "a/b",
+    "float": "1.5",
+    "uuid": "00000000-0000-4000-8000-000000000000",
+}
 
 
 def _sample(path: str) -> str:
-    return _PARAM.sub(lambda m: _SAMPLES[m.group(2)] or "0" * 32, path)
+    return _PARAM.sub(lambda m: _SAMPLES[m.group(2)], path)
 
 
 def _routes() -> list[Route]:

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -42,10 +43,10 @@ def _running(pid: int) -> bool:
     return "State:\tZ" not in status
 
 
-def _wait_for(what: str, done: object, seconds: float = 120.0) -> None:
+def _wait_for(what: str, done: Callable[[], bool], seconds: float = 120.0) -> None:
     deadline = time.monotonic() + seconds  # generous: a shared machine starts slowly
     while time.monotonic() < deadline:
-        if callable(done) and done():
+        if done():
             return
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {what}")

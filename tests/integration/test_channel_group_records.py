@@ -19,11 +19,11 @@ from orderwell.orders.group_commit import committer_for
 from orderwell.orders.group_write import NotTogether
 from orderwell.orders.placing import Placed, prepare
 from orderwell.store.db import Database
-from orderwell.store.tables import order_events, orders
+from orderwell.store.tables import orders
 from orderwell.store.tables_aftersale import payments
 from orderwell.store.tables_channels import channel_health, channel_orders, channel_receipts
 from tests.channel_support import add_shop, shopify_order
-from tests.helpers import invariant_breaches, seed
+from tests.helpers import invariant_breaches, seed, timeline_rows
 
 
 def _shop_orders(first: int) -> list[dict[str, Any]]:
@@ -89,11 +89,7 @@ def _written(db: Database, order_ids: list[int], first: int, shop: str) -> list[
                 .where(payments.c.order_id == oid)
                 .order_by(payments.c.id)
             ).all()
-            events = conn.execute(
-                sa.select(order_events.c.type, order_events.c.summary, order_events.c.data)
-                .where(order_events.c.order_id == oid)
-                .order_by(order_events.c.id)
-            ).all()
+            events = timeline_rows(conn, oid)
             found.append(
                 (
                     (record.state, plain(record.remote_name)),

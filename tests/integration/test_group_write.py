@@ -19,8 +19,8 @@ from orderwell.orders.placing import Placed, prepare
 from orderwell.orders.rules import PlaceOrder
 from orderwell.orders.shelf import Shelf
 from orderwell.store.db import Database
-from orderwell.store.tables import allocations, order_events, order_lines, orders, stock_ledger
-from tests.helpers import invariant_breaches, order, seed
+from orderwell.store.tables import allocations, order_lines, orders, stock_ledger
+from tests.helpers import invariant_breaches, order, seed, timeline_rows
 
 # Six SKUs: SKU-1..3 and SKU-4..6 get the same stock, so the same orders can be placed
 # twice - once written together, once one by one - and their rows compared.
@@ -112,11 +112,7 @@ def _rows_of(db: Database, order_ids: list[int], rename: dict[str, str]) -> list
                 .where(stock_ledger.c.order_id == oid)
                 .order_by(stock_ledger.c.id)
             ).all()
-            events = conn.execute(
-                sa.select(order_events.c.type, order_events.c.summary, order_events.c.data)
-                .where(order_events.c.order_id == oid)
-                .order_by(order_events.c.id)
-            ).all()
+            events = timeline_rows(conn, oid)
             found.append(
                 (
                     {k: o[k] for k in ("status", "sourcing_reason", "grand_total", "hold_reason")},

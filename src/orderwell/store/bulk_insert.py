@@ -40,7 +40,7 @@ class BulkInsert:
     def __init__(self, table: sa.Table) -> None:
         self.table = table
         self.statement = sa.insert(table)
-        self._compiled: dict[tuple[str, tuple[str, ...]], _Compiled] = {}
+        self._compiled: dict[tuple[str, ...], _Compiled] = {}  # by columns given (SQLite)
 
     def __call__(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         if not rows:
@@ -49,10 +49,10 @@ class BulkInsert:
             conn.execute(self.statement, list(rows))
             return
         keys = tuple(rows[0])
-        compiled = self._compiled.get((conn.dialect.name, keys))
+        compiled = self._compiled.get(keys)
         if compiled is None:
             compiled = self._compile(conn.dialect, keys)
-            self._compiled[(conn.dialect.name, keys)] = compiled
+            self._compiled[keys] = compiled
         conn.exec_driver_sql(compiled.sql, _driver_rows(compiled, rows))
 
     def _compile(self, dialect: Dialect, keys: tuple[str, ...]) -> _Compiled:
