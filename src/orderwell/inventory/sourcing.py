@@ -57,8 +57,12 @@ class SourcingStrategy(Protocol):
     ) -> SourcingPlan: ...
 
 
+_NONE: Mapping[int, int] = {}  # a product with no stock anywhere: one shared empty map
+
+
 def _covers(wh: Warehouse, demand: Demand, stock: Stock) -> bool:
-    return all(stock.get(p, {}).get(wh.id, 0) >= q for p, q in demand.items())
+    wid = wh.id
+    return all(stock.get(p, _NONE).get(wid, 0) >= q for p, q in demand.items())
 
 
 def _allocate(demand: Demand, stock: Stock, chosen: Sequence[Warehouse]) -> SourcingPlan:
@@ -69,7 +73,7 @@ def _allocate(demand: Demand, stock: Stock, chosen: Sequence[Warehouse]) -> Sour
         for wh in chosen:
             if wanted == 0:
                 break
-            take = min(wanted, stock.get(product_id, {}).get(wh.id, 0))
+            take = min(wanted, stock.get(product_id, _NONE).get(wh.id, 0))
             if take > 0:
                 plan.allocations.append(Allocation(product_id, wh.id, take))
                 wanted -= take

@@ -252,15 +252,22 @@ class OrderRows:
         return Placed(self.order["id"], True, self.order, self.lines, reserved_at)
 
 
+_QTY_RESERVED = Bucket.RESERVED.column
+_QTY_BACKORDERED = Bucket.BACKORDERED.column
+
+
 def order_rows(
     pending: Pending, shelf: Shelf, sourced: Sourced, reserved: Reserved, now: datetime
 ) -> OrderRows:
     """The rows of a new order whose units ``reserved`` holds (the rest is backordered)."""
     request, priced, over = pending.request, pending.priced, sourced.over
     line_rows: list[dict[str, Any]] = []
+    reserved_units = backordered_units = 0
     for ln in priced.lines:
         pid, name, _ = shelf.catalog[ln.sku]
         got = reserved.units(pid)
+        reserved_units += got
+        backordered_units += ln.quantity - got
         line_rows.append(
             {
                 "line_no": ln.line_no,
@@ -272,20 +279,17 @@ def order_rows(
                 "discount": ln.discount,
                 "tax": ln.tax,
                 "line_total": ln.line_total,
-                Bucket.RESERVED.column: got,
-                Bucket.BACKORDERED.column: ln.quantity - got,
+                _QTY_RESERVED: got,
+                _QTY_BACKORDERED: ln.quantity - got,
             }
         )
     status = derive_status(
-        UnitTotals.of(
-            {Bucket.RESERVED: lr["qty_reserved"], Bucket.BACKORDERED: lr["qty_backordered"]}
-            for lr in line_rows
-        ),
+        UnitTotals({Bucket.RESERVED: reserved_units, Bucket.BACKORDERED: backordered_units}),
         on_hold=over is not None,
     )
     # Units held for the limits wait for a person, not for stock: not counted as backordered
     # (the review's fill rate reads these figures).
-    backordered = 0 if over else sum(int(lr["qty_backordered"]) for lr in line_rows)
+    backordered = 0 if over else backordered_units
     summary = f"placed via {request.channel}; " + (
         "above the channel's limits, nothing reserved"
         if over

@@ -95,11 +95,17 @@ class Shelf:
     @classmethod
     def read(cls, conn: Connection, skus: list[str]) -> Shelf:
         shelf = cls()
-        for r in _read_catalog_and_stock(conn, skus):
-            shelf.catalog[r.sku] = (r.id, r.name, r.active)
-            if r.code is not None:
-                shelf.free[r.id][r.warehouse_id] = max(r.free, 0)
-                shelf.whs[r.warehouse_id] = Warehouse(r.warehouse_id, r.code, r.priority)
+        catalog, free, whs = shelf.catalog, shelf.free, shelf.whs
+        # Unpacked by position: a group reads hundreds of rows, and a Row's attribute
+        # look-up by name costs more than the rest of this loop.
+        for pid, sku, name, active, wid, units, code, priority in _read_catalog_and_stock(
+            conn, skus
+        ):
+            catalog[sku] = (pid, name, active)
+            if code is not None:
+                free[pid][wid] = max(units, 0)
+                if wid not in whs:
+                    whs[wid] = Warehouse(wid, code, priority)
         return shelf
 
     def took(self, ledger_rows: list[dict[str, Any]]) -> None:

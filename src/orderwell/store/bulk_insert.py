@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -83,11 +84,15 @@ _NOTHING = object()
 
 def _driver_rows(compiled: _Compiled, rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
     keys = compiled.keys
+    # itemgetter picks a row's values in C; with one key it returns the value, not a tuple.
+    pick = itemgetter(*keys) if len(keys) > 1 else (lambda row: (row[keys[0]],))
+    if not compiled.processors:
+        return [pick(row) for row in rows]
     last_in: list[Any] = [_NOTHING] * len(compiled.processors)
     last_out: list[Any] = [None] * len(compiled.processors)
     out: list[tuple[Any, ...]] = []
     for row in rows:
-        values = [row[k] for k in keys]
+        values = list(pick(row))
         for n, (at, process) in enumerate(compiled.processors):
             value = values[at]
             # None too: a JSON column stores it as JSON's null, as execute() would.
