@@ -78,10 +78,21 @@ class OrderRows:
 
     order_id: str
     rows: list[Row] = field(default_factory=list)
+    # Each column's first non-blank value, and how many rows it was made from: an import
+    # asks for every order-level column several times per order.
+    _firsts: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    _firsts_of: int = field(default=0, repr=False, compare=False)
 
     def value(self, column: str) -> str:
         """The order-level value: the first non-blank one (consistency is checked apart)."""
-        return next((r.values.get(column, "") for r in self.rows if r.values.get(column)), "")
+        if self._firsts_of != len(self.rows):
+            firsts: dict[str, str] = {}
+            for r in self.rows:
+                for name, value in r.values.items():
+                    if value and name not in firsts:
+                        firsts[name] = value
+            self._firsts, self._firsts_of = firsts, len(self.rows)
+        return self._firsts.get(column, "")
 
     def row_of(self, column: str) -> int:
         """The row an order-level value came from, for pointing at it."""
