@@ -78,29 +78,28 @@ class OrderRows:
 
     order_id: str
     rows: list[Row] = field(default_factory=list)
-    # Each column's first non-blank value, and how many rows it was made from: an import
-    # asks for every order-level column several times per order.
-    _firsts: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
-    _firsts_of: int = field(default=0, repr=False, compare=False)
 
     def value(self, column: str) -> str:
         """The order-level value: the first non-blank one (consistency is checked apart)."""
-        if self._firsts_of != len(self.rows):
-            firsts: dict[str, str] = {}
-            for r in self.rows:
-                for name, value in r.values.items():
-                    if value and name not in firsts:
-                        firsts[name] = value
-            self._firsts, self._firsts_of = firsts, len(self.rows)
-        return self._firsts.get(column, "")
+        return next((r.values.get(column, "") for r in self.rows if r.values.get(column)), "")
+
+    def firsts(self) -> dict[str, str]:
+        """``value`` of every column at once (rows are walked once, not once per column)."""
+        found: dict[str, str] = {}
+        for r in self.rows:
+            for column, value in r.values.items():
+                if value and column not in found:
+                    found[column] = value
+        return found
 
     def row_of(self, column: str) -> int:
         """The row an order-level value came from, for pointing at it."""
         return next((r.number for r in self.rows if r.values.get(column)), self.rows[0].number)
 
     def inconsistencies(self) -> Iterator[Problem]:
+        firsts = self.firsts()
         for column in ORDER_COLUMNS:
-            first = self.value(column)
+            first = firsts.get(column, "")
             for r in self.rows:
                 other = r.values.get(column, "")
                 if other and other != first:
@@ -115,8 +114,9 @@ class OrderRows:
     def payload(self, channel: str) -> dict[str, Any]:
         """The PlaceOrder body, blank cells left out so the model's defaults apply."""
         body: dict[str, Any] = {"channel": channel}
+        firsts = self.firsts()
         for column, path in ORDER_COLUMNS.items():
-            if value := self.value(column):
+            if value := firsts.get(column):
                 target = body
                 *parents, leaf = path.split(".")
                 for parent in parents:
