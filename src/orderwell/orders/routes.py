@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from orderwell.domain.lifecycle import OrderStatus
-from orderwell.http.bodies import JsonBodyRoute
 from orderwell.http.deps import get_db, require
+from orderwell.http.lean import LeanJsonRoute
 from orderwell.http.problems import problems
 from orderwell.http.responses import JSON
 from orderwell.http.tokens import Principal
@@ -29,7 +29,9 @@ def _utc(moment: datetime | None) -> datetime | None:
     return moment
 
 
-router = APIRouter(prefix="/orders", tags=["orders"], route_class=JsonBodyRoute)
+# POST /orders answers plainly fine requests by its lean path (http/lean.py); the other
+# routes here have path or query parameters, which keep FastAPI's own handler.
+router = APIRouter(prefix="/orders", tags=["orders"], route_class=LeanJsonRoute)
 
 
 def _detail(db: Database, order_id: int, status_code: int = 200) -> JSON:
