@@ -36,8 +36,9 @@ from orderwell.channels.payment_reports import (
 from orderwell.domain.channels import ChannelOrderState, SyncDirection
 from orderwell.domain.errors import IdempotencyConflict, InvalidInput, UnknownReference
 from orderwell.inventory.stock import dialect_insert, per_dialect
-from orderwell.orders.group_commit import place
+from orderwell.orders.group_commit import place, place_async
 from orderwell.orders.placing import Pending, Placed
+from orderwell.orders.rules import PlaceOrder
 from orderwell.store.db import Database
 from orderwell.store.tables_channels import channel_listings, channel_orders, channel_receipts
 
@@ -284,6 +285,25 @@ def take_order(
     delivery: Delivery | None = None,
 ) -> Intake:
     """Take one order the channel sent (see the module docstring)."""
+    return finish(receive_order(db, channel, mapped, payload, delivery=delivery))
+
+
+def finish(step: Intake | NewOrder) -> Intake:
+    """``receive_order``'s step taken to its end in this thread."""
+    return step if isinstance(step, Intake) else step.settle(step.place())
+
+
+def receive_order(
+    db: Database,
+    channel: Channel,
+    mapped: MappedOrder,
+    payload: dict[str, Any],
+    *,
+    delivery: Delivery | None = None,
+) -> Intake | NewOrder:
+    """``take_order`` up to the placement of a new order, which it returns as a
+    ``NewOrder`` for the caller to place - awaited on the event loop by the webhook route,
+    so that no thread waits for the group's commit."""
     duplicate, known = _look_up(db, channel, delivery, mapped.remote_id)
     if duplicate:
         return Intake("duplicate")
@@ -319,42 +339,102 @@ def take_order(
         state = ChannelOrderState.DELETED if mapped.cancelled else ChannelOrderState.HELD
         why = mapped.problem or "cannot be mapped"
         return _hold(db, channel, mapped, payload, delivery, why, state=state)
+    return NewOrder(db, channel, mapped, mapped.order, payload, delivery)
 
-    adopted = False
-    record = ChannelRecord(channel, mapped, payload, delivery, db.clock)
-    try:
-        placed = place(
-            db, mapped.order, actor=actor_of(channel), within=record.within, beside=record
-        )
-    except (UnknownReference, InvalidInput) as exc:
-        return _hold(db, channel, mapped, payload, delivery, exc.message)
-    except IdempotencyConflict as exc:
-        # The order exists with other content (placed by a CSV import, or its channel
-        # record was lost): adopt it, then treat this payload as an update of it.
-        placed, adopted = Placed(int(exc.data["order_id"]), created=False), True
-    if not placed.created:  # placed before (a racing delivery, or a lost channel record)
 
-        def remember(conn: Connection) -> None:
-            now = db.clock()
-            _save_channel_order(
-                conn,
-                channel,
-                mapped,
-                payload,
-                state=ChannelOrderState.PLACED,
-                order_id=placed.order_id,
-                reason=None,
-                now=now,
+# What a placement can answer that the channel handles itself (see NewOrder.settle).
+_SETTLED_HERE = (UnknownReference, InvalidInput, IdempotencyConflict)
+
+
+@dataclass(frozen=True, slots=True)
+class NewOrder:
+    """A shop order we hold nothing for: to be placed through the group committer with
+    its channel record (``ChannelRecord``), then settled by what the placement answered."""
+
+    db: Database
+    channel: Channel
+    mapped: MappedOrder
+    order: PlaceOrder
+    payload: dict[str, Any]
+    delivery: Delivery | None
+
+    def _record(self) -> ChannelRecord:
+        return ChannelRecord(self.channel, self.mapped, self.payload, self.delivery, self.db.clock)
+
+    def place(self) -> Placed | Exception:
+        record = self._record()
+        try:
+            return place(
+                self.db,
+                self.order,
+                actor=actor_of(self.channel),
+                within=record.within,
+                beside=record,
             )
-            note_receipt(conn, channel, delivery, now)
+        except _SETTLED_HERE as exc:
+            return exc
 
-        db.write(remember)
-        if adopted or mapped.cancelled:
+    async def place_async(self) -> Placed | Exception:
+        record = self._record()
+        try:
+            return await place_async(
+                self.db,
+                self.order,
+                actor=actor_of(self.channel),
+                within=record.within,
+                beside=record,
+            )
+        except _SETTLED_HERE as exc:
+            return exc
+
+    def placed(self, outcome: Placed | Exception) -> Intake | None:
+        """The answer when the outcome asks for nothing more: a new order, as is usual."""
+        if isinstance(outcome, Placed) and outcome.created and not self.mapped.cancelled:
+            return Intake("placed", outcome.order_id)
+        return None
+
+    def settle(self, outcome: Placed | Exception) -> Intake:
+        """The answer, after what the outcome asks for (it may write)."""
+        db, channel, mapped, payload, delivery = (
+            self.db,
+            self.channel,
+            self.mapped,
+            self.payload,
+            self.delivery,
+        )
+        adopted = False
+        if isinstance(outcome, UnknownReference | InvalidInput):
+            return _hold(db, channel, mapped, payload, delivery, outcome.message)
+        if isinstance(outcome, IdempotencyConflict):
+            # The order exists with other content (placed by a CSV import, or its channel
+            # record was lost): adopt it, then treat this payload as an update of it.
+            outcome, adopted = Placed(int(outcome.data["order_id"]), created=False), True
+        if isinstance(outcome, Exception):
+            raise outcome
+        placed = outcome
+        if not placed.created:  # placed before (a racing delivery, or a lost channel record)
+
+            def remember(conn: Connection) -> None:
+                now = db.clock()
+                _save_channel_order(
+                    conn,
+                    channel,
+                    mapped,
+                    payload,
+                    state=ChannelOrderState.PLACED,
+                    order_id=placed.order_id,
+                    reason=None,
+                    now=now,
+                )
+                note_receipt(conn, channel, delivery, now)
+
+            db.write(remember)
+            if adopted or mapped.cancelled:
+                return take_order(db, channel, mapped, payload)
+            return Intake("replayed", placed.order_id)
+        if mapped.cancelled:  # cancelled in the shop before it reached us
             return take_order(db, channel, mapped, payload)
-        return Intake("replayed", placed.order_id)
-    if mapped.cancelled:  # cancelled in the shop before it reached us
-        return take_order(db, channel, mapped, payload)
-    return Intake("placed", placed.order_id)
+        return Intake("placed", placed.order_id)
 
 
 def _hold(

@@ -9,7 +9,7 @@ no trace.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import orjson
 from fastapi import APIRouter, Depends, Path, Request
@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from orderwell.channels import config
 from orderwell.channels.health import health_view
+from orderwell.channels.intake import Intake, NewOrder
 from orderwell.channels.schemas import (
     ChannelDetail,
     ChannelHealth,
@@ -141,7 +142,7 @@ def _verified(request: Request, db: Database, name: str, body: bytes) -> config.
     return channel
 
 
-def _take(request: Request, db: Database, name: str, body: bytes) -> dict[str, Any]:
+def _receive(request: Request, db: Database, name: str, body: bytes) -> Intake | NewOrder:
     channel = _verified(request, db, name, body)
     try:
         payload = orjson.loads(body)
@@ -149,18 +150,16 @@ def _take(request: Request, db: Database, name: str, body: bytes) -> dict[str, A
         raise MalformedJson("the webhook body is not JSON") from None
     h = request.headers
     if channel.kind is ChannelKind.SHOPIFY:
-        result = shopify_hooks.take_webhook(
+        return shopify_hooks.receive_webhook(
             db, channel, h.get("X-Shopify-Topic", ""), h.get("X-Shopify-Webhook-Id"), payload
         )
-    else:
-        result = woo_hooks.take_webhook(
-            db,
-            channel,
-            h.get("X-WC-Webhook-Topic", ""),
-            h.get("X-WC-Webhook-Delivery-ID"),
-            payload,
-        )
-    return {"outcome": result.outcome, "order_id": result.order_id, "detail": result.detail}
+    return woo_hooks.receive_webhook(
+        db,
+        channel,
+        h.get("X-WC-Webhook-Topic", ""),
+        h.get("X-WC-Webhook-Delivery-ID"),
+        payload,
+    )
 
 
 @router.post(
@@ -176,4 +175,14 @@ async def take_webhook(name: ChannelName, request: Request) -> JSON:
     # WooCommerce's ping when a webhook is created is a form post, not an order.
     if body.startswith(b"webhook_id="):
         return JSON({"outcome": "ping"})
-    return JSON(await run_in_threadpool(_take, request, db, name, body))
+    # Checks and look-ups in a thread; a new order's commit is awaited here, on the loop,
+    # so no thread of the pool waits for it (as POST /orders), and what an unusual
+    # outcome asks for (a hold, an adoption) goes back to a thread.
+    step = await run_in_threadpool(_receive, request, db, name, body)
+    if isinstance(step, NewOrder):
+        outcome = await step.place_async()
+        quick = step.placed(outcome)
+        taken = quick if quick is not None else await run_in_threadpool(step.settle, outcome)
+    else:
+        taken = step
+    return JSON({"outcome": taken.outcome, "order_id": taken.order_id, "detail": taken.detail})

@@ -358,9 +358,17 @@ def place(
 
 
 async def place_async(
-    db: Database, request: PlaceOrder, *, actor: str, idempotency_key: str | None = None
+    db: Database,
+    request: PlaceOrder,
+    *,
+    actor: str,
+    idempotency_key: str | None = None,
+    within: Callable[[Connection, int], None] | None = None,
+    beside: Beside | None = None,
 ) -> Placed:
-    """``place`` for the event loop: no thread-pool hop, the loop awaits the group's commit."""
-    pending = prepare(request, actor=actor, idempotency_key=idempotency_key)
+    """``place`` for the event loop: no thread waits, the loop awaits the group's commit."""
+    pending = prepare(
+        request, actor=actor, idempotency_key=idempotency_key, within=within, beside=beside
+    )
     (future,) = committer_for(db).submit([pending])
     return await asyncio.wrap_future(future)

@@ -15,7 +15,16 @@ from sqlalchemy.engine import Connection
 from orderwell.channels.config import Channel
 from orderwell.channels.health import mark_ok
 from orderwell.channels.inbound import MappingProblem
-from orderwell.channels.intake import Delivery, Intake, actor_of, note_receipt, seen, take_order
+from orderwell.channels.intake import (
+    Delivery,
+    Intake,
+    NewOrder,
+    actor_of,
+    finish,
+    note_receipt,
+    receive_order,
+    seen,
+)
 from orderwell.channels.payment_reports import record_payments
 from orderwell.channels.shopify.mapping import map_order, refund_payments
 from orderwell.domain.channels import SyncDirection
@@ -28,14 +37,14 @@ REFUND_TOPIC = "refunds/create"
 TOPICS = ORDER_TOPICS | {REFUND_TOPIC}
 
 
-def take_shopify_order(
+def receive_shopify_order(
     db: Database, channel: Channel, order: dict[str, Any], delivery: Delivery | None
-) -> Intake:
+) -> Intake | NewOrder:
     try:
         mapped = map_order(order, channel=channel.name, partial_shipment=channel.partial_shipment)
     except MappingProblem as exc:
         raise InvalidInput(f"not a Shopify order: {exc}", field="id") from None
-    return take_order(db, channel, mapped, order, delivery=delivery)
+    return receive_order(db, channel, mapped, order, delivery=delivery)
 
 
 def take_refund(
@@ -74,6 +83,13 @@ def take_webhook(
     db: Database, channel: Channel, topic: str, webhook_id: str | None, body: Any
 ) -> Intake:
     """One verified Shopify webhook; the caller has checked its signature."""
+    return finish(receive_webhook(db, channel, topic, webhook_id, body))
+
+
+def receive_webhook(
+    db: Database, channel: Channel, topic: str, webhook_id: str | None, body: Any
+) -> Intake | NewOrder:
+    """``take_webhook``, leaving a new order's placement to the caller (``NewOrder``)."""
     if topic not in TOPICS:
         raise InvalidInput(f"Orderwell does not take the topic {topic}", field="X-Shopify-Topic")
     if not isinstance(body, dict):
@@ -83,6 +99,6 @@ def take_webhook(
         if seen(db, channel, delivery):
             return Intake("duplicate")
         return take_refund(db, channel, body, delivery)
-    # An order's delivery is checked for a duplicate by take_order, in the same read as
+    # An order's delivery is checked for a duplicate by receive_order, in the same read as
     # the order we hold for it.
-    return take_shopify_order(db, channel, body, delivery)
+    return receive_shopify_order(db, channel, body, delivery)

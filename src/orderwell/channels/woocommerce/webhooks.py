@@ -12,7 +12,7 @@ from typing import Any
 
 from orderwell.channels.config import Channel
 from orderwell.channels.inbound import MappedOrder, MappingProblem
-from orderwell.channels.intake import Delivery, Intake, seen, take_order
+from orderwell.channels.intake import Delivery, Intake, NewOrder, finish, receive_order, seen
 from orderwell.channels.woocommerce.mapping import map_order
 from orderwell.domain.errors import InvalidInput
 from orderwell.store.db import Database
@@ -20,19 +20,26 @@ from orderwell.store.db import Database
 TOPICS = frozenset({"order.created", "order.updated", "order.deleted", "order.restored"})
 
 
-def take_woo_order(
+def receive_woo_order(
     db: Database, channel: Channel, order: dict[str, Any], delivery: Delivery | None
-) -> Intake:
+) -> Intake | NewOrder:
     try:
         mapped = map_order(order, channel=channel.name, partial_shipment=channel.partial_shipment)
     except MappingProblem as exc:
         raise InvalidInput(f"not a WooCommerce order: {exc}", field="id") from None
-    return take_order(db, channel, mapped, order, delivery=delivery)
+    return receive_order(db, channel, mapped, order, delivery=delivery)
 
 
 def take_webhook(
     db: Database, channel: Channel, topic: str, delivery_id: str | None, body: Any
 ) -> Intake:
+    return finish(receive_webhook(db, channel, topic, delivery_id, body))
+
+
+def receive_webhook(
+    db: Database, channel: Channel, topic: str, delivery_id: str | None, body: Any
+) -> Intake | NewOrder:
+    """``take_webhook``, leaving a new order's placement to the caller (``NewOrder``)."""
     if topic not in TOPICS:
         raise InvalidInput(f"Orderwell does not take the topic {topic}", field="X-WC-Webhook-Topic")
     if not isinstance(body, dict) or not body.get("id"):
@@ -49,5 +56,5 @@ def take_webhook(
             problem="deleted on the channel",
             cancelled=True,
         )
-        return take_order(db, channel, deleted, body, delivery=delivery)
-    return take_woo_order(db, channel, body, delivery)
+        return receive_order(db, channel, deleted, body, delivery=delivery)
+    return receive_woo_order(db, channel, body, delivery)
