@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -95,66 +96,117 @@ class StockSync:
                     sa.select(channels).where(channels.c.id.in_({d.channel_id for d in due}))
                 )
             }
-        done = 0
+            wanted = _wanted(conn, due, chans)
+        # In order: (channel, row, what the shop learnt us) or (channel, row, the failure).
+        outcomes: list[tuple[Channel, Any, dict[str, Any] | _Failure]] = []
         for row in due:
             channel = chans[row.channel_id]
             if not channel.active:
                 continue
             try:
                 front = fronts.get(channel.id) or fronts.setdefault(channel.id, open_front(channel))
-                self._push_one(front, channel, row)
-                done += 1
+                listing, free = wanted[(row.channel_id, row.product_id)]
+                levels = _levels(free, channel, per_location=front.pushes_per_location)
+                learnt = front.set_stock(listing, levels) if listing is not None and levels else {}
+                outcomes.append((channel, row, learnt))
             except (PlatformError, OrderwellError) as exc:
                 retry_after = getattr(exc, "retry_after_s", None)
                 wait = backoff(row.attempts + 1, retry_after)
                 log.warning("stock of %s to %s: %s", row.sku, channel.name, exc.message)
-                self._record_failure(row, exc.message, wait, channel)
-        return done
+                outcomes.append((channel, row, _Failure(exc.message, wait)))
+        if outcomes:
+            self._record(outcomes)
+        return sum(1 for *_, o in outcomes if not isinstance(o, _Failure))
 
-    def _record_failure(self, row: Any, error: str, wait_s: float, channel: Channel) -> None:
-        def work(conn: Connection) -> None:
-            _failed(conn, row, error, wait_s, channel, self.db.clock())
-
-        self.db.write(work)
-
-    def _push_one(self, front: Storefront, channel: Channel, row: Any) -> None:
-        with self.db.read() as conn:
-            listing = conn.execute(
-                sa.select(channel_listings).where(
-                    channel_listings.c.channel_id == channel.id,
-                    channel_listings.c.sku == row.sku,
-                )
-            ).first()
-            levels = _levels(conn, channel, row.product_id, per_location=front.pushes_per_location)
-        learnt = front.set_stock(listing, levels) if listing is not None and levels else {}
+    def _record(self, outcomes: list[tuple[Channel, Any, dict[str, Any] | _Failure]]) -> None:
+        """What the sends did, in one transaction for the batch: a write per SKU would
+        queue behind (and hold up) the placements for SQLite's one writer. Should this
+        fail after the sends, the rows stay due and are sent again: a level set twice is
+        the same level. The channel's health ends as it would after each send in turn."""
 
         def work(conn: Connection) -> None:
             now = self.db.clock()
-            if learnt:
-                conn.execute(
-                    sa.update(channel_listings)
-                    .where(
-                        channel_listings.c.channel_id == channel.id,
-                        channel_listings.c.sku == row.sku,
+            sent: list[dict[str, Any]] = []
+            healthy: set[int] = set()  # channels with a send not yet marked ok
+            for channel, row, outcome in outcomes:
+                if isinstance(outcome, _Failure):
+                    if channel.id in healthy:
+                        healthy.discard(channel.id)
+                        mark_ok(conn, channel.id, SyncDirection.OUTBOUND, now)
+                    _failed(conn, row, outcome.error, outcome.wait_s, channel, now)
+                    continue
+                if outcome:
+                    conn.execute(
+                        sa.update(channel_listings)
+                        .where(
+                            channel_listings.c.channel_id == channel.id,
+                            channel_listings.c.sku == row.sku,
+                        )
+                        .values(**outcome)
                     )
-                    .values(**learnt)
+                sent.append(
+                    {
+                        "c": row.channel_id,
+                        "p": row.product_id,
+                        "seq": row.changed_seq,
+                        "next": now + self.window,
+                    }
                 )
-            conn.execute(
-                sa.update(channel_stock)
-                .where(
-                    channel_stock.c.channel_id == channel.id,
-                    channel_stock.c.product_id == row.product_id,
-                )
-                .values(
-                    pushed_seq=row.changed_seq,
-                    attempts=0,
-                    last_error=None,
-                    next_attempt_at=now + self.window,
-                )
-            )
-            mark_ok(conn, channel.id, SyncDirection.OUTBOUND, now)
+                healthy.add(channel.id)
+            if sent:
+                conn.execute(_PUSHED, sent)
+            for channel_id in sorted(healthy):
+                mark_ok(conn, channel_id, SyncDirection.OUTBOUND, now)
 
         self.db.write(work)
+
+
+@dataclass(frozen=True, slots=True)
+class _Failure:
+    error: str
+    wait_s: float
+
+
+_PUSHED = (
+    sa.update(channel_stock)
+    .where(
+        channel_stock.c.channel_id == sa.bindparam("c"),
+        channel_stock.c.product_id == sa.bindparam("p"),
+    )
+    .values(
+        pushed_seq=sa.bindparam("seq"),
+        attempts=0,
+        last_error=None,
+        next_attempt_at=sa.bindparam("next"),
+    )
+)
+
+
+def _wanted(
+    conn: Connection, due: Sequence[Any], chans: dict[int, Channel]
+) -> dict[tuple[int, int], tuple[Any, dict[str, int]]]:
+    """For each due (channel, product): the channel's listing of the SKU (None when it
+    has none) and the free units per warehouse code - two statements for the batch."""
+    listed = {
+        (r.channel_id, r.sku): r
+        for r in conn.execute(
+            sa.select(channel_listings).where(
+                channel_listings.c.channel_id.in_(sorted(chans)),
+                channel_listings.c.sku.in_(sorted({d.sku for d in due})),
+            )
+        )
+    }
+    free: dict[int, dict[str, int]] = {d.product_id: {} for d in due}
+    for product_id, code, units in conn.execute(
+        sa.select(stock.c.product_id, warehouses.c.code, stock.c.on_hand - stock.c.reserved)
+        .join(warehouses, stock.c.warehouse_id == warehouses.c.id)
+        .where(stock.c.product_id.in_(sorted(free)), warehouses.c.active)
+    ):
+        free[product_id][code] = int(units)
+    return {
+        (d.channel_id, d.product_id): (listed.get((d.channel_id, d.sku)), free[d.product_id])
+        for d in due
+    }
 
 
 def _mark(conn: Connection, rows: Sequence[Any], due: datetime) -> None:
@@ -223,18 +275,10 @@ def _advance(conn: Connection, cursor: int, now: datetime) -> None:
         )
 
 
-def _levels(
-    conn: Connection, channel: Channel, product_id: int, *, per_location: bool
-) -> dict[str, int]:
+def _levels(free: dict[str, int], channel: Channel, *, per_location: bool) -> dict[str, int]:
     """Free units per channel location (Shopify), or one total over the mapped
-    warehouses, all active ones when none are mapped (WooCommerce has no locations)."""
-    free = dict(
-        conn.execute(
-            sa.select(warehouses.c.code, stock.c.on_hand - stock.c.reserved)
-            .join(stock, stock.c.warehouse_id == warehouses.c.id)
-            .where(stock.c.product_id == product_id, warehouses.c.active)
-        ).all()
-    )
+    warehouses, all active ones when none are mapped (WooCommerce has no locations).
+    ``free``: the product's free units by warehouse code."""
     if per_location:
         return {loc: max(int(free.get(code, 0)), 0) for loc, code in channel.locations.items()}
     codes = set(channel.locations.values()) or set(free)
