@@ -30,7 +30,7 @@ from orderwell.domain.order_numbers import OrderNumbers
 from orderwell.domain.statuses import DeliveryStatus, PublicationStatus
 from orderwell.inventory.stock import dialect_insert
 from orderwell.orders.channel_settings import ChannelConfig
-from orderwell.outbound.messages import plan_messages
+from orderwell.outbound.messages import kinds_for, plan_messages, read_orders
 from orderwell.outbound.outbox_cursor import OutboxCursor
 from orderwell.outbound.webhooks import matches
 from orderwell.store.db import Database
@@ -86,6 +86,14 @@ def _fan_out_events(
     publications: list[dict[str, Any]] = []
     messages: list[dict[str, Any]] = []
     channels: dict[str, ChannelConfig] = {}
+    read = read_orders(
+        conn,
+        (
+            ev.order_id
+            for ev in events
+            if ev.order_id is not None and kinds_for(ev.event_type, ev.payload)
+        ),
+    )
     for ev in events:
         for sub in subs:
             if matches(list(sub.event_types), ev.event_type):
@@ -120,6 +128,7 @@ def _fan_out_events(
                 tracking_page=tracking_page,
                 settings=settings,
                 channel_cache=channels,
+                read=read,
             )
     # Storefront channels hear of shipments, cancellations and refunds (channels/pushes.py);
     # EDI partners get their 855, 856 and 810 (channels/edi/automatic.py).

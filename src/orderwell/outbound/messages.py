@@ -12,7 +12,9 @@ message was deliberately not sent.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -87,14 +89,32 @@ def ship_to_lines(order: Any) -> list[str]:
     )
 
 
-def _lines(conn: Connection, order_id: int) -> list[Any]:
-    return list(
-        conn.execute(
-            sa.select(order_lines)
-            .where(order_lines.c.order_id == order_id)
-            .order_by(order_lines.c.line_no)
-        ).all()
-    )
+_ORDERS = sa.select(orders).where(orders.c.id.in_(sa.bindparam("ids", expanding=True)))
+_LINES = (
+    sa.select(order_lines)
+    .where(order_lines.c.order_id.in_(sa.bindparam("ids", expanding=True)))
+    .order_by(order_lines.c.order_id, order_lines.c.line_no)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class OrdersRead:
+    """Orders and their lines, read once for a batch of events: the fan-out's batch was
+    two statements per event, each built anew, and most of the worker's time."""
+
+    orders: dict[int, Any]
+    lines: dict[int, list[Any]]
+
+
+def read_orders(conn: Connection, order_ids: Iterable[int]) -> OrdersRead:
+    ids = sorted(set(order_ids))
+    if not ids:
+        return OrdersRead({}, {})
+    found = {int(r.id): r for r in conn.execute(_ORDERS, {"ids": ids})}
+    lines: dict[int, list[Any]] = defaultdict(list)
+    for ln in conn.execute(_LINES, {"ids": ids}):
+        lines[int(ln.order_id)].append(ln)
+    return OrdersRead(found, dict(lines))
 
 
 def _shipping_link(conn: Connection, order_id: int, data: dict[str, Any], page: str) -> str:
@@ -118,8 +138,8 @@ def _context(
     page: str,
     at: datetime,
     numbers: OrderNumbers,
+    lines: list[Any],
 ) -> dict[str, Any]:
-    lines = _lines(conn, order.id)
     by_sku = {ln.sku: ln for ln in lines}
 
     def listed(pick: Callable[[Any], int]) -> list[dict[str, Any]]:
@@ -214,15 +234,20 @@ def plan_messages(
     tracking_page: Callable[[int], str],
     settings: Settings,
     channel_cache: dict[str, ChannelConfig] | None = None,
+    read: OrdersRead | None = None,
 ) -> list[dict[str, Any]]:
-    """``customer_messages`` rows for one event (pending, or suppressed by opt-out)."""
+    """``customer_messages`` rows for one event (pending, or suppressed by opt-out).
+    ``read``: the order and its lines, when the caller read them for several events."""
     kinds = kinds_for(event_type, data)
     if not kinds:
         return []
     numbers = OrderNumbers(settings.order_number_prefix)
-    order = conn.execute(sa.select(orders).where(orders.c.id == order_id)).first()
+    if read is None or order_id not in read.orders:
+        read = read_orders(conn, [order_id])
+    order = read.orders.get(order_id)
     if order is None:
         return []
+    lines = read.lines.get(order_id, [])
     cache = channel_cache if channel_cache is not None else {}
     cfg = cache.get(order.channel) or load_channel(conn, order.channel, settings)
     cache[order.channel] = cfg
@@ -237,7 +262,7 @@ def plan_messages(
                 "event_id": event_id,
                 "kind": kind,
                 "recipient": order.customer_email,
-                "context": _context(conn, kind, order, data, page, at, numbers),
+                "context": _context(conn, kind, order, data, page, at, numbers, lines),
                 "status": MessageStatus.PENDING if allowed else MessageStatus.SUPPRESSED,
                 "attempts": 0,
                 "next_attempt_at": now,
