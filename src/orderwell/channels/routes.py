@@ -48,6 +48,34 @@ def _box(db: Database) -> SecretBox:
     return secret_box(db, db.settings.secret_key)
 
 
+# First of this router's routes: FastAPI tries a router's routes in order for every
+# request, and the storefronts' webhooks are by far the most frequent request here.
+@router.post(
+    "/channels/{name}/webhooks",
+    response_model=WebhookTaken,
+    responses=problems(400, 401, 409, 422),
+)
+async def take_webhook(name: ChannelName, request: Request) -> JSON:
+    """A storefront's webhook (Shopify ``orders/*``, ``refunds/create``; WooCommerce
+    ``order.*``), signed with the channel's ``webhook_secret``."""
+    db: Database = request.app.state.db
+    body = await request.body()
+    # WooCommerce's ping when a webhook is created is a form post, not an order.
+    if body.startswith(b"webhook_id="):
+        return JSON({"outcome": "ping"})
+    # Checks and look-ups in a thread; a new order's commit is awaited here, on the loop,
+    # so no thread of the pool waits for it (as POST /orders), and what an unusual
+    # outcome asks for (a hold, an adoption) goes back to a thread.
+    step = await run_in_threadpool(_receive, request, db, name, body)
+    if isinstance(step, NewOrder):
+        outcome = await step.place_async()
+        quick = step.placed(outcome)
+        taken = quick if quick is not None else await run_in_threadpool(step.settle, outcome)
+    else:
+        taken = step
+    return JSON({"outcome": taken.outcome, "order_id": taken.order_id, "detail": taken.detail})
+
+
 @router.post("/channels", status_code=201, response_model=ChannelOut, responses=problems(409))
 def add_channel(
     item: config.ChannelIn,
@@ -160,29 +188,3 @@ def _receive(request: Request, db: Database, name: str, body: bytes) -> Intake |
         h.get("X-WC-Webhook-Delivery-ID"),
         payload,
     )
-
-
-@router.post(
-    "/channels/{name}/webhooks",
-    response_model=WebhookTaken,
-    responses=problems(400, 401, 409, 422),
-)
-async def take_webhook(name: ChannelName, request: Request) -> JSON:
-    """A storefront's webhook (Shopify ``orders/*``, ``refunds/create``; WooCommerce
-    ``order.*``), signed with the channel's ``webhook_secret``."""
-    db: Database = request.app.state.db
-    body = await request.body()
-    # WooCommerce's ping when a webhook is created is a form post, not an order.
-    if body.startswith(b"webhook_id="):
-        return JSON({"outcome": "ping"})
-    # Checks and look-ups in a thread; a new order's commit is awaited here, on the loop,
-    # so no thread of the pool waits for it (as POST /orders), and what an unusual
-    # outcome asks for (a hold, an adoption) goes back to a thread.
-    step = await run_in_threadpool(_receive, request, db, name, body)
-    if isinstance(step, NewOrder):
-        outcome = await step.place_async()
-        quick = step.placed(outcome)
-        taken = quick if quick is not None else await run_in_threadpool(step.settle, outcome)
-    else:
-        taken = step
-    return JSON({"outcome": taken.outcome, "order_id": taken.order_id, "detail": taken.detail})

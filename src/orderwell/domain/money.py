@@ -56,7 +56,7 @@ def to_amount(value: object, currency: str, field: str, *, allow_negative: bool 
     if abs(amount) > MAX_AMOUNT:
         raise InvalidInput(f"amount must be at most {MAX_AMOUNT}", field=field)
     exponent = currency_exponent(currency)
-    quantum = Decimal(1).scaleb(-exponent)
+    quantum = _quantum(currency)
     if amount != amount.quantize(quantum, rounding=ROUND_HALF_EVEN):
         raise InvalidInput(
             f"{currency} amounts have at most {exponent} decimal places", field=field
@@ -64,10 +64,14 @@ def to_amount(value: object, currency: str, field: str, *, allow_negative: bool 
     return amount.quantize(quantum)
 
 
+@lru_cache(maxsize=512)
+def _quantum(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-currency_exponent(currency))
+
+
 def quantize(amount: Decimal, currency: str) -> Decimal:
     """Round a computed amount (e.g. a share of a discount) to the currency's minor unit."""
-    quantum = Decimal(1).scaleb(-currency_exponent(currency))
-    return amount.quantize(quantum, rounding=ROUND_HALF_EVEN)
+    return amount.quantize(_quantum(currency), rounding=ROUND_HALF_EVEN)
 
 
 @dataclass(frozen=True, slots=True)

@@ -112,6 +112,9 @@ def get_orders(
     }
 
 
+_UNITS = tuple((b.value, b.column) for b in BUCKETS)  # (units' key, line column), in order
+
+
 def order_detail(
     order: Mapping[Any, Any],
     lines: Iterable[Mapping[Any, Any]],
@@ -140,7 +143,7 @@ def order_detail(
             "tax": money(ln["tax"], cur),
             "line_total": money(ln["line_total"], cur),
             # Units has one member per bucket (a test keeps them equal), in bucket order.
-            "units": cast(Units, {b.value: ln.get(b.column, 0) for b in BUCKETS}),
+            "units": cast(Units, {name: ln.get(column, 0) for name, column in _UNITS}),
             "reserved_at": [
                 {"warehouse": code, "quantity": qty}
                 for code, qty in sorted(by_line.get(ln["id"], {}).items())
