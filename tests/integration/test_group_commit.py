@@ -9,9 +9,11 @@ and without consuming an order number; a hot SKU is never oversold.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -206,4 +208,50 @@ def test_what_runs_within_an_order_commits_with_it_or_takes_it_back(db: Database
     with db.read() as conn:
         assert conn.execute(sa.select(orders.c.external_id)).scalars().all() == ["shop-2"]
         assert conn.execute(sa.select(sa.func.sum(stock.c.reserved))).scalar_one() == 2
+    assert invariant_breaches(db) == []
+
+
+def test_the_event_loops_callers_get_their_answers_together(db: Database) -> None:
+    """``place_async``: the committer answers a loop's callers of one group with one call
+    into the loop; each gets its own outcome, and a caller that gave up (cancelled, as a
+    request whose client left) neither gets one nor keeps the others from theirs."""
+    seed(db, skus=2, stock={("SKU-1", "WH1"): 50})
+    committer = committer_for(db)
+
+    async def run() -> list[Placed | BaseException]:
+        loop = asyncio.get_running_loop()
+        woken: list[int] = []
+        real = loop.call_soon_threadsafe
+
+        def counted(callback: Any, *args: Any, **kwargs: Any) -> Any:
+            woken.append(1)
+            return real(callback, *args, **kwargs)
+
+        loop.call_soon_threadsafe = counted  # type: ignore[method-assign]
+        groups_before = committer.stats.groups
+        requests = [
+            (order({"SKU-1": 1}), "loop-1"),
+            (order({"NO-SUCH-SKU": 1}), "loop-bad"),
+            (order({"SKU-1": 2}), "loop-gives-up"),
+            (order({"SKU-1": 3}), "loop-3"),
+        ]
+        futures = [
+            committer.submit_async(prepare(r, actor="test", idempotency_key=k)) for r, k in requests
+        ]
+        futures[2].cancel()
+        outcomes = await asyncio.gather(*futures, return_exceptions=True)
+        groups = committer.stats.groups - groups_before
+        assert 1 <= len(woken) <= groups, "one call into the loop per group"
+        return list(outcomes)
+
+    first, bad, gave_up, third = asyncio.run(run())
+    assert isinstance(first, Placed) and first.created
+    assert isinstance(bad, UnknownReference)
+    assert isinstance(gave_up, asyncio.CancelledError)
+    assert isinstance(third, Placed) and third.created
+    # The one who gave up was placed all the same (as a request whose client left): a
+    # retry with its key is answered as a replay.
+    with db.read() as conn:
+        keys = set(conn.execute(sa.select(orders.c.idempotency_key)).scalars())
+    assert {"loop-1", "loop-gives-up", "loop-3"} <= keys
     assert invariant_breaches(db) == []

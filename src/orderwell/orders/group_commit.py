@@ -29,6 +29,7 @@ a lone request is never slowed (docs/benchmarks.md has the measured wait).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import queue
 import sqlite3
 import threading
@@ -73,7 +74,10 @@ _IDLE_EXIT = 5.0  # an idle committer thread ends; the next request starts a new
 @dataclass(slots=True)
 class _Job:
     pending: Pending
-    future: Future[Placed]
+    # A thread's caller waits on a concurrent Future; the event loop's awaits its own
+    # future, which the committer settles with one call into the loop per group.
+    future: Future[Placed] | asyncio.Future[Placed]
+    loop: asyncio.AbstractEventLoop | None = None
 
 
 class _Raced:
@@ -120,7 +124,18 @@ class GroupCommitter:
 
     def submit(self, pendings: Sequence[Pending]) -> list[Future[Placed]]:
         """Queue requests; those submitted together are written in the same group."""
-        jobs = [_Job(p, Future()) for p in pendings]
+        futures: list[Future[Placed]] = [Future() for _ in pendings]
+        self._enqueue([_Job(p, f) for p, f in zip(pendings, futures, strict=True)])
+        return futures
+
+    def submit_async(self, pending: Pending) -> asyncio.Future[Placed]:
+        """Queue one request from the running event loop; await the returned future."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Placed] = loop.create_future()
+        self._enqueue([_Job(pending, future, loop)])
+        return future
+
+    def _enqueue(self, jobs: list[_Job]) -> None:
         for start in range(0, len(jobs), self.max_orders):
             self._queue.put(jobs[start : start + self.max_orders])
         with self._lock:
@@ -129,7 +144,6 @@ class GroupCommitter:
                 threading.Thread(
                     target=self._loop, name="orderwell-group-commit", daemon=True
                 ).start()
-        return [j.future for j in jobs]
 
     # --- the committer threads -----------------------------------------------------
 
@@ -193,21 +207,17 @@ class GroupCommitter:
             self.stats.groups += 1
             self.stats.orders += len(group)
             self.stats.largest = max(self.stats.largest, len(group))
-        for job, outcome in zip(group, outcomes, strict=True):
+        for n, (job, outcome) in enumerate(zip(group, outcomes, strict=True)):
             if isinstance(outcome, _Raced):
                 try:
-                    outcome = answer_replay(self.db, job.pending)
+                    outcomes[n] = answer_replay(self.db, job.pending)
                 except BaseException as exc:
-                    outcome = exc
-            if isinstance(outcome, BaseException):
-                job.future.set_exception(outcome)
-            else:
-                job.future.set_result(outcome)
+                    outcomes[n] = exc
+        _answer(group, outcomes)
 
     @staticmethod
     def _fail(group: list[_Job], exc: BaseException) -> None:
-        for job in group:
-            job.future.set_exception(exc)
+        _answer(group, [exc] * len(group))
 
     def _attempt(self, conn: Connection, group: list[_Job]) -> list[Any]:
         now = self.db.clock()
@@ -296,6 +306,36 @@ class GroupCommitter:
         return outcome
 
 
+def _answer(group: list[_Job], outcomes: Sequence[Any]) -> None:
+    """Give each caller its outcome: a thread's at once; an event loop's all in one call
+    into that loop, rather than a wake-up of the loop per order."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Placed], Any]]] = {}
+    for job, outcome in zip(group, outcomes, strict=True):
+        if job.loop is None:
+            assert isinstance(job.future, Future)
+            if isinstance(outcome, BaseException):
+                job.future.set_exception(outcome)
+            else:
+                job.future.set_result(outcome)
+        else:
+            assert isinstance(job.future, asyncio.Future)
+            by_loop.setdefault(job.loop, []).append((job.future, outcome))
+    for loop, answers in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody waits
+            loop.call_soon_threadsafe(_settle, answers)
+
+
+def _settle(answers: list[tuple[asyncio.Future[Placed], Any]]) -> None:
+    """In the event loop: each awaiting caller's outcome (one that gave up is skipped)."""
+    for future, outcome in answers:
+        if future.done():
+            continue
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
+
+
 def _sqlite_busy(exc: DBAPIError) -> bool:
     """SQLite's write lock stayed taken past the busy timeout. Its busy handler is not
     fair: another writer in a loop (the in-process outbox worker draining a backlog) can
@@ -370,5 +410,4 @@ async def place_async(
     pending = prepare(
         request, actor=actor, idempotency_key=idempotency_key, within=within, beside=beside
     )
-    (future,) = committer_for(db).submit([pending])
-    return await asyncio.wrap_future(future)
+    return await committer_for(db).submit_async(pending)
