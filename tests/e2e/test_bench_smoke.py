@@ -70,10 +70,12 @@ def test_bench_on_sqlite(tmp_path: Path) -> None:
     _check_run(lines, "sqlite_raw", None)
     _check_run(lines, "sqlite_inprocess", "sqlite_raw_orders_per_s")
     _check_run(lines, "sqlite_inprocess_one_txn_per_order", "sqlite_raw_orders_per_s")
+    _check_run(lines, "sqlite_inprocess_event_loop", "sqlite_raw_orders_per_s")
     _check_run(lines, "sqlite_http", None)
-    group = lines["sqlite_inprocess_orders_per_s"]
-    assert group["orders"] == TINY.orders and group["callers"] == TINY.callers
-    assert group["mean_group_size"] >= 1
+    for name in ("sqlite_inprocess_orders_per_s", "sqlite_inprocess_event_loop_orders_per_s"):
+        group = lines[name]
+        assert group["orders"] == TINY.orders and group["callers"] == TINY.callers
+        assert group["mean_group_size"] >= 1
     assert lines["sqlite_http_orders_per_s"]["orders"] <= TINY.http_orders
     statements = lines["sql_statements_per_order"]
     assert statements["unit"] == "statements/order"
@@ -92,10 +94,10 @@ def test_bench_on_sqlite(tmp_path: Path) -> None:
             ).one()
     finally:
         db.dispose()
-    # raw, one-per-transaction and group runs + the count run + every HTTP order (the
-    # HTTP run may stop at its time limit, so it is counted from the figure)
+    # raw, one-per-transaction, group and event-loop runs + the count run + every HTTP
+    # order (the HTTP run may stop at its time limit, so it is counted from the figure)
     http = lines["sqlite_http_orders_per_s"]["orders"]
-    placed = 3 * TINY.orders + TINY.statement_orders
+    placed = 4 * TINY.orders + TINY.statement_orders
     assert counts[0] == counts[1] == counts[2] == counts[3]
     assert placed + http <= counts[1] <= placed + TINY.http_orders
 

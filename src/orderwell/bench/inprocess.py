@@ -4,11 +4,13 @@ The timed loops call the service with already-validated ``PlaceOrder`` objects, 
 channel does after parsing its input; HTTP parsing and validation are measured by the
 HTTP phase. Each order carries its own Idempotency-Key, so the unique-key path runs.
 ``place_timed`` is one caller, one transaction per order (``place_order``);
-``place_concurrently`` is many callers through the group committer (``place``).
+``place_concurrently`` is many threads through the group committer (``place``), and
+``place_concurrently_async`` many coroutines (``place_async``, as the API calls it).
 """
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing as mp
 import os
 import threading
@@ -20,7 +22,7 @@ from sqlalchemy import event
 
 from orderwell.bench.common import RunResult
 from orderwell.orders.batches import place_many
-from orderwell.orders.group_commit import committer_for, place
+from orderwell.orders.group_commit import committer_for, place, place_async
 from orderwell.orders.placing import place_order
 from orderwell.orders.rules import PlaceOrder
 from orderwell.store.db import Database
@@ -139,6 +141,50 @@ def place_concurrently(
     result.load_1m = os.getloadavg()[0]
     if failures:
         raise RuntimeError(f"{len(failures)} placement(s) failed: {failures[0]!r}")
+    groups = stats.groups - groups_before
+    result.group_size = (stats.orders - orders_before) / groups if groups else 0.0
+    return result
+
+
+def place_concurrently_async(
+    db: Database,
+    requests: list[PlaceOrder],
+    *,
+    key_prefix: str,
+    callers: int,
+    time_limit: float,
+    tick: Callable[[], None] = lambda: None,
+) -> RunResult:
+    """``place_concurrently`` as ``orderwell serve`` calls the committer: ``callers``
+    coroutines on one event loop, each awaiting its own order (``place_async``)."""
+    result = RunResult(0, 0.0)
+    stats = committer_for(db).stats
+    groups_before, orders_before = stats.groups, stats.orders
+
+    async def caller(n: int, start: float) -> None:
+        for i in range(n, len(requests), callers):
+            t0 = time.perf_counter()
+            if t0 - start > time_limit:
+                return
+            placed = await place_async(
+                db, requests[i], actor="bench", idempotency_key=f"{key_prefix}-{i}"
+            )
+            if not placed.created:
+                raise AssertionError(f"bench order {i} was taken for a replay")
+            result.latencies_ms.append((time.perf_counter() - t0) * 1000)
+            result.orders += 1
+            tick()
+
+    async def run() -> None:
+        start = time.perf_counter()
+        await asyncio.gather(*(caller(n, start) for n in range(callers)))
+
+    cpu = time.process_time()
+    start = time.perf_counter()
+    asyncio.run(run())
+    result.seconds = time.perf_counter() - start
+    result.cpu_seconds = time.process_time() - cpu
+    result.load_1m = os.getloadavg()[0]
     groups = stats.groups - groups_before
     result.group_size = (stats.orders - orders_before) / groups if groups else 0.0
     return result

@@ -41,6 +41,7 @@ from orderwell.bench.inprocess import (
     build_orders,
     count_statements,
     place_concurrently,
+    place_concurrently_async,
     place_in_processes,
     place_timed,
 )
@@ -196,6 +197,17 @@ def sqlite_phases(figures: Figures, cfg: BenchConfig, directory: Path) -> None:
         group = _group_run(
             db, _bodies(cfg, cfg.orders, run="full"), "SQLite group commit (FULL)", "full", cfg
         )
+        settle(url)
+        requests = build_orders(_bodies(cfg, cfg.orders, run="async"))
+        with phase("SQLite group commit, event loop callers", len(requests)) as (bar, task):
+            on_loop = place_concurrently_async(
+                db,
+                requests,
+                key_prefix="async",
+                callers=cfg.callers,
+                time_limit=cfg.time_limit,
+                tick=lambda: bar.advance(task),
+            )
     finally:
         db.dispose()
     # For comparison: the service with one transaction per order, one caller.
@@ -218,6 +230,15 @@ def sqlite_phases(figures: Figures, cfg: BenchConfig, directory: Path) -> None:
         target_ratio=TARGET_SQLITE_RATIO,
         meets_target=group.per_second >= TARGET_SQLITE_ORDERS_PER_S
         and ratio >= TARGET_SQLITE_RATIO,
+    )
+    # The same, called as the API calls it: coroutines on one event loop (place_async).
+    emit_run(
+        figures,
+        "sqlite_inprocess_event_loop",
+        on_loop,
+        baseline.per_second,
+        baseline_name="sqlite_raw_orders_per_s",
+        callers=cfg.callers,
     )
 
 
