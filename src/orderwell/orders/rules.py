@@ -104,33 +104,25 @@ class PlaceOrder(_Strict):
         ``"21.00"`` are one amount, ``Ada@Example.com`` is ``ada@example.com``, and a time
         is the same instant in any offset. Anything else that differs is a different
         request (409 on replay).
+
+        Stored with every order (``request_hash``), so its bytes must never change: a
+        replay of an order placed by an earlier version would become a conflict.
+        tests/unit/test_fingerprint.py pins them, against the first, recursive spelling.
+        orjson writes everything but amounts and times itself and hands those to
+        ``_spelled``; the e-mail address is the one value that is folded.
         """
-        meaning = _canonical(self.model_dump(mode="python"))
-        body = orjson.dumps(meaning, option=orjson.OPT_SORT_KEYS)
+        meaning = self.model_dump(mode="python")
+        customer = meaning["customer"]
+        customer["email"] = customer["email"].casefold()
+        body = orjson.dumps(meaning, default=_spelled, option=_FINGERPRINT_OPTIONS)
         return hashlib.sha256(body).hexdigest()
 
 
-def _canonical(value: Any, key: str = "") -> Any:
-    """``value`` with one spelling per meaning (see ``PlaceOrder.fingerprint``)."""
-    # Exact types first: this runs for every value of every order placed, and most
-    # values are plain strings, numbers or None.
-    kind = type(value)
-    if kind is str:
-        return value.casefold() if key == "email" else value
-    if value is None or kind is int or kind is bool:
-        return value
-    if kind is dict:
-        return {k: _canonical(v, k) for k, v in value.items()}
-    if kind is list or kind is tuple:
-        return [_canonical(v) for v in value]
-    return _canonical_other(value, key)
+_FINGERPRINT_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
 
 
-def _canonical_other(value: Any, key: str) -> Any:
-    if isinstance(value, dict):
-        return {k: _canonical(v, k) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_canonical(v) for v in value]
+def _spelled(value: Any) -> str:
+    """One spelling per meaning for what orjson does not write itself."""
     if isinstance(value, Decimal):
         # normalize() turns 21.00 into 21 (and 100 into 1E+2); "f" writes it out plainly.
         return format(value.normalize(), "f")
@@ -138,9 +130,7 @@ def _canonical_other(value: Any, key: str) -> Any:
         return value.astimezone(UTC).isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, str) and key == "email":
-        return value.casefold()
-    return value
+    raise TypeError(f"no spelling for {type(value).__name__}")
 
 
 @dataclass(frozen=True, slots=True)
