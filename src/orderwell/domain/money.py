@@ -45,10 +45,13 @@ def to_amount(value: object, currency: str, field: str, *, allow_negative: bool 
     """Parse a money amount exactly; refuse floats' noise, too many decimals, absurd sizes."""
     if isinstance(value, float):
         value = repr(value)  # shortest round-trip text, e.g. 0.1 -> "0.1"
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise InvalidInput(f"'{value}' is not a number", field=field) from None
+    if type(value) is Decimal:  # validated models hand over Decimals: no text round trip
+        amount = value
+    else:
+        try:
+            amount = Decimal(str(value))
+        except (InvalidOperation, ValueError):
+            raise InvalidInput(f"'{value}' is not a number", field=field) from None
     if not amount.is_finite():
         raise InvalidInput("amount must be a finite number", field=field)
     if amount < 0 and not allow_negative:
