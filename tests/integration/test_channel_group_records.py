@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from orderwell.channels.config import get_channel
-from orderwell.channels.intake import ChannelRecord, Delivery, actor_of
 from orderwell.channels.secrets import secret_box
+from orderwell.channels.shop_records import ChannelRecord, Delivery, actor_of
 from orderwell.channels.shopify.mapping import map_order
 from orderwell.orders import group_commit
 from orderwell.orders.group_commit import committer_for

@@ -29,7 +29,6 @@ a lone request is never slowed (docs/benchmarks.md has the measured wait).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import queue
 import sqlite3
 import threading
@@ -45,6 +44,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from orderwell.inventory.sourcing import SourcingStrategy
+from orderwell.orders.group_callers import Job, answer
 from orderwell.orders.group_write import write_together
 from orderwell.orders.placing import (
     Beside,
@@ -69,15 +69,6 @@ MAX_WAIT = 0.0002  # seconds; see docs/benchmarks.md for how this was chosen
 WRITERS = 4  # committer threads per process on PostgreSQL
 _ATTEMPTS = 8
 _IDLE_EXIT = 5.0  # an idle committer thread ends; the next request starts a new one
-
-
-@dataclass(slots=True)
-class _Job:
-    pending: Pending
-    # A thread's caller waits on a concurrent Future; the event loop's awaits its own
-    # future, which the committer settles with one call into the loop per group.
-    future: Future[Placed] | asyncio.Future[Placed]
-    loop: asyncio.AbstractEventLoop | None = None
 
 
 class _Raced:
@@ -117,7 +108,7 @@ class GroupCommitter:
         # the next group's; they lock in the same global order (see _attempt). SQLite
         # has one writer at a time anyway: a second committer would only wait for it.
         self.writers = writers if db.dialect == "postgresql" else 1
-        self._queue: queue.SimpleQueue[list[_Job]] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[list[Job]] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._alive = 0  # committer threads running
         self._idle = 0  # of which waiting for work
@@ -125,17 +116,17 @@ class GroupCommitter:
     def submit(self, pendings: Sequence[Pending]) -> list[Future[Placed]]:
         """Queue requests; those submitted together are written in the same group."""
         futures: list[Future[Placed]] = [Future() for _ in pendings]
-        self._enqueue([_Job(p, f) for p, f in zip(pendings, futures, strict=True)])
+        self._enqueue([Job(p, f) for p, f in zip(pendings, futures, strict=True)])
         return futures
 
     def submit_async(self, pending: Pending) -> asyncio.Future[Placed]:
         """Queue one request from the running event loop; await the returned future."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Placed] = loop.create_future()
-        self._enqueue([_Job(pending, future, loop)])
+        self._enqueue([Job(pending, future, loop)])
         return future
 
-    def _enqueue(self, jobs: list[_Job]) -> None:
+    def _enqueue(self, jobs: list[Job]) -> None:
         for start in range(0, len(jobs), self.max_orders):
             self._queue.put(jobs[start : start + self.max_orders])
         with self._lock:
@@ -148,7 +139,7 @@ class GroupCommitter:
     # --- the committer threads -----------------------------------------------------
 
     def _loop(self) -> None:
-        carry: list[_Job] | None = None  # a batch that did not fit the last group
+        carry: list[Job] | None = None  # a batch that did not fit the last group
         last_size = 1
         while True:
             if carry is not None:
@@ -171,7 +162,7 @@ class GroupCommitter:
             last_size = len(group)
             self._run(group)
 
-    def _gather(self, group: list[_Job], wait: float) -> list[_Job] | None:
+    def _gather(self, group: list[Job], wait: float) -> list[Job] | None:
         """Add what is already waiting, and what arrives within ``wait`` (only spent when
         the last group had company: a lone caller is not slowed). Returns a batch that
         did not fit, to start the next group: submitted together, written together."""
@@ -187,7 +178,7 @@ class GroupCommitter:
             group += batch
         return None
 
-    def _run(self, group: list[_Job]) -> None:
+    def _run(self, group: list[Job]) -> None:
         outcomes: list[Any] = []
         for attempt in range(1, _ATTEMPTS + 1):
             try:
@@ -213,13 +204,13 @@ class GroupCommitter:
                     outcomes[n] = answer_replay(self.db, job.pending)
                 except BaseException as exc:
                     outcomes[n] = exc
-        _answer(group, outcomes)
+        answer(group, outcomes)
 
     @staticmethod
-    def _fail(group: list[_Job], exc: BaseException) -> None:
-        _answer(group, [exc] * len(group))
+    def _fail(group: list[Job], exc: BaseException) -> None:
+        answer(group, [exc] * len(group))
 
-    def _attempt(self, conn: Connection, group: list[_Job]) -> list[Any]:
+    def _attempt(self, conn: Connection, group: list[Job]) -> list[Any]:
         now = self.db.clock()
         pendings = [j.pending for j in group]
         outcomes: list[Any] = [None] * len(group)
@@ -304,36 +295,6 @@ class GroupCommitter:
         conn.exec_driver_sql("ROLLBACK TO SAVEPOINT one_order")
         shelf.restore(saved)
         return outcome
-
-
-def _answer(group: list[_Job], outcomes: Sequence[Any]) -> None:
-    """Give each caller its outcome: a thread's at once; an event loop's all in one call
-    into that loop, rather than a wake-up of the loop per order."""
-    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Placed], Any]]] = {}
-    for job, outcome in zip(group, outcomes, strict=True):
-        if job.loop is None:
-            assert isinstance(job.future, Future)
-            if isinstance(outcome, BaseException):
-                job.future.set_exception(outcome)
-            else:
-                job.future.set_result(outcome)
-        else:
-            assert isinstance(job.future, asyncio.Future)
-            by_loop.setdefault(job.loop, []).append((job.future, outcome))
-    for loop, answers in by_loop.items():
-        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody waits
-            loop.call_soon_threadsafe(_settle, answers)
-
-
-def _settle(answers: list[tuple[asyncio.Future[Placed], Any]]) -> None:
-    """In the event loop: each awaiting caller's outcome (one that gave up is skipped)."""
-    for future, outcome in answers:
-        if future.done():
-            continue
-        if isinstance(outcome, BaseException):
-            future.set_exception(outcome)
-        else:
-            future.set_result(outcome)
 
 
 def _sqlite_busy(exc: DBAPIError) -> bool:

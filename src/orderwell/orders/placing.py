@@ -252,10 +252,6 @@ class OrderRows:
         return Placed(self.order["id"], True, self.order, self.lines, reserved_at)
 
 
-_QTY_RESERVED = Bucket.RESERVED.column
-_QTY_BACKORDERED = Bucket.BACKORDERED.column
-
-
 def order_rows(
     pending: Pending, shelf: Shelf, sourced: Sourced, reserved: Reserved, now: datetime
 ) -> OrderRows:
@@ -279,8 +275,8 @@ def order_rows(
                 "discount": ln.discount,
                 "tax": ln.tax,
                 "line_total": ln.line_total,
-                _QTY_RESERVED: got,
-                _QTY_BACKORDERED: ln.quantity - got,
+                Bucket.RESERVED.column: got,
+                Bucket.BACKORDERED.column: ln.quantity - got,
             }
         )
     status = derive_status(

@@ -15,17 +15,9 @@ from sqlalchemy.engine import Connection
 from orderwell.channels.config import Channel
 from orderwell.channels.health import mark_ok
 from orderwell.channels.inbound import MappingProblem
-from orderwell.channels.intake import (
-    Delivery,
-    Intake,
-    NewOrder,
-    actor_of,
-    finish,
-    note_receipt,
-    receive_order,
-    seen,
-)
+from orderwell.channels.intake import Intake, NewOrder, finish, receive_order, seen
 from orderwell.channels.payment_reports import record_payments
+from orderwell.channels.shop_records import Delivery, actor_of, note_receipt
 from orderwell.channels.shopify.mapping import map_order, refund_payments
 from orderwell.domain.channels import SyncDirection
 from orderwell.domain.errors import InvalidInput

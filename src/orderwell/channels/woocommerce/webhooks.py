@@ -12,7 +12,8 @@ from typing import Any
 
 from orderwell.channels.config import Channel
 from orderwell.channels.inbound import MappedOrder, MappingProblem
-from orderwell.channels.intake import Delivery, Intake, NewOrder, finish, receive_order, seen
+from orderwell.channels.intake import Intake, NewOrder, finish, receive_order, seen
+from orderwell.channels.shop_records import Delivery
 from orderwell.channels.woocommerce.mapping import map_order
 from orderwell.domain.errors import InvalidInput
 from orderwell.store.db import Database
