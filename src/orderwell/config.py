@@ -23,10 +23,11 @@ class Settings(BaseSettings):
     # remembered this many seconds, so a revoked token stops working within that time.
     token_cache_seconds: float = 10.0
     # Group commit (orders.group_commit): concurrent placements share one transaction
-    # and one durable commit. A group closes at this many orders (at most 60: PostgreSQL
-    # caches 64 subtransactions) or when nothing more arrives within the wait, which is
-    # only spent while requests are coming in concurrently (docs/benchmarks.md).
-    group_commit_max_orders: int = 48
+    # and one durable commit. A group closes at this many orders or when nothing more
+    # arrives within the wait, which is only spent while requests are coming in
+    # concurrently (docs/benchmarks.md). Unset: 48 on PostgreSQL (at most 60: it caches
+    # 64 subtransactions), 200 on SQLite (at most 500).
+    group_commit_max_orders: int | None = None
     group_commit_wait_us: int = 200
     # PostgreSQL: groups written at once per process (SQLite writes one at a time).
     group_commit_writers: int = 4

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from orderwell.domain.errors import IdempotencyConflict, UnknownReference
 from orderwell.inventory.catalog import ProductIn, upsert_products
 from orderwell.orders.batches import place_many
-from orderwell.orders.group_commit import committer_for, place
+from orderwell.orders.group_commit import GroupCommitter, committer_for, place
 from orderwell.orders.placing import Placed, prepare
 from orderwell.store.db import Database
 from orderwell.store.tables import allocations, orders, stock
@@ -255,3 +255,13 @@ def test_the_event_loops_callers_get_their_answers_together(db: Database) -> Non
         keys = set(conn.execute(sa.select(orders.c.idempotency_key)).scalars())
     assert {"loop-1", "loop-gives-up", "loop-3"} <= keys
     assert invariant_breaches(db) == []
+
+
+def test_a_groups_size_follows_the_database(db: Database) -> None:
+    """48 on PostgreSQL (it caches 64 subtransactions per transaction), 200 on SQLite; a
+    setting beyond what the database allows is refused with the limit named."""
+    expected, allowed = (48, 60) if db.dialect == "postgresql" else (200, 500)
+    assert GroupCommitter(db).max_orders == expected
+    assert GroupCommitter(db, max_orders=allowed).max_orders == allowed
+    with pytest.raises(ValueError, match=f"1 to {allowed}"):
+        GroupCommitter(db, max_orders=allowed + 1)

@@ -12,6 +12,7 @@ CHECK constraint on ``stock`` would refuse a bug that tried otherwise).
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -130,6 +131,7 @@ def try_reserve(
     return True
 
 
+@lru_cache(maxsize=64)  # one text per row count and driver: see _PLACEHOLDER below
 def _reserve_many_sql(n: int, mark: str) -> str:
     """One guarded UPDATE for ``n`` stock rows: each row moves only if it has the units.
     ``mark`` is the driver's placeholder; the parameters are (p, w, q) for each row in
@@ -148,9 +150,10 @@ def _reserve_many_sql(n: int, mark: str) -> str:
 
 
 # One statement text per row count and driver (orders have few lines; a group a few
-# hundred rows at most). Run on the driver's own placeholders: a text() statement with
-# hundreds of bound parameters cost more to key for SQLAlchemy's cache than to run.
-_RESERVE_MANY: dict[tuple[int, str], str] = {}
+# hundred rows at most), the most recent 64 kept: a group of 200 orders on SQLite is
+# some 600 rows and 60 kB of text. Run on the driver's own placeholders: a text()
+# statement with hundreds of bound parameters cost more to key for SQLAlchemy's cache
+# than to run.
 _PLACEHOLDER = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 
@@ -188,9 +191,7 @@ def reserve_together(conn: Connection, wanted: list[tuple[int, int, int]]) -> di
     guard: returns the rows that moved, by (product, warehouse), with their levels after.
     Writes no ledger rows: the caller does, knowing whose units these are."""
     mark = _PLACEHOLDER[conn.dialect.paramstyle]
-    sql = _RESERVE_MANY.get((len(wanted), mark))
-    if sql is None:
-        sql = _RESERVE_MANY[(len(wanted), mark)] = _reserve_many_sql(len(wanted), mark)
+    sql = _reserve_many_sql(len(wanted), mark)
     flat = tuple(v for row in wanted for v in row)
     rows = conn.exec_driver_sql(sql, flat + flat)
     return {(r.product_id, r.warehouse_id): r for r in rows}
