@@ -172,32 +172,22 @@ class NewOrder:
     payload: dict[str, Any]
     delivery: Delivery | None
 
-    def _record(self) -> ChannelRecord:
-        return ChannelRecord(self.channel, self.mapped, self.payload, self.delivery, self.db.clock)
+    def _how(self) -> dict[str, Any]:
+        """How it is placed: by the channel, with its record written beside it."""
+        record = ChannelRecord(
+            self.channel, self.mapped, self.payload, self.delivery, self.db.clock
+        )
+        return {"actor": actor_of(self.channel), "within": record.within, "beside": record}
 
     def place(self) -> Placed | Exception:
-        record = self._record()
         try:
-            return place(
-                self.db,
-                self.order,
-                actor=actor_of(self.channel),
-                within=record.within,
-                beside=record,
-            )
+            return place(self.db, self.order, **self._how())
         except _SETTLED_HERE as exc:
             return exc
 
     async def place_async(self) -> Placed | Exception:
-        record = self._record()
         try:
-            return await place_async(
-                self.db,
-                self.order,
-                actor=actor_of(self.channel),
-                within=record.within,
-                beside=record,
-            )
+            return await place_async(self.db, self.order, **self._how())
         except _SETTLED_HERE as exc:
             return exc
 
