@@ -28,6 +28,7 @@ from orderwell.inventory.movements import AdjustIn, AdjustReason, adjust
 from orderwell.outbound.worker import Worker
 from orderwell.store.db import Database
 from orderwell.store.tables import order_events, orders
+from orderwell.store.tables_channels import channel_stock
 from orderwell.store.tables_fulfilment import shipments
 from tests.channel_support import add_shop, fixture, shopify_order
 from tests.integration.fake_storefronts import Shop, running
@@ -207,6 +208,36 @@ def test_a_thousand_stock_changes_to_one_sku_send_one_update_per_location(
     sync.run()
     assert len(shop.calls("POST", "inventory_levels/set")) == 4
     assert shop.levels[(1034478814, 6001)] == 5
+    assert shop.broken == []
+
+
+def test_a_batch_of_stock_pushes_records_each_sent_and_each_failed_sku(
+    db: Database, shop: Shop
+) -> None:
+    """The SKUs due together are recorded together: the one the shop refused stays due
+    with its error and is sent again after its backoff; the one it took is not."""
+    floor(db, {("SKU-1", "WH1", "A-01"): 5, ("SKU-2", "WH1", "A-01"): 6})
+    add_shop(db, base_url=shop.base_url, locations=LOCATIONS)
+    _place(db, shop, shopify_order(7007, {"SKU-1": 1, "SKU-2": 1}))  # teaches both SKUs
+    shop.fail_next("POST", r"inventory_levels/set", 503)
+    sync = ChannelSync(db, secret_box(db, None), worker="t", reconcile_every_s=3600)
+    sync.run()
+    db.clock = lambda: NOW + timedelta(seconds=2)
+    sync.run()
+
+    def rows() -> list[Any]:
+        with db.read() as conn:
+            return list(conn.execute(sa.select(channel_stock)).all())
+
+    first = rows()
+    failed = [r for r in first if r.attempts == 1]
+    sent = [r for r in first if r.attempts == 0]
+    assert len(failed) == 1 and len(sent) == 1
+    assert "503" in failed[0].last_error and failed[0].pushed_seq < failed[0].changed_seq
+    assert sent[0].last_error is None and sent[0].pushed_seq == sent[0].changed_seq
+    db.clock = lambda: NOW + timedelta(minutes=3)  # past the failed SKU's backoff
+    sync.run()
+    assert all(r.pushed_seq == r.changed_seq and r.attempts == 0 for r in rows())
     assert shop.broken == []
 
 
