@@ -29,8 +29,10 @@ class Settings(BaseSettings):
     # 64 subtransactions), 200 on SQLite (at most 500).
     group_commit_max_orders: int | None = None
     group_commit_wait_us: int = 200
-    # PostgreSQL: groups written at once per process (SQLite writes one at a time).
-    group_commit_writers: int = 4
+    # PostgreSQL: groups written at once per process (SQLite writes one at a time). One
+    # is fastest beside a local PostgreSQL (docs/benchmarks.md); more may pay where each
+    # round trip to a distant database is long.
+    group_commit_writers: int = 1
     order_number_prefix: str = "OW-"
     # Your GS1 company prefix, the start of every SSCC on labels. The default is the one
     # in GS1's own SSCC example: fine for a demo, to be replaced before real shipping.

@@ -21,7 +21,13 @@ import sqlalchemy as sa
 from orderwell.domain.errors import IdempotencyConflict, UnknownReference
 from orderwell.inventory.catalog import ProductIn, upsert_products
 from orderwell.orders.batches import place_many
-from orderwell.orders.group_commit import GroupCommitter, committer_for, place
+from orderwell.orders.group_commit import (
+    MAX_WAIT,
+    GroupCommitter,
+    committer_for,
+    configure,
+    place,
+)
 from orderwell.orders.placing import Placed, prepare
 from orderwell.store.db import Database
 from orderwell.store.tables import allocations, orders, stock
@@ -144,9 +150,13 @@ def test_a_replay_takes_no_stock_lock(pg_db: Database, pg_url: str) -> None:
 
 
 @pytest.mark.postgres
-def test_64_clients_on_one_sku_reserve_exactly_the_stock(pg_url: str) -> None:
-    """Two committers (two API workers) and 64 clients race for 500 units of one SKU."""
+@pytest.mark.parametrize("writers", [1, 4])
+def test_64_clients_on_one_sku_reserve_exactly_the_stock(pg_url: str, writers: int) -> None:
+    """Two processes' committers (two API workers, each with ``writers`` committer
+    threads) and 64 clients race for 500 units of one SKU."""
     workers = [Database.from_url(pg_url, pool_size=4) for _ in range(2)]
+    for w in workers:
+        configure(w, max_orders=None, max_wait=MAX_WAIT, writers=writers)
     truncate_all(workers[0])
     seed(workers[0], skus=1, stock={("SKU-1", "WH1"): 300, ("SKU-1", "WH2"): 200})
     start = threading.Barrier(64)

@@ -70,7 +70,12 @@ from orderwell.store.db import Database, is_retryable
 MAX_ORDERS = {"postgresql": 48, "sqlite": 200}
 _MAX_ORDERS_ALLOWED = {"postgresql": 60, "sqlite": 500}
 MAX_WAIT = 0.0002  # seconds; see docs/benchmarks.md for how this was chosen
-WRITERS = 4  # committer threads per process on PostgreSQL
+# Committer threads per process on PostgreSQL. One: with a group's writes batched (one
+# statement per table), a second committer mostly made groups smaller and had them queue
+# on each other's row locks and fight for the interpreter lock - 4 writers against 1 on
+# 2 API workers: 654-706 against 970-985 orders/s, p99 at 400/s 68-70 against 25-33 ms
+# (docs/benchmarks.md). More may pay where PostgreSQL is far away (round trips).
+WRITERS = 1
 _ATTEMPTS = 8
 _IDLE_EXIT = 5.0  # an idle committer thread ends; the next request starts a new one
 
@@ -110,9 +115,9 @@ class GroupCommitter:
         self.max_orders = max_orders
         self.max_wait = max_wait
         self.stats = GroupStats()
-        # PostgreSQL: several committers, so one group's round trips and WAL flush overlap
-        # the next group's; they lock in the same global order (see _attempt). SQLite
-        # has one writer at a time anyway: a second committer would only wait for it.
+        # PostgreSQL may run several committers (``writers``), so one group's round trips
+        # and WAL flush overlap the next group's; they lock in the same global order (see
+        # _attempt). SQLite has one writer at a time: a second committer would only wait.
         self.writers = writers if db.dialect == "postgresql" else 1
         self._queue: queue.SimpleQueue[list[Job]] = queue.SimpleQueue()
         self._lock = threading.Lock()
