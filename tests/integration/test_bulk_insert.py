@@ -1,4 +1,5 @@
-"""BulkInsert stores exactly what ``conn.execute(sa.insert(table), rows)`` stores.
+"""BulkInsert stores exactly what ``conn.execute(sa.insert(table), rows)`` stores, on
+both engines (on PostgreSQL as one array per column, unnested by the server).
 
 Compared at the driver's level (a plain SELECT through ``exec_driver_sql``), so a
 timestamp written in another text form or a JSON null turned into SQL NULL would show,
@@ -10,7 +11,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -100,12 +100,35 @@ def test_nothing_to_insert_runs_nothing(probe_db: Database) -> None:
     assert _stored(probe_db, range(0, 1000)) == []
 
 
-def test_refuses_a_missing_python_default_and_an_unknown_column(tmp_path: Path) -> None:
-    # SQLite only: on PostgreSQL the rows go through execute(), which fills defaults in.
-    db = Database.from_url(f"sqlite:///{tmp_path / 'probe.db'}")
+def test_refuses_a_missing_python_default_and_an_unknown_column(db: Database) -> None:
     with db.read() as conn:
         with pytest.raises(TypeError, match="Python default"):
             BulkInsert(defaulted)(conn, [{"id": 1}])
         with pytest.raises(TypeError, match="no column 'colour'"):
             BulkInsert(probe)(conn, [{"id": 1, "colour": "red"}])
-    db.dispose()
+
+
+def test_many_rows_go_in_one_statement(probe_db: Database) -> None:
+    """Thousands of rows, a column with no value in any of them, each in one statement
+    (on PostgreSQL one array per column; on SQLite one executemany)."""
+    many = [
+        {"id": 1000 + n, "at": None, "amount": Decimal(n) / 100, "kind": f"k{n}",
+         "data": {"n": n}, "flag": n % 2 == 0}
+        for n in range(5000)
+    ]  # fmt: skip
+    sent: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        sent.append(statement)
+
+    sa.event.listen(probe_db.engine, "before_cursor_execute", count)
+    try:
+        with probe_db.transaction() as conn:
+            BulkInsert(probe)(conn, many)
+    finally:
+        sa.event.remove(probe_db.engine, "before_cursor_execute", count)
+    assert [s.split(None, 1)[0] for s in sent if not s.startswith("BEGIN")] == ["INSERT"]
+    stored = _stored(probe_db, range(1000, 6000))
+    assert len(stored) == 5000
+    assert stored[0][0] is None and Decimal(str(stored[4999][1])) == Decimal("49.99")
+    assert [r[2] for r in stored] == [f"k{n}" for n in range(5000)]

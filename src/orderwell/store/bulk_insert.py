@@ -11,9 +11,13 @@ column's bind processor from its type (the same ones ``execute`` would call), an
 the driver a list of tuples. A processed value that is the same object as the row
 before's (the group's one timestamp) is converted once.
 
-On SQLite only. On PostgreSQL SQLAlchemy folds the rows into multi-row VALUES
-statements ("insertmanyvalues"), which saves round trips to the server; the driver's
-own executemany would send one statement a row, so ``execute`` keeps that path.
+On PostgreSQL ``execute`` hands the rows to psycopg's executemany: one INSERT per row
+(pipelined), each row's values adapted one by one - 6.2 ms of the committer's CPU for a
+group of 32 orders' six tables. ``BulkInsert`` sends each table's rows instead as one
+statement whose parameters are one array per column, in psycopg's binary format,
+unpacked by the server: ``INSERT INTO t (a, b) SELECT * FROM unnest(%b::INTEGER[],
+%b::VARCHAR(40)[])`` - 2.5 ms for the same group, one statement text per table (so
+prepared once), and one INSERT for the server to run instead of one per row.
 """
 
 from __future__ import annotations
@@ -41,20 +45,22 @@ class BulkInsert:
     def __init__(self, table: sa.Table) -> None:
         self.table = table
         self.statement = sa.insert(table)
-        self._compiled: dict[tuple[str, ...], _Compiled] = {}  # by columns given (SQLite)
+        # by engine kind and columns given
+        self._compiled: dict[tuple[str, tuple[str, ...]], _Compiled] = {}
 
     def __call__(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         if not rows:
             return
-        if conn.dialect.name != "sqlite":
-            conn.execute(self.statement, list(rows))
-            return
         keys = tuple(rows[0])
-        compiled = self._compiled.get(keys)
+        compiled = self._compiled.get((conn.dialect.name, keys))
         if compiled is None:
             compiled = self._compile(conn.dialect, keys)
-            self._compiled[keys] = compiled
-        conn.exec_driver_sql(compiled.sql, _driver_rows(compiled, rows))
+            self._compiled[(conn.dialect.name, keys)] = compiled
+        if conn.dialect.name == "postgresql":
+            # One parameter set, a tuple of arrays (a list of them would be executemany).
+            conn.exec_driver_sql(compiled.sql, [_driver_columns(compiled, rows)])
+        else:
+            conn.exec_driver_sql(compiled.sql, _driver_rows(compiled, rows))
 
     def _compile(self, dialect: Dialect, keys: tuple[str, ...]) -> _Compiled:
         columns = self.table.c
@@ -66,6 +72,8 @@ class BulkInsert:
         unknown = [k for k in keys if k not in columns]
         if unknown:
             raise TypeError(f"{self.table.name} has no column {unknown[0]!r}")
+        if dialect.name == "postgresql":
+            return self._unnest(dialect, keys)
         compiled = self.statement.compile(dialect=dialect, column_keys=list(keys))
         order = compiled.positiontup
         if order is None or sorted(order) != sorted(keys):
@@ -78,8 +86,42 @@ class BulkInsert:
                 processors.append((at, process))
         return _Compiled(compiled.string, tuple(order), tuple(processors))
 
+    def _unnest(self, dialect: Dialect, keys: tuple[str, ...]) -> _Compiled:
+        """PostgreSQL: ``INSERT ... SELECT * FROM unnest(<one array per column>)``."""
+        quote = dialect.identifier_preparer
+        names, arrays, processors = [], [], []
+        for at, key in enumerate(keys):
+            column = self.table.c[key]
+            names.append(quote.format_column(column))
+            sql_type = column.type.compile(dialect=dialect)
+            # A JSON value is bound as its text (the type's processor writes it).
+            is_json = sql_type in ("JSON", "JSONB")
+            arrays.append(f"%b::TEXT[]::{sql_type}[]" if is_json else f"%b::{sql_type}[]")
+            process = column.type.dialect_impl(dialect).bind_processor(dialect)
+            if process is not None:
+                processors.append((at, process))
+        sql = (
+            f"INSERT INTO {quote.format_table(self.table)} ({', '.join(names)}) "
+            f"SELECT * FROM unnest({', '.join(arrays)})"
+        )
+        return _Compiled(sql, keys, tuple(processors))
+
 
 _NOTHING = object()
+
+
+def _driver_columns(compiled: _Compiled, rows: Sequence[dict[str, Any]]) -> tuple[list[Any], ...]:
+    """The rows' values column by column (PostgreSQL's arrays), processed as for a row."""
+    columns = tuple([row[key] for row in rows] for key in compiled.keys)
+    for at, process in compiled.processors:
+        last_in: Any = _NOTHING
+        last_out: Any = None
+        values = columns[at]
+        for n, value in enumerate(values):
+            if value is not last_in:  # the group's one timestamp is converted once
+                last_in, last_out = value, process(value)
+            values[n] = last_out
+    return columns
 
 
 def _driver_rows(compiled: _Compiled, rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
