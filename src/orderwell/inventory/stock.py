@@ -190,11 +190,27 @@ def reserve_together(conn: Connection, wanted: list[tuple[int, int, int]]) -> di
     """One guarded UPDATE for distinct (product, warehouse, qty) rows, each with its own
     guard: returns the rows that moved, by (product, warehouse), with their levels after.
     Writes no ledger rows: the caller does, knowing whose units these are."""
-    mark = _PLACEHOLDER[conn.dialect.paramstyle]
-    sql = _reserve_many_sql(len(wanted), mark)
-    flat = tuple(v for row in wanted for v in row)
-    rows = conn.exec_driver_sql(sql, flat + flat)
+    if conn.dialect.name == "postgresql":
+        columns = tuple(list(column) for column in zip(*wanted, strict=True))
+        rows = conn.exec_driver_sql(_RESERVE_ARRAYS, [columns])
+    else:
+        mark = _PLACEHOLDER[conn.dialect.paramstyle]
+        sql = _reserve_many_sql(len(wanted), mark)
+        flat = tuple(v for row in wanted for v in row)
+        rows = conn.exec_driver_sql(sql, flat + flat)
     return {(r.product_id, r.warehouse_id): r for r in rows}
+
+
+# PostgreSQL: the same guarded UPDATE with the rows as three arrays (product, warehouse,
+# units) - one statement text for any number of rows, prepared once by the server. The
+# rows are distinct (product, warehouse) pairs, so each stock row joins one of them.
+_RESERVE_ARRAYS = (
+    "UPDATE stock SET reserved = stock.reserved + w.q "
+    "FROM unnest(%b::INTEGER[], %b::INTEGER[], %b::INTEGER[]) AS w(p, wh, q) "
+    "WHERE stock.product_id = w.p AND stock.warehouse_id = w.wh "
+    "AND stock.on_hand - stock.reserved >= w.q "
+    "RETURNING stock.product_id, stock.warehouse_id, stock.on_hand, stock.reserved"
+)
 
 
 def held(row: Any, movement: str) -> Any:

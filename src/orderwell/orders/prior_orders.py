@@ -15,35 +15,35 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from orderwell.orders.placing import Pending
+from orderwell.store.lists import any_of
 from orderwell.store.tables import orders
 
 # The whole row: a replay is answered from it, so the group need not read it again.
 _COLUMNS = tuple(orders.c)
-_BY_KEYS = orders.c.idempotency_key.in_(sa.bindparam("keys", expanding=True))
 
 
-def _by_externals(channel: int) -> sa.ColumnElement[bool]:
+def _by_externals(channel: int, dialect: str) -> sa.ColumnElement[bool]:
     # Per channel: `channel = ? AND external_id IN (...)` is a search of the unique index
     # on both engines. A row-value IN - (channel, external_id) IN (...) - OR'ed with the
     # keys made SQLite scan every order, once per group.
     return sa.and_(
         orders.c.channel == sa.bindparam(f"channel{channel}"),
-        orders.c.external_id.in_(sa.bindparam(f"externals{channel}", expanding=True)),
+        any_of(orders.c.external_id, f"externals{channel}", dialect),
     )
 
 
-# Built once per shape - keys or not, how many channels - since building a statement
-# costs more than running it on the hot path.
-_LOOKUPS: dict[tuple[bool, int], sa.Select[Any]] = {}
+# Built once per shape - engine, keys or not, how many channels - since building a
+# statement costs more than running it on the hot path.
+_LOOKUPS: dict[tuple[str, bool, int], sa.Select[Any]] = {}
 
 
-def _lookup(with_keys: bool, channels: int) -> sa.Select[Any]:
-    found = _LOOKUPS.get((with_keys, channels))
+def _lookup(dialect: str, with_keys: bool, channels: int) -> sa.Select[Any]:
+    found = _LOOKUPS.get((dialect, with_keys, channels))
     if found is None:
-        terms: list[sa.ColumnElement[bool]] = [_BY_KEYS] if with_keys else []
-        terms += [_by_externals(i) for i in range(channels)]
+        terms = [any_of(orders.c.idempotency_key, "keys", dialect)] if with_keys else []
+        terms += [_by_externals(i, dialect) for i in range(channels)]
         found = cast("sa.Select[Any]", sa.select(*_COLUMNS).where(sa.or_(*terms)))
-        _LOOKUPS[(with_keys, channels)] = found
+        _LOOKUPS[(dialect, with_keys, channels)] = found
     return found
 
 
@@ -63,7 +63,7 @@ def find_prior(conn: Connection, pendings: Sequence[Pending]) -> list[Prior | No
     for i, channel in enumerate(sorted(externals)):
         params[f"channel{i}"] = channel
         params[f"externals{i}"] = sorted(externals[channel])
-    rows = conn.execute(_lookup(bool(keys), len(externals)), params).all()
+    rows = conn.execute(_lookup(conn.dialect.name, bool(keys), len(externals)), params).all()
     by_key = {r.idempotency_key: r for r in rows if r.idempotency_key is not None}
     by_external = {(r.channel, r.external_id): r for r in rows if r.external_id is not None}
     found: list[Prior | None] = []

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 
 from orderwell.inventory.sourcing import Warehouse
 from orderwell.orders.limits import OrderLimits, channel_limits
+from orderwell.store.lists import any_of
 from orderwell.store.tables import products, stock, warehouses
 
 _CATALOG_AND_STOCK = (
@@ -47,7 +48,7 @@ _CATALOG_AND_STOCK_LOCKED = (
     .select_from(products)
     .join(stock, stock.c.product_id == products.c.id)
     .outerjoin(warehouses, sa.and_(warehouses.c.id == stock.c.warehouse_id, warehouses.c.active))
-    .where(products.c.sku.in_(sa.bindparam("skus", expanding=True)))
+    .where(any_of(products.c.sku, "skus", "postgresql"))
     .order_by(stock.c.product_id, stock.c.warehouse_id)
     .with_for_update(of=[products, stock], key_share=True)
 )
@@ -57,7 +58,7 @@ _UNSTOCKED_LOCKED = (
     .select_from(products)
     .outerjoin(stock, sa.false())
     .outerjoin(warehouses, sa.false())
-    .where(products.c.sku.in_(sa.bindparam("skus", expanding=True)))
+    .where(any_of(products.c.sku, "skus", "postgresql"))
     .order_by(products.c.id)
     .with_for_update(of=products, key_share=True)
 )
