@@ -58,13 +58,13 @@ def to_amount(value: object, currency: str, field: str, *, allow_negative: bool 
         raise InvalidInput("amount must not be negative", field=field)
     if abs(amount) > MAX_AMOUNT:
         raise InvalidInput(f"amount must be at most {MAX_AMOUNT}", field=field)
-    exponent = currency_exponent(currency)
-    quantum = _quantum(currency)
-    if amount != amount.quantize(quantum, rounding=ROUND_HALF_EVEN):
+    exact = amount.quantize(_quantum(currency), rounding=ROUND_HALF_EVEN)
+    if amount != exact:
         raise InvalidInput(
-            f"{currency} amounts have at most {exponent} decimal places", field=field
+            f"{currency} amounts have at most {currency_exponent(currency)} decimal places",
+            field=field,
         )
-    return amount.quantize(quantum)
+    return exact
 
 
 @lru_cache(maxsize=512)

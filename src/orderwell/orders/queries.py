@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
+from functools import lru_cache
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -21,6 +23,16 @@ from orderwell.store.tables import allocations, order_events, order_lines, order
 
 def money(amount: Any, currency: str) -> str:
     """Amounts leave the API as strings with the currency's decimals: exact, never floats."""
+    if type(amount) is Decimal and not amount.is_signed():
+        return _money_text(amount, currency)
+    return str(quantize(amount, currency))
+
+
+@lru_cache(maxsize=4096)
+def _money_text(amount: Decimal, currency: str) -> str:
+    # An order's answer spells some 17 amounts, mostly the same few prices: remembered.
+    # Equal amounts (75.00 and 75.0000) spell alike; signed ones are not remembered, as
+    # -0.00 equals 0.00 but is written otherwise.
     return str(quantize(amount, currency))
 
 
