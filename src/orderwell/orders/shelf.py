@@ -33,7 +33,7 @@ _CATALOG_AND_STOCK = (
     .select_from(products)
     .outerjoin(stock, stock.c.product_id == products.c.id)
     .outerjoin(warehouses, sa.and_(warehouses.c.id == stock.c.warehouse_id, warehouses.c.active))
-    .where(products.c.sku.in_(sa.bindparam("skus", expanding=True)))
+    .where(any_of(products.c.sku, "skus", "sqlite"))
 )
 
 
