@@ -12,9 +12,9 @@ CHECK constraint on ``stock`` would refuse a bug that tried otherwise).
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
@@ -131,32 +131,6 @@ def try_reserve(
     return True
 
 
-@lru_cache(maxsize=64)  # one text per row count and driver: see _PLACEHOLDER below
-def _reserve_many_sql(n: int, mark: str) -> str:
-    """One guarded UPDATE for ``n`` stock rows: each row moves only if it has the units.
-    ``mark`` is the driver's placeholder; the parameters are (p, w, q) for each row in
-    the CASE, then again for the guards."""
-    when = " ".join(
-        f"WHEN product_id = {mark} AND warehouse_id = {mark} THEN {mark}" for _ in range(n)
-    )
-    guards = " OR ".join(
-        f"(product_id = {mark} AND warehouse_id = {mark} AND on_hand - reserved >= {mark})"
-        for _ in range(n)
-    )
-    return (
-        f"UPDATE stock SET reserved = reserved + CASE {when} END WHERE {guards} "
-        "RETURNING product_id, warehouse_id, on_hand, reserved"
-    )
-
-
-# One statement text per row count and driver (orders have few lines; a group a few
-# hundred rows at most), the most recent 64 kept: a group of 200 orders on SQLite is
-# some 600 rows and 60 kB of text. Run on the driver's own placeholders: a text()
-# statement with hundreds of bound parameters cost more to key for SQLAlchemy's cache
-# than to run.
-_PLACEHOLDER = {"qmark": "?", "format": "%s", "pyformat": "%s"}
-
-
 def try_reserve_many(
     conn: Connection,
     ledger: Ledger,
@@ -194,10 +168,7 @@ def reserve_together(conn: Connection, wanted: list[tuple[int, int, int]]) -> di
         columns = tuple(list(column) for column in zip(*wanted, strict=True))
         rows = conn.exec_driver_sql(_RESERVE_ARRAYS, [columns])
     else:
-        mark = _PLACEHOLDER[conn.dialect.paramstyle]
-        sql = _reserve_many_sql(len(wanted), mark)
-        flat = tuple(v for row in wanted for v in row)
-        rows = conn.exec_driver_sql(sql, flat + flat)
+        rows = conn.exec_driver_sql(_RESERVE_JSON, (orjson.dumps(wanted).decode(),))
     return {(r.product_id, r.warehouse_id): r for r in rows}
 
 
@@ -210,6 +181,15 @@ _RESERVE_ARRAYS = (
     "WHERE stock.product_id = w.p AND stock.warehouse_id = w.wh "
     "AND stock.on_hand - stock.reserved >= w.q "
     "RETURNING stock.product_id, stock.warehouse_id, stock.on_hand, stock.reserved"
+)
+# SQLite: the rows as one JSON text of [product, warehouse, units] triples.
+_RESERVE_JSON = (
+    "UPDATE stock SET reserved = stock.reserved + w.q FROM (SELECT "
+    "json_extract(value, '$[0]') AS p, json_extract(value, '$[1]') AS wh, "
+    "json_extract(value, '$[2]') AS q FROM json_each(?)) AS w "
+    "WHERE stock.product_id = w.p AND stock.warehouse_id = w.wh "
+    "AND stock.on_hand - stock.reserved >= w.q "
+    "RETURNING product_id, warehouse_id, on_hand, reserved"
 )
 
 
