@@ -40,6 +40,14 @@ defaulted = sa.Table(
 )
 
 
+numbered = sa.Table(
+    "bulk_insert_numbered",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),  # drawn by the database
+    sa.Column("n", sa.Integer, nullable=False),
+)
+
+
 class Kind(StrEnum):
     PLACED = "placed"
 
@@ -132,3 +140,18 @@ def test_many_rows_go_in_one_statement(probe_db: Database) -> None:
     assert len(stored) == 5000
     assert stored[0][0] is None and Decimal(str(stored[4999][1])) == Decimal("49.99")
     assert [r[2] for r in stored] == [f"k{n}" for n in range(5000)]
+
+
+def test_ids_the_database_draws_follow_the_rows_order(db: Database) -> None:
+    """Timeline events and ledger rows get their ids from the database: in the order the
+    rows were given, as if inserted one by one."""
+    metadata.create_all(db.engine, tables=[numbered])
+    try:
+        wanted = [(n * 7919) % 3001 for n in range(3000)]
+        with db.transaction() as conn:
+            BulkInsert(numbered)(conn, [{"n": n} for n in wanted])
+        with db.read() as conn:
+            stored = [r.n for r in conn.execute(sa.select(numbered.c.n).order_by(numbered.c.id))]
+        assert stored == wanted
+    finally:
+        metadata.drop_all(db.engine, tables=[numbered])
