@@ -6,13 +6,18 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from orderwell.inventory.stock import per_dialect
 from orderwell.store.db import Database
-from orderwell.store.lists import PerDialect, any_of
+from orderwell.store.lists import any_of
 from orderwell.store.tables import products
 from tests.helpers import seed
 
-_BY_SKU = PerDialect(lambda d: sa.select(products.c.sku).where(any_of(products.c.sku, "skus", d)))
-_BY_ID = PerDialect(lambda d: sa.select(products.c.id).where(any_of(products.c.id, "ids", d)))
+_BY_SKU = per_dialect(
+    lambda conn: sa.select(products.c.sku).where(any_of(products.c.sku, "skus", conn.dialect.name))
+)
+_BY_ID = per_dialect(
+    lambda conn: sa.select(products.c.id).where(any_of(products.c.id, "ids", conn.dialect.name))
+)
 
 
 @pytest.mark.parametrize(
@@ -27,9 +32,9 @@ _BY_ID = PerDialect(lambda d: sa.select(products.c.id).where(any_of(products.c.i
 def test_finds_exactly_the_listed(db: Database, wanted: list[str]) -> None:
     seed(db, skus=12)
     with db.read() as conn:
-        statement = _BY_SKU[conn.dialect.name]
+        statement = _BY_SKU(conn)
         found = {r.sku for r in conn.execute(statement, {"skus": wanted})}
-        ids = {r.id for r in conn.execute(_BY_ID[conn.dialect.name], {"ids": [1, 3, 99]})}
+        ids = {r.id for r in conn.execute(_BY_ID(conn), {"ids": [1, 3, 99]})}
     assert found == {f"SKU-{n}" for n in range(1, 13)} & set(wanted)
     assert ids == {1, 3}
 
@@ -45,7 +50,7 @@ def test_one_statement_text_for_every_length(db: Database) -> None:
     try:
         with db.read() as conn:
             for n in range(1, 6):
-                conn.execute(_BY_SKU[conn.dialect.name], {"skus": ["SKU-1"] * n}).all()
+                conn.execute(_BY_SKU(conn), {"skus": ["SKU-1"] * n}).all()
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", keep)
     assert len({s for s in sent if "products" in s}) == 1

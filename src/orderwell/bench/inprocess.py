@@ -16,13 +16,14 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import event
 
 from orderwell.bench.common import RunResult
 from orderwell.orders.batches import place_many
-from orderwell.orders.group_commit import committer_for, place, place_async
+from orderwell.orders.group_commit import GroupStats, committer_for, place, place_async
 from orderwell.orders.placing import place_order
 from orderwell.orders.rules import PlaceOrder
 from orderwell.store.db import Database
@@ -87,6 +88,30 @@ def count_statements(db: Database, requests: list[PlaceOrder]) -> float:
     return counted / max(len(requests), 1)
 
 
+@dataclass(slots=True)
+class _Clock:
+    """A timed run's start: wall clock, this process's CPU and the committer's counts."""
+
+    stats: GroupStats
+    groups: int
+    orders: int
+    cpu: float = field(default_factory=time.process_time)
+    start: float = field(default_factory=time.perf_counter)
+
+    @classmethod
+    def of(cls, db: Database) -> _Clock:
+        stats = committer_for(db).stats
+        return cls(stats, stats.groups, stats.orders)
+
+    def stop(self, result: RunResult) -> None:
+        """Fill in the run's seconds, CPU, load and mean group size."""
+        result.seconds = time.perf_counter() - self.start
+        result.cpu_seconds = time.process_time() - self.cpu
+        result.load_1m = os.getloadavg()[0]
+        groups = self.stats.groups - self.groups
+        result.group_size = (self.stats.orders - self.orders) / groups if groups else 0.0
+
+
 def place_concurrently(
     db: Database,
     requests: list[PlaceOrder],
@@ -105,14 +130,12 @@ def place_concurrently(
     lock = threading.Lock()
     failures: list[BaseException] = []
     start_line = threading.Barrier(callers + 1)
-    stats = committer_for(db).stats
-    groups_before, orders_before = stats.groups, stats.orders
 
     def caller(n: int) -> None:
         start_line.wait()
         for i in range(n, len(requests), callers):
             t0 = time.perf_counter()
-            if t0 - start > time_limit:
+            if t0 - clock.start > time_limit:
                 return
             try:
                 placed = place(db, requests[i], actor="bench", idempotency_key=f"{key_prefix}-{i}")
@@ -131,18 +154,13 @@ def place_concurrently(
     threads = [threading.Thread(target=caller, args=(n,)) for n in range(callers)]
     for t in threads:
         t.start()
-    cpu = time.process_time()
-    start = time.perf_counter()
+    clock = _Clock.of(db)
     start_line.wait()
     for t in threads:
         t.join()
-    result.seconds = time.perf_counter() - start
-    result.cpu_seconds = time.process_time() - cpu
-    result.load_1m = os.getloadavg()[0]
+    clock.stop(result)
     if failures:
         raise RuntimeError(f"{len(failures)} placement(s) failed: {failures[0]!r}")
-    groups = stats.groups - groups_before
-    result.group_size = (stats.orders - orders_before) / groups if groups else 0.0
     return result
 
 
@@ -158,8 +176,6 @@ def place_concurrently_async(
     """``place_concurrently`` as ``orderwell serve`` calls the committer: ``callers``
     coroutines on one event loop, each awaiting its own order (``place_async``)."""
     result = RunResult(0, 0.0)
-    stats = committer_for(db).stats
-    groups_before, orders_before = stats.groups, stats.orders
 
     async def caller(n: int, start: float) -> None:
         for i in range(n, len(requests), callers):
@@ -179,14 +195,9 @@ def place_concurrently_async(
         start = time.perf_counter()
         await asyncio.gather(*(caller(n, start) for n in range(callers)))
 
-    cpu = time.process_time()
-    start = time.perf_counter()
+    clock = _Clock.of(db)
     asyncio.run(run())
-    result.seconds = time.perf_counter() - start
-    result.cpu_seconds = time.process_time() - cpu
-    result.load_1m = os.getloadavg()[0]
-    groups = stats.groups - groups_before
-    result.group_size = (stats.orders - orders_before) / groups if groups else 0.0
+    clock.stop(result)
     return result
 
 

@@ -16,8 +16,9 @@ from orderwell.domain.errors import NotFound
 from orderwell.domain.lifecycle import BUCKETS
 from orderwell.domain.money import quantize
 from orderwell.domain.order_numbers import OrderNumbers, decode_cursor, encode_cursor
+from orderwell.inventory.stock import per_dialect
 from orderwell.orders.schemas import Order, OrderDetail, OrderLine, TimelineEntry, Units
-from orderwell.store.lists import PerDialect, any_of
+from orderwell.store.lists import any_of
 from orderwell.store.tables import allocations, order_events, order_lines, orders, warehouses
 
 
@@ -87,12 +88,16 @@ def get_order(conn: Connection, order_id: int, numbers: OrderNumbers) -> OrderDe
 
 # Built once per engine kind: building a statement costs more than running it (a
 # group's replays read their orders with these three, whatever their number).
-_ORDERS = PerDialect(lambda d: sa.select(orders).where(any_of(orders.c.id, "ids", d)))
-_LINES = PerDialect(
-    lambda d: sa.select(order_lines).where(any_of(order_lines.c.order_id, "ids", d))
+_ORDERS = per_dialect(
+    lambda conn: sa.select(orders).where(any_of(orders.c.id, "ids", conn.dialect.name))
 )
-_RESERVED_AT = PerDialect(
-    lambda d: (
+_LINES = per_dialect(
+    lambda conn: sa.select(order_lines).where(
+        any_of(order_lines.c.order_id, "ids", conn.dialect.name)
+    )
+)
+_RESERVED_AT = per_dialect(
+    lambda conn: (
         sa.select(
             allocations.c.order_id,
             allocations.c.order_line_id,
@@ -100,7 +105,7 @@ _RESERVED_AT = PerDialect(
             allocations.c.quantity,
         )
         .join(warehouses, warehouses.c.id == allocations.c.warehouse_id)
-        .where(any_of(allocations.c.order_id, "ids", d), allocations.c.quantity > 0)
+        .where(any_of(allocations.c.order_id, "ids", conn.dialect.name), allocations.c.quantity > 0)
     )
 )
 
@@ -114,14 +119,13 @@ def get_orders(
     """Several orders with their lines and allocations, in three statements (two when
     the caller has the orders' rows already: ``heads``); an id with no order is left out."""
     ids = {"ids": sorted(set(order_ids))}
-    dialect = conn.dialect.name
     if heads is None:
-        heads = {r.id: r._mapping for r in conn.execute(_ORDERS[dialect], ids)}
+        heads = {r.id: r._mapping for r in conn.execute(_ORDERS(conn), ids)}
     lines: dict[int, list[Mapping[Any, Any]]] = {oid: [] for oid in heads}
-    for ln in conn.execute(_LINES[dialect], ids):
+    for ln in conn.execute(_LINES(conn), ids):
         lines[ln.order_id].append(ln._mapping)
     reserved_at: dict[int, list[tuple[int, str, int]]] = {oid: [] for oid in heads}
-    for a in conn.execute(_RESERVED_AT[dialect], ids):
+    for a in conn.execute(_RESERVED_AT(conn), ids):
         reserved_at[a.order_id].append((a.order_line_id, a.code, a.quantity))
     return {
         oid: order_detail(head, lines[oid], reserved_at[oid], numbers)

@@ -115,17 +115,9 @@ _NOTHING = object()
 
 
 def _driver_columns(compiled: _Compiled, rows: Sequence[dict[str, Any]]) -> tuple[list[Any], ...]:
-    """The rows' values column by column (PostgreSQL's arrays), processed as for a row."""
-    columns = tuple([row[key] for row in rows] for key in compiled.keys)
-    for at, process in compiled.processors:
-        last_in: Any = _NOTHING
-        last_out: Any = None
-        values = columns[at]
-        for n, value in enumerate(values):
-            if value is not last_in:  # the group's one timestamp is converted once
-                last_in, last_out = value, process(value)
-            values[n] = last_out
-    return columns
+    """The driver's rows turned column by column (PostgreSQL's arrays): 148 against 117 us
+    for 96 order lines done column-wise by hand, not worth a second copy of the loop."""
+    return tuple(list(column) for column in zip(*_driver_rows(compiled, rows), strict=True))
 
 
 def _driver_rows(compiled: _Compiled, rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:

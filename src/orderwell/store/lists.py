@@ -13,13 +13,10 @@ statement cache keeps.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
-
-T = TypeVar("T")
 
 
 def any_of(column: sa.ColumnElement[Any], name: str, dialect: str) -> sa.ColumnElement[bool]:
@@ -28,17 +25,3 @@ def any_of(column: sa.ColumnElement[Any], name: str, dialect: str) -> sa.ColumnE
         return column == sa.any_(sa.bindparam(name, type_=ARRAY(column.type)))
     items = sa.func.json_each(sa.bindparam(name, type_=sa.JSON)).table_valued("value")
     return column.in_(sa.select(items.c.value))
-
-
-class PerDialect(Generic[T]):
-    """A statement built once per engine kind: ``STATEMENT[conn.dialect.name]``."""
-
-    def __init__(self, build: Callable[[str], T]) -> None:
-        self._build = build
-        self._built: dict[str, T] = {}
-
-    def __getitem__(self, dialect: str) -> T:
-        found = self._built.get(dialect)
-        if found is None:
-            found = self._built[dialect] = self._build(dialect)
-        return found
