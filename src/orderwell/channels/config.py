@@ -128,7 +128,7 @@ _BY_NAME = sa.select(channels).where(channels.c.name == sa.bindparam("name"))
 _BY_NAME_LOCKED = _BY_NAME.with_for_update()
 
 
-def _row(conn: Connection, name: str, *, lock: bool = False) -> Any:
+def channel_row(conn: Connection, name: str, *, lock: bool = False) -> Any:
     row = conn.execute(_BY_NAME_LOCKED if lock else _BY_NAME, {"name": name}).first()
     if row is None:
         raise NotFound(f"no channel {name}", field="name")
@@ -149,7 +149,7 @@ def as_channel(row: Any, box: SecretBox) -> Channel:
 
 
 def get_channel(conn: Connection, name: str, box: SecretBox) -> Channel:
-    return as_channel(_row(conn, name), box)
+    return as_channel(channel_row(conn, name), box)
 
 
 def channel_view(conn: Connection, row: Any, box: SecretBox, defaults: Settings) -> dict[str, Any]:
@@ -221,12 +221,17 @@ def add_channel(db: Database, item: ChannelIn, box: SecretBox) -> dict[str, Any]
 
 def change_channel(db: Database, name: str, patch: ChannelPatch, box: SecretBox) -> dict[str, Any]:
     with db.read() as conn:
-        _check(conn, ChannelKind(_row(conn, name).kind), patch.secrets or {}, patch.locations or {})
+        _check(
+            conn,
+            ChannelKind(channel_row(conn, name).kind),
+            patch.secrets or {},
+            patch.locations or {},
+        )
     if patch.secrets:
         box.fernet()
 
     def work(conn: Connection) -> None:
-        row = _row(conn, name, lock=True)
+        row = channel_row(conn, name, lock=True)
         merged = {**unseal(box, row.secrets), **(patch.secrets or {})}
         values: dict[str, Any] = {"secrets": seal(box, merged), "updated_at": db.clock()}
         for field in ("base_url", "locations", "partial_shipment", "active"):
@@ -241,7 +246,7 @@ def change_channel(db: Database, name: str, patch: ChannelPatch, box: SecretBox)
 
 def show_channel(db: Database, name: str, box: SecretBox) -> dict[str, Any]:
     with db.read() as conn:
-        return channel_view(conn, _row(conn, name), box, db.settings)
+        return channel_view(conn, channel_row(conn, name), box, db.settings)
 
 
 def list_channels(db: Database, box: SecretBox) -> list[dict[str, Any]]:

@@ -39,6 +39,7 @@ from orderwell.channels.shop_records import (
 )
 from orderwell.domain.channels import ChannelOrderState, SyncDirection
 from orderwell.domain.errors import IdempotencyConflict, InvalidInput, UnknownReference
+from orderwell.orders.beside import Recheck
 from orderwell.orders.group_commit import place, place_async
 from orderwell.orders.placing import Placed
 from orderwell.orders.rules import PlaceOrder
@@ -114,10 +115,19 @@ def receive_order(
     payload: dict[str, Any],
     *,
     delivery: Delivery | None = None,
+    seen_as: tuple[Any, ...] | None = None,
 ) -> Intake | NewOrder:
     """``take_order`` up to the placement of a new order, which it returns as a
     ``NewOrder`` for the caller to place - awaited on the event loop by the webhook route,
-    so that no thread waits for the group's commit."""
+    so that no thread waits for the group's commit.
+
+    ``seen_as``: the channel's row as the caller last read it (channels/known_channels.py).
+    Then nothing is read here: the order is taken for new, to be checked again by the
+    group; one that would be held (a write of its own) raises ``Recheck``."""
+    if seen_as is not None:
+        if mapped.order is None:
+            raise Recheck("a held order is taken the long way")
+        return NewOrder(db, channel, mapped, mapped.order, payload, delivery, seen_as)
     duplicate, known = _look_up(db, channel, delivery, mapped.remote_id)
     if duplicate:
         return Intake("duplicate")
@@ -171,11 +181,12 @@ class NewOrder:
     order: PlaceOrder
     payload: dict[str, Any]
     delivery: Delivery | None
+    seen_as: tuple[Any, ...] | None = None  # see receive_order
 
     def _how(self) -> dict[str, Any]:
         """How it is placed: by the channel, with its record written beside it."""
         record = ChannelRecord(
-            self.channel, self.mapped, self.payload, self.delivery, self.db.clock
+            self.channel, self.mapped, self.payload, self.delivery, self.db.clock, self.seen_as
         )
         return {"actor": actor_of(self.channel), "within": record.within, "beside": record}
 

@@ -9,7 +9,7 @@ no trace.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, Path, Request
@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from orderwell.channels import config
 from orderwell.channels.health import health_view
 from orderwell.channels.intake import Intake, NewOrder
+from orderwell.channels.known_channels import KnownChannel, known_channels
 from orderwell.channels.schemas import (
     ChannelDetail,
     ChannelHealth,
@@ -32,12 +33,19 @@ from orderwell.channels.signatures import signature_ok
 from orderwell.channels.sync import retry_channel
 from orderwell.channels.woocommerce import webhooks as woo_hooks
 from orderwell.domain.channels import ChannelKind
-from orderwell.domain.errors import ChannelDisabled, MalformedJson, NotFound, Unauthorized
+from orderwell.domain.errors import (
+    ChannelDisabled,
+    MalformedJson,
+    NotFound,
+    OrderwellError,
+    Unauthorized,
+)
 from orderwell.http.bodies import JsonBodyRoute
 from orderwell.http.deps import get_db, require
 from orderwell.http.problems import problems
 from orderwell.http.responses import JSON
 from orderwell.http.tokens import Principal
+from orderwell.orders.beside import Recheck
 from orderwell.store.db import Database
 
 router = APIRouter(tags=["channels"], route_class=JsonBodyRoute)
@@ -63,16 +71,30 @@ async def take_webhook(name: ChannelName, request: Request) -> JSON:
     # WooCommerce's ping when a webhook is created is a form post, not an order.
     if body.startswith(b"webhook_id="):
         return JSON({"outcome": "ping"})
-    # Checks and look-ups in a thread; a new order's commit is awaited here, on the loop,
-    # so no thread of the pool waits for it (as POST /orders), and what an unusual
-    # outcome asks for (a hold, an adoption) goes back to a thread.
+    # A new order for a channel read before: no read, no thread, the group rechecks
+    # (channels/known_channels.py). Anything else, or a recheck that failed, the long way.
+    known = known_channels(db)
+    quick = _quick(request, db, known.get(name), body)
+    if quick is not None:
+        try:
+            return await _place(quick)
+        except Recheck:
+            known.forget(name)
+    # The long way: checks and look-ups in a thread; a new order's commit is awaited on
+    # the loop, so no thread of the pool waits for it (as POST /orders).
     step = await run_in_threadpool(_receive, request, db, name, body)
-    if isinstance(step, NewOrder):
-        outcome = await step.place_async()
-        quick = step.placed(outcome)
-        taken = quick if quick is not None else await run_in_threadpool(step.settle, outcome)
-    else:
-        taken = step
+    return await _place(step) if isinstance(step, NewOrder) else _answer(step)
+
+
+async def _place(step: NewOrder) -> JSON:
+    """Place a new order; what an unusual outcome asks for (a hold, an adoption) goes to a
+    thread."""
+    outcome = await step.place_async()
+    quick = step.placed(outcome)
+    return _answer(quick if quick is not None else await run_in_threadpool(step.settle, outcome))
+
+
+def _answer(taken: Intake) -> JSON:
     return JSON({"outcome": taken.outcome, "order_id": taken.order_id, "detail": taken.detail})
 
 
@@ -152,11 +174,18 @@ def retry(
 
 
 def _verified(request: Request, db: Database, name: str, body: bytes) -> config.Channel:
+    """The channel read afresh (and kept for the quick path), if it takes this webhook."""
     with db.read() as conn:
         try:
-            channel = config.get_channel(conn, name, _box(db))
+            row = config.channel_row(conn, name)
         except NotFound:
             raise Unauthorized("no channel takes webhooks at this address") from None
+    channel = config.as_channel(row, _box(db))
+    known_channels(db).remember(row, channel)
+    return _signed(request, channel, body)
+
+
+def _signed(request: Request, channel: config.Channel, body: bytes) -> config.Channel:
     if channel.kind is ChannelKind.SHOPIFY:
         given = request.headers.get("X-Shopify-Hmac-Sha256")
     elif channel.kind is ChannelKind.WOOCOMMERCE:
@@ -166,25 +195,46 @@ def _verified(request: Request, db: Database, name: str, body: bytes) -> config.
     if not signature_ok(channel.secrets.get("webhook_secret", ""), body, given):
         raise Unauthorized("the webhook signature is missing or does not match its body")
     if not channel.active:
-        raise ChannelDisabled(f"channel {name} is disabled")
+        raise ChannelDisabled(f"channel {channel.name} is disabled")
     return channel
 
 
+def _quick(
+    request: Request, db: Database, known: KnownChannel | None, body: bytes
+) -> NewOrder | None:
+    """The webhook as a new order against the channel as last read, without a read of its
+    own; None when it should go the long way - not a new order's topic, or anything the
+    long way would refuse or hold, which it then decides on a fresh read."""
+    if known is None:
+        return None
+    try:
+        step = _taken_by(request, db, _signed(request, known.channel, body), body, known.row)
+    except (Recheck, OrderwellError):
+        return None
+    return step if isinstance(step, NewOrder) else None
+
+
 def _receive(request: Request, db: Database, name: str, body: bytes) -> Intake | NewOrder:
-    channel = _verified(request, db, name, body)
+    return _taken_by(request, db, _verified(request, db, name, body), body, None)
+
+
+def _taken_by(
+    request: Request,
+    db: Database,
+    channel: config.Channel,
+    body: bytes,
+    seen_as: tuple[Any, ...] | None,
+) -> Intake | NewOrder:
+    """The platform's intake of a verified webhook (``seen_as``: intake.receive_order)."""
     try:
         payload = orjson.loads(body)
     except orjson.JSONDecodeError:
         raise MalformedJson("the webhook body is not JSON") from None
     h = request.headers
     if channel.kind is ChannelKind.SHOPIFY:
+        topic, delivery_id = h.get("X-Shopify-Topic", ""), h.get("X-Shopify-Webhook-Id")
         return shopify_hooks.receive_webhook(
-            db, channel, h.get("X-Shopify-Topic", ""), h.get("X-Shopify-Webhook-Id"), payload
+            db, channel, topic, delivery_id, payload, seen_as=seen_as
         )
-    return woo_hooks.receive_webhook(
-        db,
-        channel,
-        h.get("X-WC-Webhook-Topic", ""),
-        h.get("X-WC-Webhook-Delivery-ID"),
-        payload,
-    )
+    topic, delivery_id = h.get("X-WC-Webhook-Topic", ""), h.get("X-WC-Webhook-Delivery-ID")
+    return woo_hooks.receive_webhook(db, channel, topic, delivery_id, payload, seen_as=seen_as)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from orderwell.channels.config import Channel
@@ -26,7 +27,13 @@ from orderwell.channels.payment_reports import (
 from orderwell.domain.channels import ChannelOrderState, SyncDirection
 from orderwell.inventory.stock import dialect_insert, per_dialect
 from orderwell.orders.placing import Pending, Placed
-from orderwell.store.tables_channels import channel_listings, channel_orders, channel_receipts
+from orderwell.store.lists import any_of
+from orderwell.store.tables_channels import (
+    channel_listings,
+    channel_orders,
+    channel_receipts,
+    channels,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +153,10 @@ class ChannelRecord:
     payload: dict[str, Any]
     delivery: Delivery | None
     clock: Callable[[], datetime]
+    # The channel's row as the webhook route last read it, when the route took the order
+    # for new on that read alone (channels/known_channels.py); None when the delivery and
+    # the shop order were looked up for this request (channels/intake.py).
+    seen_as: tuple[Any, ...] | None = None
 
     def within(self, conn: Connection, order_id: int) -> None:
         """The records of one order, written in its own savepoint."""
@@ -164,6 +175,48 @@ class ChannelRecord:
         record_payments(conn, order_id, mapped.payments, actor=actor_of(channel), now=now)
         note_receipt(conn, channel, self.delivery, now)
         mark_ok(conn, channel.id, SyncDirection.INBOUND, now, mapped.remote_updated_at)
+
+    @classmethod
+    def still_new(cls, conn: Connection, pendings: list[Pending]) -> list[bool]:
+        """Whether each order taken on the channel as last read may go on as new: its
+        channel's row unchanged (no secret rotated, not disabled), its delivery not taken
+        and its shop order not known - read in the group's transaction, two statements a
+        table for the group's orders of each channel."""
+        records = [cast(ChannelRecord, p.beside) for p in pendings]
+        by_channel: dict[int, list[ChannelRecord]] = {}
+        for r in records:
+            if r.seen_as is not None:
+                by_channel.setdefault(r.channel.id, []).append(r)
+        if not by_channel:
+            return [True] * len(records)
+        ids = sorted(by_channel)
+        rows = {row.id: tuple(row) for row in conn.execute(_CHANNELS(conn), {"ids": ids})}
+        delivered: set[tuple[int, str]] = set()
+        known: set[tuple[int, str]] = set()
+        for channel_id, members in by_channel.items():
+            deliveries = sorted({r.delivery.delivery_id[:100] for r in members if r.delivery})
+            remote_ids = sorted({r.mapped.remote_id for r in members})
+            for statement, names, found in (
+                (_DELIVERED, deliveries, delivered),
+                (_KNOWN, remote_ids, known),
+            ):
+                if names:
+                    params = {"channel_id": channel_id, "names": names}
+                    found.update(
+                        (channel_id, name) for (name,) in conn.execute(statement(conn), params)
+                    )
+        return [
+            r.seen_as is None
+            or (
+                rows.get(r.channel.id) == r.seen_as
+                and (r.channel.id, r.mapped.remote_id) not in known
+                and (
+                    r.delivery is None
+                    or (r.channel.id, r.delivery.delivery_id[:100]) not in delivered
+                )
+            )
+            for r in records
+        ]
 
     @classmethod
     def write_group(
@@ -216,3 +269,22 @@ class ChannelRecord:
             last_remote[r.channel.id] = given or last_remote.get(r.channel.id)
         for channel_id, remote_at in last_remote.items():
             mark_ok(conn, channel_id, SyncDirection.INBOUND, now, remote_at)
+
+
+# still_new's reads: one text whatever the number of ids (store/lists.py), each a look-up
+# by the table's unique key (channel, delivery id) or (channel, shop order id).
+_CHANNELS = per_dialect(
+    lambda conn: sa.select(channels).where(any_of(channels.c.id, "ids", conn.dialect.name))
+)
+_DELIVERED = per_dialect(
+    lambda conn: sa.select(channel_receipts.c.delivery_id).where(
+        channel_receipts.c.channel_id == sa.bindparam("channel_id"),
+        any_of(channel_receipts.c.delivery_id, "names", conn.dialect.name),
+    )
+)
+_KNOWN = per_dialect(
+    lambda conn: sa.select(channel_orders.c.remote_id).where(
+        channel_orders.c.channel_id == sa.bindparam("channel_id"),
+        any_of(channel_orders.c.remote_id, "names", conn.dialect.name),
+    )
+)

@@ -6,9 +6,12 @@ caller's request is checked and priced in the caller's thread; the write goes to
 database's committer thread, which gathers what is waiting into a group and runs it as
 ONE transaction:
 
-1. one SELECT finds orders already stored under the group's Idempotency-Keys and
-   (channel, external id): those replays and conflicts are answered from the stored
-   order, without a stock lock and without consuming an order number;
+1. members a caller took for new on an earlier read (a storefront's webhook against its
+   channel as last read) are checked again (``orders/beside.py``): one no longer new is
+   answered ``Recheck``, nothing of it written; then one SELECT finds orders already
+   stored under the group's Idempotency-Keys and (channel, external id): those replays
+   and conflicts are answered from the stored order, without a stock lock and without
+   consuming an order number;
 2. one SELECT reads the products and stock of every remaining order, and on PostgreSQL
    locks them in (product, warehouse) order - the one global lock order, so two groups
    (two API workers) can queue behind each other but not deadlock; a hot SKU's row is
@@ -44,10 +47,10 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from orderwell.inventory.sourcing import SourcingStrategy
+from orderwell.orders.beside import Beside, recheck
 from orderwell.orders.group_callers import Job, answer
 from orderwell.orders.group_write import write_together
 from orderwell.orders.placing import (
-    Beside,
     DuplicateKeys,
     Pending,
     Placed,
@@ -228,7 +231,11 @@ class GroupCommitter:
         todo: list[int] = []
         replays: dict[int, Placed] = {}
         stored: dict[int, Any] = {}  # the replays' order rows, as the look-up read them
-        for i, prior in enumerate(find_prior(conn, pendings)):
+        refused = recheck(conn, pendings)  # taken for new on an earlier read: still so?
+        for i, again in refused.items():
+            outcomes[i] = again
+        looked = [i for i in range(len(group)) if i not in refused]
+        for i, prior in zip(looked, find_prior(conn, [pendings[i] for i in looked]), strict=True):
             if prior is None:
                 todo.append(i)
                 continue
@@ -355,7 +362,7 @@ def place(
 
     ``within(conn, order_id)`` runs in the order's savepoint after a new order is written,
     as with ``placing.place_order``; ``beside`` writes the same for a group written
-    together (``placing.Beside``).
+    together (``orders/beside.py``).
     """
     pending = prepare(
         request,

@@ -14,7 +14,7 @@ is left. Then, for the whole group:
 3. one INSERT each for the orders, their lines, allocations, ledger rows (each order's
    levels after, counted back from the UPDATE's), timeline events and outbox rows;
 4. what the orders' callers write beside them (a channel's record of where each came
-   from): one ``Beside.write_group`` per kind for the group, or each order's ``within``.
+   from): one ``Beside.write_group`` (orders/beside.py) per kind for the group, or each order's ``within``.
 
 If any of it fails - a stock row without the units the shelf promised, a unique key
 taken meanwhile by another process, a channel's record refused - ``NotTogether`` or the
@@ -38,7 +38,8 @@ from orderwell.domain.events import EventType
 from orderwell.inventory.ledger import Ledger
 from orderwell.inventory.reservations import Reserved, allocation_rows
 from orderwell.inventory.stock import reserve_together
-from orderwell.orders.placing import Beside, Pending, Placed, Sourced, order_rows, source
+from orderwell.orders.beside import Beside
+from orderwell.orders.placing import Pending, Placed, Sourced, order_rows, source
 from orderwell.orders.shelf import Shelf
 from orderwell.store.bulk_insert import BulkInsert
 from orderwell.store.ids import take_ids

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -31,6 +31,7 @@ from orderwell.inventory.sourcing import (
     SourcingStrategy,
 )
 from orderwell.inventory.stock import dialect_insert, per_dialect
+from orderwell.orders.beside import Beside
 from orderwell.orders.limits import over_limits, record_limit_hold
 from orderwell.orders.rules import PlaceOrder, PricedOrder, price_order
 from orderwell.orders.schemas import OrderDetail
@@ -87,17 +88,6 @@ class Pending:
     # The same record for a group written together (orders/group_write.py), which then
     # runs instead of ``within``: one ``write_group`` for all the group's orders of a kind.
     beside: Beside | None = None
-
-
-class Beside(Protocol):
-    """What a caller writes beside each new order of a group written together (a channel's
-    record of the shop's order), for all of the group's orders that carry one of its kind
-    at once. It must write what ``within`` would, order by order."""
-
-    @classmethod
-    def write_group(
-        cls, conn: Connection, placed: list[tuple[Pending, Placed]], now: datetime
-    ) -> None: ...
 
 
 def prepare(

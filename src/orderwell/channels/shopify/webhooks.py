@@ -21,22 +21,29 @@ from orderwell.channels.shop_records import Delivery, actor_of, note_receipt
 from orderwell.channels.shopify.mapping import map_order, refund_payments
 from orderwell.domain.channels import SyncDirection
 from orderwell.domain.errors import InvalidInput
+from orderwell.orders.beside import Recheck
 from orderwell.store.db import Database
 from orderwell.store.tables_channels import channel_orders
 
-ORDER_TOPICS = frozenset({"orders/create", "orders/updated", "orders/cancelled"})
+NEW_ORDER_TOPIC = "orders/create"
+ORDER_TOPICS = frozenset({NEW_ORDER_TOPIC, "orders/updated", "orders/cancelled"})
 REFUND_TOPIC = "refunds/create"
 TOPICS = ORDER_TOPICS | {REFUND_TOPIC}
 
 
 def receive_shopify_order(
-    db: Database, channel: Channel, order: dict[str, Any], delivery: Delivery | None
+    db: Database,
+    channel: Channel,
+    order: dict[str, Any],
+    delivery: Delivery | None,
+    *,
+    seen_as: tuple[Any, ...] | None = None,
 ) -> Intake | NewOrder:
     try:
         mapped = map_order(order, channel=channel.name, partial_shipment=channel.partial_shipment)
     except MappingProblem as exc:
         raise InvalidInput(f"not a Shopify order: {exc}", field="id") from None
-    return receive_order(db, channel, mapped, order, delivery=delivery)
+    return receive_order(db, channel, mapped, order, delivery=delivery, seen_as=seen_as)
 
 
 def take_refund(
@@ -79,14 +86,25 @@ def take_webhook(
 
 
 def receive_webhook(
-    db: Database, channel: Channel, topic: str, webhook_id: str | None, body: Any
+    db: Database,
+    channel: Channel,
+    topic: str,
+    webhook_id: str | None,
+    body: Any,
+    *,
+    seen_as: tuple[Any, ...] | None = None,
 ) -> Intake | NewOrder:
-    """``take_webhook``, leaving a new order's placement to the caller (``NewOrder``)."""
+    """``take_webhook``, leaving a new order's placement to the caller (``NewOrder``).
+    ``seen_as``: see ``intake.receive_order``; only a new order's topic is taken so."""
     if topic not in TOPICS:
         raise InvalidInput(f"Orderwell does not take the topic {topic}", field="X-Shopify-Topic")
     if not isinstance(body, dict):
         raise InvalidInput("a Shopify webhook body is a JSON object", field="body")
     delivery = Delivery(webhook_id, topic) if webhook_id else None
+    if seen_as is not None:
+        if topic != NEW_ORDER_TOPIC:
+            raise Recheck(f"{topic} is taken the long way")
+        return receive_shopify_order(db, channel, body, delivery, seen_as=seen_as)
     if topic == REFUND_TOPIC:
         if seen(db, channel, delivery):
             return Intake("duplicate")
