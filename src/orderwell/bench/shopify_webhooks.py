@@ -18,6 +18,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -58,8 +59,13 @@ class WebhookBenchConfig:
     skus: int = SKUS
 
 
-def shopify_order(n: int, rng: random.Random, *, skus: int) -> dict[str, Any]:
-    """Order ``n`` as Shopify's webhook sends it (the fields Orderwell reads, and more)."""
+def shopify_order(n: int, rng: random.Random, *, skus: int, created: str) -> dict[str, Any]:
+    """Order ``n`` as Shopify's webhook sends it (the fields Orderwell reads, and more).
+
+    ``created``: when the order was made in the shop - now, as for an ``orders/create``
+    sent as the buyer checks out. (An order made months ago is late the moment it
+    arrives: the worker's disruption watcher would tell every buyer of a delay, and the
+    bench would measure a backfill of stale orders rather than a shop's live orders.)"""
     items = []
     total = 0
     for i, p in enumerate(rng.sample(range(1, skus + 1), LINES_PER_ORDER), start=1):
@@ -94,8 +100,8 @@ def shopify_order(n: int, rng: random.Random, *, skus: int) -> dict[str, Any]:
         "id": 5_000_000_000 + n,
         "name": f"#{10_000 + n}",
         "email": f"buyer{n % 997}@example.com",
-        "created_at": "2026-03-03T09:00:00+01:00",
-        "updated_at": "2026-03-03T09:00:00+01:00",
+        "created_at": created,
+        "updated_at": created,
         "currency": "EUR",
         "financial_status": "paid",
         "total_price": f"{total / 100:.2f}",
@@ -111,9 +117,10 @@ def shopify_order(n: int, rng: random.Random, *, skus: int) -> dict[str, Any]:
 
 def _requests(port: int, count: int, skus: int) -> list[bytes]:
     rng = random.Random(7)
+    created = datetime.now(UTC).isoformat(timespec="seconds")
     out = []
     for n in range(count):
-        body = orjson.dumps(shopify_order(n, rng, skus=skus))
+        body = orjson.dumps(shopify_order(n, rng, skus=skus, created=created))
         head = (
             f"POST /channels/{CHANNEL}/webhooks HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
             "Content-Type: application/json\r\nX-Shopify-Topic: orders/create\r\n"

@@ -10,6 +10,7 @@ Both word their timeline events with the same two functions below.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -29,11 +30,14 @@ from orderwell.channels.inbound import PaymentReport
 from orderwell.domain.channels import ChannelEvent
 from orderwell.domain.errors import Conflict
 from orderwell.domain.events import EventType
+from orderwell.inventory.stock import per_dialect
+from orderwell.store.bulk_insert import BulkInsert
 from orderwell.store.ids import take_ids
+from orderwell.store.lists import any_of
 from orderwell.store.tables import orders
 from orderwell.store.tables_aftersale import payments
 from orderwell.store.tables_channels import channel_pushes
-from orderwell.store.timeline import INSERT_EVENT, INSERT_OUTBOX, event_rows, record
+from orderwell.store.timeline import EVENTS, OUTBOX, event_rows, record
 
 _REFS: sa.BindParameter[str] = sa.bindparam("refs", expanding=True)
 # Built once: every order a webhook places runs it.
@@ -47,11 +51,13 @@ _KNOWN_REFERENCES = (
         )
     )
 )
-_INSERT_PAYMENTS = sa.insert(payments)
-_SET_PAYMENT_STATUS = (
-    sa.update(orders)
-    .where(orders.c.id == sa.bindparam("order_id"))
-    .values(payment_status=sa.bindparam("new_status"), updated_at=sa.bindparam("changed_at"))
+_PAYMENTS = BulkInsert(payments)
+_SET_PAYMENT_STATUSES = per_dialect(
+    lambda conn: (
+        sa.update(orders)
+        .where(any_of(orders.c.id, "ids", conn.dialect.name))
+        .values(payment_status=sa.bindparam("new_status"), updated_at=sa.bindparam("changed_at"))
+    )
 )
 
 # The event's type, summary, data and whether it is published (None: the catalogue says).
@@ -197,19 +203,16 @@ def record_new_orders_payments(
         events.append(event)
         if outbox_row is not None:
             published.append(outbox_row)
-    if entries:
-        conn.execute(_INSERT_PAYMENTS, entries)
-    statuses = [
-        {
-            "order_id": o.order_id,
-            "new_status": derive_payment_status(final[o.order_id], o.grand_total).value,
-            "changed_at": now,
-        }
-        for o in new_orders
-        if o.order_id in final
-    ]
-    if statuses:
-        conn.execute(_SET_PAYMENT_STATUS, statuses)
-    conn.execute(INSERT_EVENT, events)
-    if published:
-        conn.execute(INSERT_OUTBOX, published)
+    _PAYMENTS(conn, entries)
+    # One UPDATE per payment status the orders reach (all "paid", as a rule).
+    reached: dict[str, list[int]] = defaultdict(list)
+    for o in new_orders:
+        if o.order_id in final:
+            reached[derive_payment_status(final[o.order_id], o.grand_total).value].append(
+                o.order_id
+            )
+    for value, order_ids in reached.items():
+        params = {"new_status": value, "changed_at": now, "ids": order_ids}
+        conn.execute(_SET_PAYMENT_STATUSES(conn), params)
+    EVENTS(conn, events)
+    OUTBOX(conn, published)

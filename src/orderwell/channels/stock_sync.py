@@ -31,8 +31,9 @@ from orderwell.channels.pushes import backoff
 from orderwell.channels.storefronts import Storefront
 from orderwell.domain.channels import PUSHING_KINDS, SyncDirection
 from orderwell.domain.errors import OrderwellError
-from orderwell.inventory.stock import dialect_insert
+from orderwell.inventory.stock import dialect_insert, per_dialect
 from orderwell.store.db import Database
+from orderwell.store.ids import ids_show_late
 from orderwell.store.tables import products, stock, stock_ledger, warehouses
 from orderwell.store.tables_channels import channel_listings, channel_stock, channels
 from orderwell.store.tables_outbound import worker_cursors
@@ -61,17 +62,13 @@ class StockSync:
                 ).scalar_one()
             )
             start = max(cursor, self._seen)
-            rows = conn.execute(
-                sa.select(stock_ledger.c.id, stock_ledger.c.product_id)
-                .where(stock_ledger.c.id > start)
-                .order_by(stock_ledger.c.id)
-                .limit(self.batch)
-            ).all()
-            if rows:
-                _mark(conn, rows, now + self.window)
-                self._seen = int(rows[-1].id)
-            _advance(conn, cursor, now)
-            return len(rows)
+            end, count = conn.execute(_BATCH, {"start": start, "batch": self.batch}).one()
+            if count:
+                params = {"start": start, "end": end, "due": now + self.window}
+                conn.execute(_MARK(conn), params)
+                self._seen = int(end)
+            _advance(conn, cursor, now, read_to=int(end) if count else start)
+            return int(count)
 
         return self.db.write(work)
 
@@ -209,65 +206,73 @@ def _wanted(
     }
 
 
-def _mark(conn: Connection, rows: Sequence[Any], due: datetime) -> None:
-    newest: dict[int, int] = {}
-    for r in rows:
-        newest[r.product_id] = max(newest.get(r.product_id, 0), int(r.id))
-    listed = conn.execute(
-        sa.select(channels.c.id, products.c.id)
-        .join(channel_listings, channel_listings.c.channel_id == channels.c.id)
-        .join(products, products.c.sku == channel_listings.c.sku)
-        .where(
-            channels.c.kind.in_([k.value for k in PUSHING_KINDS]),
-            products.c.id.in_(newest),
+# The next batch of ledger rows after ``start``: where it ends, and how many.
+_IN_BATCH = (
+    sa.select(stock_ledger.c.id)
+    .where(stock_ledger.c.id > sa.bindparam("start"))
+    .order_by(stock_ledger.c.id)
+    .limit(sa.bindparam("batch"))
+    .subquery()
+)
+_BATCH = sa.select(sa.func.max(_IN_BATCH.c.id), sa.func.count())
+
+
+def _build_mark(conn: Connection) -> Any:
+    """Mark every (channel, product) a batch of ledger rows changed, for the channels that
+    list the SKU, in one statement: the newest row per product, upserted - a row pending
+    already keeps its time (that is the coalescing), any other is due anew."""
+    newest = (
+        sa.select(
+            channel_listings.c.channel_id,
+            products.c.id,
+            sa.func.max(stock_ledger.c.id),
+            sa.literal(0),
+            sa.literal(0),
+            sa.bindparam("due", type_=channel_stock.c.next_attempt_at.type),
         )
-    ).all()
-    if not listed:
-        return
+        .select_from(stock_ledger)
+        .join(products, products.c.id == stock_ledger.c.product_id)
+        .join(channel_listings, channel_listings.c.sku == products.c.sku)
+        .join(channels, channels.c.id == channel_listings.c.channel_id)
+        .where(
+            stock_ledger.c.id > sa.bindparam("start"),
+            stock_ledger.c.id <= sa.bindparam("end"),
+            channels.c.kind.in_([k.value for k in PUSHING_KINDS]),
+        )
+        .group_by(channel_listings.c.channel_id, products.c.id)
+    )
     t = channel_stock
-    ins = dialect_insert(conn, t)
-    conn.execute(
-        ins.on_conflict_do_update(
-            index_elements=["channel_id", "product_id"],
-            set_={
-                # Pending already: keep its time (that is the coalescing); else due anew.
-                "next_attempt_at": sa.case(
-                    (t.c.changed_seq > t.c.pushed_seq, t.c.next_attempt_at),
-                    else_=ins.excluded.next_attempt_at,
-                ),
-                "changed_seq": sa.case(
-                    (ins.excluded.changed_seq > t.c.changed_seq, ins.excluded.changed_seq),
-                    else_=t.c.changed_seq,
-                ),
-            },
-        ),
-        [
-            {
-                "channel_id": cid,
-                "product_id": pid,
-                "changed_seq": newest[pid],
-                "pushed_seq": 0,
-                "attempts": 0,
-                "next_attempt_at": due,
-            }
-            for cid, pid in listed
-        ],
+    columns = ["channel_id", "product_id", "changed_seq", "pushed_seq", "attempts"]
+    ins = dialect_insert(conn, t).from_select([*columns, "next_attempt_at"], newest)
+    return ins.on_conflict_do_update(
+        index_elements=["channel_id", "product_id"],
+        set_={
+            "next_attempt_at": sa.case(
+                (t.c.changed_seq > t.c.pushed_seq, t.c.next_attempt_at),
+                else_=ins.excluded.next_attempt_at,
+            ),
+            "changed_seq": sa.case(
+                (ins.excluded.changed_seq > t.c.changed_seq, ins.excluded.changed_seq),
+                else_=t.c.changed_seq,
+            ),
+        },
     )
 
 
-def _advance(conn: Connection, cursor: int, now: datetime) -> None:
+_MARK = per_dialect(_build_mark)
+
+
+def _advance(conn: Connection, cursor: int, now: datetime, *, read_to: int) -> None:
+    """Move the stored cursor over the rows read (never past ``read_to``: a batch may
+    leave rows unread) that are settled."""
+    settle = SETTLE if ids_show_late(conn) else timedelta(0)  # SQLite: rows appear in order
     first_young = conn.execute(
         sa.select(sa.func.min(stock_ledger.c.id)).where(
-            stock_ledger.c.id > cursor, stock_ledger.c.at >= now - SETTLE
+            stock_ledger.c.id > cursor, stock_ledger.c.at >= now - settle
         )
     ).scalar()
-    if first_young is None:
-        new = conn.execute(
-            sa.select(sa.func.max(stock_ledger.c.id)).where(stock_ledger.c.id > cursor)
-        ).scalar()
-    else:
-        new = int(first_young) - 1
-    if new is not None and new > cursor:
+    new = read_to if first_young is None else min(int(first_young) - 1, read_to)
+    if new > cursor:
         conn.execute(
             sa.update(worker_cursors)
             .where(worker_cursors.c.name == CURSOR)

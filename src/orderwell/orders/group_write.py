@@ -46,17 +46,17 @@ from orderwell.store.ids import take_ids
 from orderwell.store.request_context import REQUEST_ID
 from orderwell.store.tables import (
     allocations,
-    order_events,
     order_lines,
     orders,
-    outbox,
     stock_ledger,
 )
-from orderwell.store.timeline import event_rows
+from orderwell.store.timeline import EVENTS, OUTBOX, event_rows
 
 # In the order they are written: a line names its order, an allocation its line.
 _INSERTS = [
-    BulkInsert(t) for t in (orders, order_lines, allocations, stock_ledger, order_events, outbox)
+    *(BulkInsert(t) for t in (orders, order_lines, allocations, stock_ledger)),
+    EVENTS,
+    OUTBOX,
 ]
 
 

@@ -6,7 +6,9 @@ but becomes visible at COMMIT, so a row with a lower ``seq`` can appear after a 
 one was read: a plain cursor on ``seq`` would skip it. So each reader marks the events
 it has done in a table of its own (``marks``, one ``seq`` per row) in the same
 transaction, and its cursor in ``worker_cursors`` moves only past events that are marked
-*and* older than ``SETTLE``; everything newer is checked against the marks.
+*and* older than ``SETTLE``; everything newer is checked against the marks. SQLite's
+events appear in ``seq`` order (``store.ids.ids_show_late``): there the cursor moves up
+to the first event not done.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from orderwell.inventory.stock import dialect_insert
+from orderwell.store.ids import ids_show_late
 from orderwell.store.tables import outbox
 from orderwell.store.tables_outbound import worker_cursors
 
@@ -65,11 +68,15 @@ class OutboxCursor:
     def advance(self, conn: Connection, cursor: int, now: datetime) -> int | None:
         """Move the cursor over the events that are done and settled; the new cursor,
         or None when it stays."""
+        # On SQLite nothing done can be followed by a late event: the cursor stands right
+        # behind the events done, and the next pass reads from there rather than past
+        # every event of the last two minutes (at 800 webhooks/s, ~100,000 rows a pass).
+        settle = SETTLE if ids_show_late(conn) else timedelta(0)
         first_open = conn.execute(
             sa.select(sa.func.min(outbox.c.seq)).where(
                 outbox.c.seq > cursor,
                 sa.or_(
-                    outbox.c.created_at > now - SETTLE,
+                    outbox.c.created_at > now - settle,
                     ~sa.exists().where(self.marks.c.seq == outbox.c.seq),
                 ),
             )

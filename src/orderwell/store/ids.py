@@ -54,3 +54,12 @@ def random_uuid() -> uuid.UUID:
     from the group committer, on every request. Python's generator is seeded from the
     system's randomness and re-seeded in every forked worker."""
     return uuid.UUID(int=random.getrandbits(128), version=4)
+
+
+def ids_show_late(conn: Connection) -> bool:
+    """Whether a row can become visible after a row with a higher id: on PostgreSQL an id
+    is drawn at INSERT and the row seen at COMMIT, so a slower transaction shows a lower
+    id later. SQLite runs one writer at a time, which draws its ids from the largest
+    committed: its rows appear in id order. (Readers that keep a cursor on an id - the
+    fan-out, the rollups, the channels' stock sync - hold it back only where this is so.)"""
+    return conn.dialect.name == "postgresql"

@@ -9,12 +9,16 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from orderwell.domain.events import CATALOGUE, EventType
+from orderwell.store.bulk_insert import BulkInsert
 from orderwell.store.ids import random_uuid
 from orderwell.store.request_context import REQUEST_ID
 from orderwell.store.tables import order_events, outbox
 
 INSERT_EVENT = sa.insert(order_events)
 INSERT_OUTBOX = sa.insert(outbox)
+# Many rows of ``event_rows`` at once, each table in one statement (store/bulk_insert.py).
+EVENTS = BulkInsert(order_events)
+OUTBOX = BulkInsert(outbox)
 
 
 def record(
