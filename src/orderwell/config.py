@@ -58,6 +58,13 @@ class Settings(BaseSettings):
     # laptop setup) and no on PostgreSQL, where `orderwell worker` runs on its own.
     inprocess_worker: bool | None = None
     worker_poll_seconds: float = 1.0
+    # After a pass that found work, the worker waits this long before the next: under load
+    # a pass then takes a larger batch, and its fixed cost (cursors, claims, a write
+    # transaction per kind of work - on SQLite each queues for the one write lock with the
+    # API's group commits) is paid less often. Messages and pushes go out at most this
+    # much later. 0.1 s: 834-883 -> 873-968 Shopify webhooks/s, the worker's CPU halved
+    # (docs/benchmarks.md).
+    worker_busy_pause_seconds: float = 0.1
     worker_batch_size: int = 50
     # A claimed delivery belongs to its worker this long; a crashed worker's work comes
     # back after it. Longer than the webhook timeout, so no two workers overlap.

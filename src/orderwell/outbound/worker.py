@@ -3,7 +3,8 @@
 One pass (:meth:`Worker.tick`) fans out new outbox events, publishes to NATS (when
 ``ORDERWELL_NATS_URL`` is set), delivers due webhooks, sends due messages (when
 ``ORDERWELL_SMTP_HOST`` is set) and, every ``watcher_interval_seconds``, runs the
-disruption watcher. The loop sleeps only when a pass found nothing to do.
+disruption watcher. The loop waits ``worker_poll_seconds`` after a pass that found
+nothing to do, and ``worker_busy_pause_seconds`` (0.1 s) after one that did.
 
 Any number of workers may run against PostgreSQL: they share the work through leased
 claims (``outbox/claims.py``). ``orderwell serve`` on SQLite runs one itself, so the
@@ -187,8 +188,8 @@ class Worker:
             except Exception:
                 log.exception("worker %s: pass failed; retrying", self.name)
                 busy = False
-            if not busy:
-                stop.wait(self.settings.worker_poll_seconds)
+            pause = self.settings.worker_busy_pause_seconds
+            stop.wait(pause if busy else self.settings.worker_poll_seconds)
         log.info("worker %s stopped", self.name)
 
     def close(self) -> None:
