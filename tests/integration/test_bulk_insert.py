@@ -155,3 +155,30 @@ def test_ids_the_database_draws_follow_the_rows_order(db: Database) -> None:
         assert stored == wanted
     finally:
         metadata.drop_all(db.engine, tables=[numbered])
+
+
+def test_on_conflict_does_what_the_engines_own_insert_does(probe_db: Database) -> None:
+    """``on_conflict``: a row whose key exists is skipped (DO NOTHING) or updated from the
+    row given (DO UPDATE ... excluded), the other rows inserted - on both engines."""
+
+    def keep(ins: Any) -> Any:
+        return ins.on_conflict_do_nothing()
+
+    def take_theirs(ins: Any) -> Any:
+        return ins.on_conflict_do_update(index_elements=["id"], set_={"kind": ins.excluded.kind})
+
+    with probe_db.transaction() as conn:
+        BulkInsert(probe)(conn, _rows(1))
+        again = [{**row, "kind": "again"} for row in _rows(1)]
+        BulkInsert(probe, on_conflict=keep)(conn, [*again[:2], *_rows(11)[:1]])
+        BulkInsert(probe, on_conflict=take_theirs)(conn, [again[2], *_rows(21)[:1]])
+    kinds = [row[2] for row in _stored(probe_db, range(1, 30))]
+    assert kinds == ["placed", "other", "again", "y", "placed", "placed"]
+
+
+def test_refuses_an_on_conflict_clause_with_parameters(probe_db: Database) -> None:
+    def with_a_value(ins: Any) -> Any:
+        return ins.on_conflict_do_update(index_elements=["id"], set_={"kind": "fixed"})
+
+    with probe_db.transaction() as conn, pytest.raises(TypeError, match="parameters"):
+        BulkInsert(probe, on_conflict=with_a_value)(conn, _rows(1))

@@ -27,6 +27,7 @@ from orderwell.channels.payment_reports import (
 from orderwell.domain.channels import ChannelOrderState, SyncDirection
 from orderwell.inventory.stock import dialect_insert, per_dialect
 from orderwell.orders.placing import Pending, Placed
+from orderwell.store.bulk_insert import BulkInsert
 from orderwell.store.lists import any_of
 from orderwell.store.tables_channels import (
     channel_listings,
@@ -72,14 +73,23 @@ _SAVED = ("remote_name", "order_id", "state", "hold_reason", "payload", "remote_
 
 
 def _build_save_order(conn: Connection) -> Any:
-    ins = dialect_insert(conn, channel_orders)
+    return _upsert_saved(dialect_insert(conn, channel_orders))
+
+
+_save_order = per_dialect(_build_save_order)
+
+
+def _upsert_saved(ins: Any) -> Any:
     return ins.on_conflict_do_update(
         index_elements=["channel_id", "remote_id"],
         set_={c: ins.excluded[c] for c in (*_SAVED, "updated_at")},
     )
 
 
-_save_order = per_dialect(_build_save_order)
+# A group's records, each table in one statement (store/bulk_insert.py).
+_SAVE_ORDERS = BulkInsert(channel_orders, on_conflict=_upsert_saved)
+_LISTINGS = BulkInsert(channel_listings, on_conflict=lambda ins: ins.on_conflict_do_nothing())
+_RECEIPTS = BulkInsert(channel_receipts, on_conflict=lambda ins: ins.on_conflict_do_nothing())
 _insert_listings = per_dialect(
     lambda conn: dialect_insert(conn, channel_listings).on_conflict_do_nothing()
 )
@@ -231,20 +241,18 @@ class ChannelRecord:
         ]
         if len({(row["channel_id"], row["remote_id"]) for row in shop_orders}) != len(records):
             raise ValueError("one shop order twice in a group: written one by one")
-        conn.execute(_save_order(conn), shop_orders)
+        _SAVE_ORDERS(conn, shop_orders)
         listings: dict[tuple[int, str], dict[str, Any]] = {}
         for r, _, _ in records:  # the first order's ids for a SKU stay, as one by one
             for row in _listing_rows(r.channel, r.mapped):
                 listings.setdefault((row["channel_id"], row["sku"]), row)
-        if listings:
-            conn.execute(_insert_listings(conn), list(listings.values()))
+        _LISTINGS(conn, list(listings.values()))
         receipts: dict[tuple[int, str], dict[str, Any]] = {}
         for r, _, _ in records:
             if r.delivery is not None:
                 row = _receipt_row(r.channel, r.delivery, now)
                 receipts.setdefault((r.channel.id, row["delivery_id"]), row)
-        if receipts:
-            conn.execute(_insert_receipt(conn), list(receipts.values()))
+        _RECEIPTS(conn, list(receipts.values()))
         record_new_orders_payments(
             conn,
             [

@@ -18,6 +18,10 @@ statement whose parameters are one array per column, in psycopg's binary format,
 unpacked by the server: ``INSERT INTO t (a, b) SELECT c0, c1 FROM unnest(%b::INTEGER[],
 %b::VARCHAR(40)[]) WITH ORDINALITY AS u(c0, c1, n) ORDER BY n`` - 2.5 ms for the same group, one statement text per table (so
 prepared once), and one INSERT for the server to run instead of one per row.
+
+An upsert goes the same way (``on_conflict``): the engine's own INSERT ... ON CONFLICT
+clause, compiled once, after the VALUES (SQLite) or the unnest (PostgreSQL) - a group's
+channel records, listings and webhook receipts (channels/shop_records.py).
 """
 
 from __future__ import annotations
@@ -28,7 +32,12 @@ from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Dialect
+
+# Adds an ON CONFLICT clause to an engine's INSERT (see BulkInsert).
+OnConflict = Callable[[Any], Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,11 +51,20 @@ class _Compiled:
 class BulkInsert:
     """``BulkInsert(table)(conn, rows)``: insert ``rows`` (dicts with the same keys)."""
 
-    def __init__(self, table: sa.Table) -> None:
+    def __init__(self, table: sa.Table, *, on_conflict: OnConflict | None = None) -> None:
+        """``on_conflict``: adds the ``ON CONFLICT`` clause to the engine's INSERT
+        (``lambda ins: ins.on_conflict_do_nothing()``); it may name ``ins.excluded``
+        columns but take no parameters of its own."""
         self.table = table
-        self.statement = sa.insert(table)
+        self.on_conflict = on_conflict
         # by engine kind and columns given
         self._compiled: dict[tuple[str, tuple[str, ...]], _Compiled] = {}
+
+    def _statement(self, dialect: Dialect) -> Any:
+        if self.on_conflict is None:
+            return sa.insert(self.table)
+        engine_insert = pg_insert if dialect.name == "postgresql" else sqlite_insert
+        return self.on_conflict(engine_insert(self.table))
 
     def __call__(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         if not rows:
@@ -74,7 +92,7 @@ class BulkInsert:
             raise TypeError(f"{self.table.name} has no column {unknown[0]!r}")
         if dialect.name == "postgresql":
             return self._unnest(dialect, keys)
-        compiled = self.statement.compile(dialect=dialect, column_keys=list(keys))
+        compiled = self._statement(dialect).compile(dialect=dialect, column_keys=list(keys))
         order = compiled.positiontup
         if order is None or sorted(order) != sorted(keys):
             raise TypeError(f"{self.table.name}: the INSERT's parameters are not its columns")
@@ -108,6 +126,13 @@ class BulkInsert:
             f"SELECT {picked} FROM unnest({', '.join(arrays)}) WITH ORDINALITY "
             f"AS u({picked}, n) ORDER BY n"
         )
+        if self.on_conflict is not None:
+            # The clause as the engine's own INSERT writes it; it must take no parameter.
+            whole = self._statement(dialect).compile(dialect=dialect, column_keys=list(keys))
+            clause = whole.string[whole.string.index(" ON CONFLICT") :]
+            if "%(" in clause:
+                raise TypeError(f"{self.table.name}: the ON CONFLICT clause takes parameters")
+            sql += clause
         return _Compiled(sql, keys, tuple(processors))
 
 
