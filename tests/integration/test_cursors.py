@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from orderwell.channels import stock_sync
@@ -19,8 +20,10 @@ from orderwell.inventory.movements import AdjustIn, AdjustReason, adjust
 from orderwell.orders.placing import place_order
 from orderwell.outbound.fanout import fan_out
 from orderwell.store.db import Database
-from orderwell.store.tables import outbox, stock_ledger
+from orderwell.store.tables import outbox, products, stock_ledger, warehouses
+from orderwell.store.tables_channels import channel_listings, channel_stock, channels
 from orderwell.store.tables_outbound import outbox_fanout, worker_cursors
+from tests.channel_support import add_shop
 from tests.helpers import order, seed
 
 
@@ -79,3 +82,47 @@ def test_the_stock_cursor_never_passes_a_ledger_row_not_read(db: Database) -> No
         assert sum(read) == len(ids) - 2 and _cursor(db, stock_sync.CURSOR) == ids[-1]
     else:  # young rows are read again: marking is idempotent
         assert _cursor(db, stock_sync.CURSOR) == 0
+
+
+def test_a_ledger_row_committed_late_is_still_noted(db: Database) -> None:
+    """PostgreSQL shows a row after one with a higher id when its transaction commits
+    later. The stock sync reads on from the highest id it read, so it looks again for
+    the ids it skipped: the late row's SKU is still marked for its push."""
+    if db.dialect != "postgresql":
+        pytest.skip("SQLite's rows appear in id order: none commits late")
+    seed(db, skus=2, stock={("SKU-1", "WH1"): 10, ("SKU-2", "WH1"): 10})
+    add_shop(db)
+    with db.transaction() as conn:
+        channel_id = conn.execute(sa.select(channels.c.id)).scalar_one()
+        ids = dict(conn.execute(sa.select(products.c.sku, products.c.id)).all())
+        warehouse = conn.execute(sa.select(warehouses.c.id).where(warehouses.c.code == "WH1"))
+        warehouse_id = warehouse.scalar_one()
+        for sku in ("SKU-1", "SKU-2"):
+            conn.execute(sa.insert(channel_listings).values(channel_id=channel_id, sku=sku))
+    sync = StockSync(db)
+    sync.note_changes()  # the opening stock
+    with db.engine.connect() as slow:
+        with slow.begin():
+            late_id = slow.execute(
+                sa.insert(stock_ledger)
+                .values(
+                    at=db.clock(), actor="test", product_id=ids["SKU-1"],
+                    warehouse_id=warehouse_id, kind="adjust", delta_on_hand=1,
+                    delta_reserved=0, on_hand_after=11, reserved_after=0,
+                )
+                .returning(stock_ledger.c.id)
+            ).scalar_one()  # fmt: skip
+            adjust(
+                db,
+                AdjustIn(sku="SKU-2", warehouse="WH1", quantity=1, reason=AdjustReason.FOUND),
+                actor="test",
+            )
+            assert sync.note_changes() == 1  # SKU-2's row, past the one not committed yet
+        assert sync.note_changes() == 1  # found in the gap it left
+    with db.read() as conn:
+        marked = dict(
+            conn.execute(sa.select(channel_stock.c.product_id, channel_stock.c.changed_seq)).all()
+        )
+    assert marked[ids["SKU-1"]] == late_id
+    assert marked[ids["SKU-2"]] > late_id
+    assert sync.note_changes() == 0  # and only once

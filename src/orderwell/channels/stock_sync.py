@@ -8,9 +8,12 @@ sent* (free = on hand - reserved, per mapped location) and records the ledger ro
 covered (``pushed_seq``). So 1,000 changes to one SKU within the window are one update;
 a change that lands while a push is under way makes the row due again.
 
-Ledger ids become visible at commit, not in id order (PostgreSQL), so the stored cursor
-only moves past rows older than ``SETTLE``; newer rows are read again, which is harmless
-because marking is idempotent.
+Ledger ids become visible at commit, not in id order (PostgreSQL), so there the stored
+cursor only moves past rows older than ``SETTLE``, and a process reads on from the
+highest id it has read and looks again, on every pass, for the ids it read past without
+a row (a transaction not committed yet) until ``SETTLE`` has gone by: a change that
+commits late is still pushed. SQLite's rows appear in id order: its cursor stands right
+behind the last row read. Marking is idempotent, so a row read twice does no harm.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from orderwell.domain.errors import OrderwellError
 from orderwell.inventory.stock import dialect_insert, per_dialect
 from orderwell.store.db import Database
 from orderwell.store.ids import ids_show_late
+from orderwell.store.lists import any_of
 from orderwell.store.tables import products, stock, stock_ledger, warehouses
 from orderwell.store.tables_channels import channel_listings, channel_stock, channels
 from orderwell.store.tables_outbound import worker_cursors
@@ -47,6 +51,10 @@ class StockSync:
     def __init__(self, db: Database, *, window_s: float = 1.0, batch: int = 5000) -> None:
         self.db, self.window, self.batch = db, timedelta(seconds=window_s), batch
         self._seen = 0  # read up to here in this process (the stored cursor may lag)
+        # PostgreSQL: ids this process read past without a row - an insert rolled back, or
+        # one whose transaction had not committed yet - and when; looked for again on
+        # every pass until SETTLE has gone by (see _late).
+        self._gaps: dict[int, datetime] = {}
 
     def note_changes(self) -> int:
         def work(conn: Connection) -> int:
@@ -62,15 +70,37 @@ class StockSync:
                 ).scalar_one()
             )
             start = max(cursor, self._seen)
-            end, count = conn.execute(_BATCH, {"start": start, "batch": self.batch}).one()
-            if count:
-                params = {"start": start, "end": end, "due": now + self.window}
-                conn.execute(_MARK(conn), params)
-                self._seen = int(end)
-            _advance(conn, cursor, now, read_to=int(end) if count else start)
-            return int(count)
+            ids = list(conn.execute(_BATCH, {"start": start, "batch": self.batch}).scalars())
+            due = now + self.window
+            if ids:
+                conn.execute(_MARK(conn), {"start": start, "end": ids[-1], "due": due})
+                self._seen = ids[-1]
+            late = self._late(conn, start, ids, now, due) if ids_show_late(conn) else 0
+            _advance(conn, cursor, now, read_to=ids[-1] if ids else start)
+            return len(ids) + late
 
         return self.db.write(work)
+
+    def _late(
+        self, conn: Connection, start: int, ids: list[int], now: datetime, due: datetime
+    ) -> int:
+        """Ledger rows that became visible after rows with higher ids were read: this
+        process reads on from the highest id it read, so it looks for them by the gaps it
+        left. Marks those found; returns how many."""
+        found: list[int] = []
+        if self._gaps:
+            found = list(conn.execute(_FOUND(conn), {"ids": sorted(self._gaps)}).scalars())
+            if found:
+                conn.execute(_MARK_IDS(conn), {"ids": found, "due": due})
+        old = now - SETTLE
+        self._gaps = {i: at for i, at in self._gaps.items() if at > old and i not in found}
+        before = start
+        for i in ids:
+            # A gap as wide as a whole batch is not a transaction still open: do not keep it.
+            if 1 < i - before <= self.batch:
+                self._gaps.update(dict.fromkeys(range(before + 1, i), now))
+            before = i
+        return len(found)
 
     def push(self, fronts: dict[int, Storefront], open_front: Any, box: Any) -> int:
         now = self.db.clock()
@@ -206,19 +236,22 @@ def _wanted(
     }
 
 
-# The next batch of ledger rows after ``start``: where it ends, and how many.
-_IN_BATCH = (
+# The ids of the next batch of ledger rows after ``start``.
+_BATCH = (
     sa.select(stock_ledger.c.id)
     .where(stock_ledger.c.id > sa.bindparam("start"))
     .order_by(stock_ledger.c.id)
     .limit(sa.bindparam("batch"))
-    .subquery()
 )
-_BATCH = sa.select(sa.func.max(_IN_BATCH.c.id), sa.func.count())
+_FOUND = per_dialect(
+    lambda conn: sa.select(stock_ledger.c.id).where(
+        any_of(stock_ledger.c.id, "ids", conn.dialect.name)
+    )
+)
 
 
-def _build_mark(conn: Connection) -> Any:
-    """Mark every (channel, product) a batch of ledger rows changed, for the channels that
+def _build_mark(conn: Connection, rows: sa.ColumnElement[bool]) -> Any:
+    """Mark every (channel, product) the ledger ``rows`` changed, for the channels that
     list the SKU, in one statement: the newest row per product, upserted - a row pending
     already keeps its time (that is the coalescing), any other is due anew."""
     newest = (
@@ -234,11 +267,7 @@ def _build_mark(conn: Connection) -> Any:
         .join(products, products.c.id == stock_ledger.c.product_id)
         .join(channel_listings, channel_listings.c.sku == products.c.sku)
         .join(channels, channels.c.id == channel_listings.c.channel_id)
-        .where(
-            stock_ledger.c.id > sa.bindparam("start"),
-            stock_ledger.c.id <= sa.bindparam("end"),
-            channels.c.kind.in_([k.value for k in PUSHING_KINDS]),
-        )
+        .where(rows, channels.c.kind.in_([k.value for k in PUSHING_KINDS]))
         .group_by(channel_listings.c.channel_id, products.c.id)
     )
     t = channel_stock
@@ -259,7 +288,18 @@ def _build_mark(conn: Connection) -> Any:
     )
 
 
-_MARK = per_dialect(_build_mark)
+# A batch's range of ids, or the ids found late.
+_MARK = per_dialect(
+    lambda conn: _build_mark(
+        conn,
+        sa.and_(
+            stock_ledger.c.id > sa.bindparam("start"), stock_ledger.c.id <= sa.bindparam("end")
+        ),
+    )
+)
+_MARK_IDS = per_dialect(
+    lambda conn: _build_mark(conn, any_of(stock_ledger.c.id, "ids", conn.dialect.name))
+)
 
 
 def _advance(conn: Connection, cursor: int, now: datetime, *, read_to: int) -> None:
