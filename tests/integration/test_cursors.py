@@ -18,11 +18,13 @@ from orderwell.channels import stock_sync
 from orderwell.channels.stock_sync import StockSync
 from orderwell.inventory.movements import AdjustIn, AdjustReason, adjust
 from orderwell.orders.placing import place_order
+from orderwell.outbound import fanout
 from orderwell.outbound.fanout import fan_out
+from orderwell.outbound.webhooks import SubscriptionIn, create_subscription
 from orderwell.store.db import Database
 from orderwell.store.tables import outbox, products, stock_ledger, warehouses
 from orderwell.store.tables_channels import channel_listings, channel_stock, channels
-from orderwell.store.tables_outbound import outbox_fanout, worker_cursors
+from orderwell.store.tables_outbound import outbox_deliveries, outbox_fanout, worker_cursors
 from tests.channel_support import add_shop
 from tests.helpers import order, seed
 
@@ -126,3 +128,35 @@ def test_a_ledger_row_committed_late_is_still_noted(db: Database) -> None:
     assert marked[ids["SKU-1"]] == late_id
     assert marked[ids["SKU-2"]] > late_id
     assert sync.note_changes() == 0  # and only once
+
+
+def test_events_another_worker_fanned_out_meanwhile_are_dropped(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fan-out plans in a read transaction and writes in a short one: events another
+    worker fanned out between the two are dropped with all that was planned for them
+    (no second delivery, message or EDI document)."""
+    seed(db, stock={("SKU-1", "WH1"): 10})
+    create_subscription(db, SubscriptionIn(url="http://127.0.0.1:9/hooks"))
+    for _ in range(2):
+        place_order(db, order({"SKU-1": 1}), actor="test")
+    plan = fanout._plan
+    other: list[int] = []
+
+    def plan_then_another_worker(*args: object) -> object:
+        planned = plan(*args)  # type: ignore[arg-type]
+        monkeypatch.setattr(fanout, "_plan", plan)
+        other.append(fan_out(db, tracking_page=lambda n: f"/track/{n}"))
+        return planned
+
+    monkeypatch.setattr(fanout, "_plan", plan_then_another_worker)
+    assert fan_out(db, tracking_page=lambda n: f"/track/{n}") == 0
+    with db.read() as conn:
+        events = conn.execute(sa.select(sa.func.count()).select_from(outbox)).scalar_one()
+        deliveries = conn.execute(
+            sa.select(outbox_deliveries.c.event_id, sa.func.count()).group_by(
+                outbox_deliveries.c.event_id
+            )
+        ).all()
+    assert other == [events]
+    assert len(deliveries) == events and {n for _, n in deliveries} == {1}

@@ -50,6 +50,22 @@ class OutboxCursor:
         ).first()
         return None if row is None else int(row.last_seq)
 
+    def current(self, conn: Connection) -> int:
+        """The cursor as stored, read without a lock."""
+        value = conn.execute(
+            sa.select(worker_cursors.c.last_seq).where(worker_cursors.c.name == self.name)
+        ).scalar()
+        return int(value or 0)
+
+    def mark(self, conn: Connection, seqs: list[int], now: datetime) -> set[int]:
+        """Mark ``seqs`` done; returns those this call marked (not those marked already,
+        by another worker that read them too)."""
+        if not seqs:
+            return set()
+        insert = dialect_insert(conn, self.marks).on_conflict_do_nothing()
+        rows = [{"seq": seq, "at": now} for seq in seqs]
+        return set(conn.execute(insert.returning(self.marks.c.seq), rows).scalars())
+
     def unmarked(self, cursor: int) -> sa.ColumnElement[bool]:
         """Events after ``cursor`` that this reader has not done yet."""
         return sa.and_(outbox.c.seq > cursor, ~sa.exists().where(self.marks.c.seq == outbox.c.seq))
