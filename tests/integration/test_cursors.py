@@ -9,6 +9,7 @@ next pass does not read again every row of the last two minutes. Both engines.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -86,12 +87,25 @@ def test_the_stock_cursor_never_passes_a_ledger_row_not_read(db: Database) -> No
         assert _cursor(db, stock_sync.CURSOR) == 0
 
 
-def test_a_ledger_row_committed_late_is_still_noted(db: Database) -> None:
+@pytest.fixture
+def pg_db(pg_url: str) -> Iterator[Database]:
+    """PostgreSQL alone: SQLite's rows appear in id order, none commits late."""
+    from tests.conftest import _truncate_all
+
+    _truncate_all(pg_url)
+    database = Database.from_url(pg_url)
+    yield database
+    database.dispose()
+
+
+@pytest.mark.parametrize("then", ["SKU-2", "SKU-1"])
+def test_a_ledger_row_committed_late_is_still_noted(pg_db: Database, then: str) -> None:
     """PostgreSQL shows a row after one with a higher id when its transaction commits
     later. The stock sync reads on from the highest id it read, so it looks again for
-    the ids it skipped: the late row's SKU is still marked for its push."""
-    if db.dialect != "postgresql":
-        pytest.skip("SQLite's rows appear in id order: none commits late")
+    the ids it skipped: the late row's SKU is marked for its push - and due again even
+    when a push recorded as covering a higher id of that SKU went out before it (then
+    SKU-1: the same SKU's next change commits first and is pushed)."""
+    db = pg_db
     seed(db, skus=2, stock={("SKU-1", "WH1"): 10, ("SKU-2", "WH1"): 10})
     add_shop(db)
     with db.transaction() as conn:
@@ -116,17 +130,21 @@ def test_a_ledger_row_committed_late_is_still_noted(db: Database) -> None:
             ).scalar_one()  # fmt: skip
             adjust(
                 db,
-                AdjustIn(sku="SKU-2", warehouse="WH1", quantity=1, reason=AdjustReason.FOUND),
+                AdjustIn(sku=then, warehouse="WH1", quantity=1, reason=AdjustReason.FOUND),
                 actor="test",
             )
-            assert sync.note_changes() == 1  # SKU-2's row, past the one not committed yet
+            assert sync.note_changes() == 1  # the row after it, past the one not committed
+            with db.transaction() as conn:  # pushed, as StockSync._record records a push
+                conn.execute(
+                    sa.update(channel_stock).values(pushed_seq=channel_stock.c.changed_seq)
+                )
         assert sync.note_changes() == 1  # found in the gap it left
     with db.read() as conn:
-        marked = dict(
-            conn.execute(sa.select(channel_stock.c.product_id, channel_stock.c.changed_seq)).all()
-        )
-    assert marked[ids["SKU-1"]] == late_id
-    assert marked[ids["SKU-2"]] > late_id
+        rows = {r.product_id: r for r in conn.execute(sa.select(channel_stock))}
+    late = rows[ids["SKU-1"]]
+    assert late.changed_seq == (late_id if then == "SKU-2" else late_id + 1)
+    assert late.pushed_seq < late_id <= late.changed_seq  # due again
+    assert rows[ids["SKU-2"]].pushed_seq == rows[ids["SKU-2"]].changed_seq
     assert sync.note_changes() == 0  # and only once
 
 

@@ -250,10 +250,14 @@ _FOUND = per_dialect(
 )
 
 
-def _build_mark(conn: Connection, rows: sa.ColumnElement[bool]) -> Any:
+def _build_mark(conn: Connection, rows: sa.ColumnElement[bool], *, late: bool = False) -> Any:
     """Mark every (channel, product) the ledger ``rows`` changed, for the channels that
     list the SKU, in one statement: the newest row per product, upserted - a row pending
-    already keeps its time (that is the coalescing), any other is due anew."""
+    already keeps its time (that is the coalescing), any other is due anew.
+
+    ``late``: rows that became visible after higher ids were read. A push recorded as
+    covering a higher id may have been sent before such a row committed, so the mark also
+    moves ``pushed_seq`` back below it: the product is due again, whatever was pushed."""
     newest = (
         sa.select(
             channel_listings.c.channel_id,
@@ -284,6 +288,19 @@ def _build_mark(conn: Connection, rows: sa.ColumnElement[bool]) -> Any:
                 (ins.excluded.changed_seq > t.c.changed_seq, ins.excluded.changed_seq),
                 else_=t.c.changed_seq,
             ),
+            **(
+                {
+                    "pushed_seq": sa.case(
+                        (
+                            t.c.pushed_seq >= ins.excluded.changed_seq,
+                            ins.excluded.changed_seq - 1,
+                        ),
+                        else_=t.c.pushed_seq,
+                    )
+                }
+                if late
+                else {}
+            ),
         },
     )
 
@@ -298,7 +315,7 @@ _MARK = per_dialect(
     )
 )
 _MARK_IDS = per_dialect(
-    lambda conn: _build_mark(conn, any_of(stock_ledger.c.id, "ids", conn.dialect.name))
+    lambda conn: _build_mark(conn, any_of(stock_ledger.c.id, "ids", conn.dialect.name), late=True)
 )
 
 
