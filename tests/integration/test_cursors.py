@@ -9,8 +9,10 @@ next pass does not read again every row of the last two minutes. Both engines.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -148,12 +150,25 @@ def test_a_ledger_row_committed_late_is_still_noted(pg_db: Database, then: str) 
     assert sync.note_changes() == 0  # and only once
 
 
+@pytest.fixture
+def sqlite_db(sqlite_template: Path, tmp_path: Path) -> Iterator[Database]:
+    """SQLite alone: PostgreSQL plans a fan-out under the cursor's lock, where a second
+    worker waits for the first (tests/integration/test_worker_sharing.py)."""
+    path = tmp_path / "orderwell.db"
+    shutil.copy(sqlite_template, path)
+    database = Database.from_url(f"sqlite:///{path}")
+    yield database
+    database.dispose()
+
+
 def test_events_another_worker_fanned_out_meanwhile_are_dropped(
-    db: Database, monkeypatch: pytest.MonkeyPatch
+    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Fan-out plans in a read transaction and writes in a short one: events another
-    worker fanned out between the two are dropped with all that was planned for them
-    (no second delivery, message or EDI document)."""
+    """Another worker's fan-out while this one plans. SQLite plans in a read transaction
+    and writes in a short one: the events the other worker fanned out in between are
+    dropped with all that was planned for them (no second delivery, message or EDI
+    document)."""
+    db = sqlite_db
     seed(db, stock={("SKU-1", "WH1"): 10})
     create_subscription(db, SubscriptionIn(url="http://127.0.0.1:9/hooks"))
     for _ in range(2):
@@ -168,7 +183,7 @@ def test_events_another_worker_fanned_out_meanwhile_are_dropped(
         return planned
 
     monkeypatch.setattr(fanout, "_plan", plan_then_another_worker)
-    assert fan_out(db, tracking_page=lambda n: f"/track/{n}") == 0
+    this = fan_out(db, tracking_page=lambda n: f"/track/{n}")
     with db.read() as conn:
         events = conn.execute(sa.select(sa.func.count()).select_from(outbox)).scalar_one()
         deliveries = conn.execute(
@@ -176,5 +191,5 @@ def test_events_another_worker_fanned_out_meanwhile_are_dropped(
                 outbox_deliveries.c.event_id
             )
         ).all()
-    assert other == [events]
+    assert (this, other) == (0, [events])
     assert len(deliveries) == events and {n for _, n in deliveries} == {1}

@@ -55,21 +55,30 @@ def fan_out(
 ) -> int:
     """Fan out up to ``batch`` new events; returns how many.
 
-    Planned in a read transaction - the events, the subscriptions, the orders the
-    messages quote, the messages - and written in a short write transaction that first
-    marks the events: one another worker marked meanwhile is dropped with what was
-    planned for it. On SQLite a write transaction holds the one write lock the
-    placements queue for: planning under it kept them waiting about a fifth of the time
-    under 800 webhooks/s (docs/benchmarks.md)."""
-    with db.read() as conn:
-        now = db.clock()
-        events = CURSOR.next_events(conn, CURSOR.current(conn), batch)
-        planned = _plan(conn, events, now, tracking_page, stream, db.settings)
+    The events are marked first; only those this call marked get their rows, so one
+    another worker marked meanwhile is dropped with what was planned for it. On SQLite
+    the work is planned in a read transaction - the events, the subscriptions, the
+    orders the messages quote, the messages - before the write transaction: that holds
+    the one write lock the placements queue for, and planning under it kept them
+    waiting about a fifth of the time under 800 webhooks/s (docs/benchmarks.md). On
+    PostgreSQL it is planned under the cursor's lock: a second worker skips the pass
+    instead of planning it too."""
+    now = db.clock()
+    ahead: tuple[list[Any], _Planned] | None = None
+    if db.dialect == "sqlite":
+        with db.read() as conn:
+            events = CURSOR.next_events(conn, CURSOR.current(conn), batch)
+            ahead = events, _plan(conn, events, now, tracking_page, stream, db.settings)
 
     def work(conn: Connection) -> int:
         cursor = CURSOR.lock(conn, now)
         if cursor is None:
             return 0
+        if ahead is None:
+            events = CURSOR.next_events(conn, cursor, batch)
+            planned = _plan(conn, events, now, tracking_page, stream, db.settings)
+        else:
+            events, planned = ahead
         marked = CURSOR.mark(conn, [ev.seq for ev in events], now)
         mine = [ev for ev in events if ev.seq in marked]
         if mine:
