@@ -40,7 +40,12 @@ def _send(api: TestClient, order: dict[str, Any], hook_id: str, **kw: Any) -> An
     )
 
 
-def _known(db: Database) -> Any:
+def _channel_read_by_a_first_order(api: TestClient, db: Database, shop_order_id: int) -> Any:
+    """A shop with stock whose first webhook placed an order: the channel is kept as read."""
+    seed(db, skus=2, stock={("SKU-1", "WH1"): 10})
+    add_shop(db)
+    first = _send(api, shopify_order(shop_order_id, {"SKU-1": 1}), "hook-1")
+    assert first.json()["outcome"] == "placed"
     found = known_channels(db).get("kite")
     assert found is not None, "the first webhook keeps the channel as read"
     return found
@@ -54,10 +59,7 @@ def _count(db: Database, table: sa.Table) -> int:
 def test_a_secret_rotated_after_the_channel_was_read_refuses_the_old_and_takes_the_new(
     api: TestClient, db: Database
 ) -> None:
-    seed(db, skus=2, stock={("SKU-1", "WH1"): 10})
-    add_shop(db)
-    assert _send(api, shopify_order(2001, {"SKU-1": 1}), "hook-1").json()["outcome"] == "placed"
-    stale = _known(db)
+    stale = _channel_read_by_a_first_order(api, db, 2001)
     box = secret_box(db, None)
     config.change_channel(
         db, "kite", config.ChannelPatch(secrets={"webhook_secret": "rotated-secret"}), box
@@ -75,10 +77,7 @@ def test_a_secret_rotated_after_the_channel_was_read_refuses_the_old_and_takes_t
 def test_a_channel_disabled_after_it_was_read_takes_no_more_orders(
     api: TestClient, db: Database
 ) -> None:
-    seed(db, skus=2, stock={("SKU-1", "WH1"): 10})
-    add_shop(db)
-    assert _send(api, shopify_order(2101, {"SKU-1": 1}), "hook-1").json()["outcome"] == "placed"
-    _known(db)
+    _channel_read_by_a_first_order(api, db, 2101)
     box = secret_box(db, None)
     config.change_channel(db, "kite", config.ChannelPatch(active=False), box)
     before = snapshot(db)

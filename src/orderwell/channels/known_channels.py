@@ -15,13 +15,12 @@ topic, body) goes the long way: every refusal is decided on a fresh read.
 
 from __future__ import annotations
 
-import threading
-import weakref
 from dataclasses import dataclass
 from typing import Any
 
 from orderwell.channels.config import Channel
 from orderwell.store.db import Database
+from orderwell.store.per_database import PerDatabase
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,14 +46,9 @@ class KnownChannels:
         self._by_name.pop(name, None)
 
 
-_known: weakref.WeakKeyDictionary[Database, KnownChannels] = weakref.WeakKeyDictionary()
-_lock = threading.Lock()
+_known: PerDatabase[KnownChannels] = PerDatabase(lambda db: KnownChannels())
 
 
 def known_channels(db: Database) -> KnownChannels:
     """The database's channels as this process last read them."""
-    with _lock:
-        found = _known.get(db)
-        if found is None:
-            found = _known[db] = KnownChannels()
-        return found
+    return _known(db)

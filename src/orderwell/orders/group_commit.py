@@ -36,7 +36,6 @@ import queue
 import sqlite3
 import threading
 import time
-import weakref
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -64,6 +63,7 @@ from orderwell.orders.queries import get_orders
 from orderwell.orders.rules import PlaceOrder
 from orderwell.orders.shelf import Shelf
 from orderwell.store.db import Database, is_retryable
+from orderwell.store.per_database import PerDatabase
 
 # PostgreSQL keeps the ids of 64 subtransactions per transaction in shared memory; past
 # that every reader of the database pays for a lookup, so a group stays below it there.
@@ -324,28 +324,21 @@ def _sqlite_busy(exc: DBAPIError) -> bool:
 
 # --- the entry points ---------------------------------------------------------------
 
-_committers: weakref.WeakKeyDictionary[Database, GroupCommitter] = weakref.WeakKeyDictionary()
-_registry_lock = threading.Lock()
+_committers: PerDatabase[GroupCommitter] = PerDatabase(GroupCommitter)
 
 
 def committer_for(db: Database) -> GroupCommitter:
     """The database's committer (one per Database object and process)."""
-    with _registry_lock:
-        found = _committers.get(db)
-        if found is None:
-            found = _committers[db] = GroupCommitter(db)
-        return found
+    return _committers(db)
 
 
 def configure(
     db: Database, *, max_orders: int | None, max_wait: float, writers: int = WRITERS
 ) -> GroupCommitter:
     """Set the group size, wait and writers (from Settings) before the first placement."""
-    with _registry_lock:
-        committer = _committers[db] = GroupCommitter(
-            db, max_orders=max_orders, max_wait=max_wait, writers=writers
-        )
-        return committer
+    return _committers.replace(
+        db, GroupCommitter(db, max_orders=max_orders, max_wait=max_wait, writers=writers)
+    )
 
 
 def place(
