@@ -17,6 +17,7 @@ from orderwell.channels import routes as channel_routes
 from orderwell.config import Settings, get_settings
 from orderwell.console.site import create_console
 from orderwell.http import api_docs, errors, openapi, ops_routes, token_routes
+from orderwell.http.hot_lane import HotLane
 from orderwell.http.limits import BodySizeLimit, RefuseNulInUrl
 from orderwell.http.metrics import Metrics
 from orderwell.http.request_ids import RequestObserver
@@ -163,6 +164,7 @@ def create_app(
     app.state.metrics = Metrics(db)
     app.state.tracking_page_url = functools.partial(tracking_url, db)
     errors.install(app)
+    app.add_middleware(HotLane, owner=app)  # innermost: after the observer and the limits
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RefuseNulInUrl)
     # Added last, so outermost: even a refused oversized body is counted and logged.

@@ -136,20 +136,30 @@ def lean_plan(route: JsonBodyRoute) -> LeanPlan | None:
 class LeanJsonRoute(JsonBodyRoute):
     """A ``JsonBodyRoute`` that answers plainly fine requests by its ``LeanPlan``."""
 
+    _plan: LeanPlan | None = None
+
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
-        plan = lean_plan(self)
-        if plan is None:
+        self._plan = lean_plan(self)
+        if self._plan is None:
             return handler
-        endpoint = self.endpoint
 
         async def lean(request: Request) -> Response:
-            args = plan.arguments(request, await request.body())
-            if args is None:
-                return await handler(request)
-            answer = await endpoint(**args)
-            if not isinstance(answer, Response):
-                raise TypeError(f"{self.path}: a lean route answers with a Response")
-            return answer
+            answer = await self.lean_answer(request)
+            return answer if answer is not None else await handler(request)
 
         return lean
+
+    def is_lean(self) -> bool:
+        return self._plan is not None
+
+    async def lean_answer(self, request: Request) -> Response | None:
+        """The endpoint's answer to a plainly fine request; None for FastAPI's handler."""
+        plan = self._plan
+        args = plan.arguments(request, await request.body()) if plan is not None else None
+        if args is None:
+            return None
+        answer = await self.endpoint(**args)
+        if not isinstance(answer, Response):
+            raise TypeError(f"{self.path}: a lean route answers with a Response")
+        return answer
