@@ -122,11 +122,16 @@ def get_orders(
     if heads is None:
         heads = {r.id: r._mapping for r in conn.execute(_ORDERS(conn), ids)}
     lines: dict[int, list[Mapping[Any, Any]]] = {oid: [] for oid in heads}
-    for ln in conn.execute(_LINES(conn), ids):
-        lines[ln.order_id].append(ln._mapping)
+    # Fetched whole (row by row, each fetch is a call into the driver) and made plain
+    # dicts, whose .get is the C one: order_detail reads each line's columns one by one.
+    result = conn.execute(_LINES(conn), ids)
+    columns = tuple(result.keys())
+    for row in result.all():
+        ln = dict(zip(columns, row, strict=True))
+        lines[ln["order_id"]].append(ln)
     reserved_at: dict[int, list[tuple[int, str, int]]] = {oid: [] for oid in heads}
-    for a in conn.execute(_RESERVED_AT(conn), ids):
-        reserved_at[a.order_id].append((a.order_line_id, a.code, a.quantity))
+    for order_id, line_id, code, quantity in conn.execute(_RESERVED_AT(conn), ids).all():
+        reserved_at[order_id].append((line_id, code, quantity))
     return {
         oid: order_detail(head, lines[oid], reserved_at[oid], numbers)
         for oid, head in heads.items()
