@@ -151,6 +151,22 @@ ORDER_CASES: dict[str, Case] = {
         _line("quantity", 2),
         headers={"Idempotency-Key": FIRST_KEY},
     ),
+    # Keyed: may be a replay, so priced by the group committer once found new.
+    "discount above line, keyed": Case(
+        422,
+        "invalid_input",
+        "lines.0.discount",
+        _line("discount", "99"),
+        headers={"Idempotency-Key": "a-new-key"},
+    ),
+    # The stored key with another body is a conflict, whatever its pricing would say.
+    "idempotency key reused with a body priced wrong": Case(
+        409,
+        "idempotency_conflict",
+        "Idempotency-Key",
+        _line("discount", "99"),
+        headers={"Idempotency-Key": FIRST_KEY},
+    ),
     "idempotency key too long": Case(
         422, "invalid_input", "Idempotency-Key", headers={"Idempotency-Key": "k" * 201}
     ),

@@ -18,8 +18,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from orderwell.domain.errors import IdempotencyConflict, UnknownReference
+from orderwell.domain.errors import IdempotencyConflict, InvalidInput, UnknownReference
 from orderwell.inventory.catalog import ProductIn, upsert_products
+from orderwell.orders import placing
 from orderwell.orders.batches import place_many
 from orderwell.orders.group_commit import (
     MAX_WAIT,
@@ -29,9 +30,10 @@ from orderwell.orders.group_commit import (
     place,
 )
 from orderwell.orders.placing import Placed, prepare
+from orderwell.orders.rules import PlaceOrder
 from orderwell.store.db import Database
 from orderwell.store.tables import allocations, orders, stock
-from tests.helpers import invariant_breaches, order, seed, truncate_all
+from tests.helpers import invariant_breaches, order, order_payload, seed, truncate_all
 
 
 def _reserved_and_allocated(db: Database, sku_id: int) -> tuple[int, int]:
@@ -108,6 +110,58 @@ def test_one_group_gives_each_order_its_own_answer(db: Database) -> None:
     # The conflicting duplicate's reservation was rolled back with its savepoint.
     sku1 = good1.line_rows[0]["product_id"]
     assert _reserved_and_allocated(db, sku1) == (1 + 2 + 4 + 1, 1 + 2 + 4 + 1)
+    assert invariant_breaches(db) == []
+
+
+def _overpriced(sku: str) -> PlaceOrder:
+    """An order whose pricing refuses it: a discount above its line's 10.00."""
+    body = order_payload({sku: 1})
+    body["lines"][0]["discount"] = "11.00"
+    return PlaceOrder.model_validate(body)
+
+
+def test_a_request_that_may_be_a_replay_is_priced_only_once_found_new(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As the API asks (``price_later``): a keyed request is priced by the committer
+    after its look-up. A replay is not priced at all; a new one's pricing error is its
+    own answer in the group; a stored key with another body is a conflict, priced or not."""
+    seed(db, skus=2, stock={("SKU-1", "WH1"): 50})
+    first = place(db, order({"SKU-1": 1}), actor="test", idempotency_key="stored")
+    priced: list[str] = []
+    real = placing.price_order
+
+    def counted(request: PlaceOrder) -> Any:
+        priced.append(request.lines[0].sku)
+        return real(request)
+
+    monkeypatch.setattr(placing, "price_order", counted)
+    requests = [
+        (order({"SKU-1": 1}), "stored"),  # a replay
+        (_overpriced("SKU-2"), "overpriced"),  # new: refused by its pricing
+        (_overpriced("SKU-2"), "stored"),  # the stored key, another body: a conflict
+        (order({"SKU-2": 2}), "new"),
+    ]
+    pendings = [prepare(r, actor="test", idempotency_key=k, price_later=True) for r, k in requests]
+    assert priced == [], "nothing priced before the look-up"
+    outcomes: list[Placed | BaseException] = []
+    for future in committer_for(db).submit(pendings):
+        try:
+            outcomes.append(future.result(timeout=60))
+        except Exception as exc:
+            outcomes.append(exc)
+    replay, overpriced, conflict, new = outcomes
+    assert isinstance(replay, Placed) and replay.order_id == first.order_id
+    assert isinstance(overpriced, InvalidInput) and overpriced.field == "lines.0.discount"
+    assert isinstance(conflict, IdempotencyConflict)
+    assert isinstance(new, Placed) and new.created
+    assert priced == ["SKU-2", "SKU-2"], "only the two found new were priced"
+    # Without a key or an external id a request cannot be a replay: priced up front.
+    with pytest.raises(InvalidInput):
+        prepare(_overpriced("SKU-1"), actor="test", price_later=True)
+    with db.read() as conn:
+        keys = set(conn.execute(sa.select(orders.c.idempotency_key)).scalars())
+    assert keys == {"stored", "new"}
     assert invariant_breaches(db) == []
 
 

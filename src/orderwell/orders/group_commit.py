@@ -2,16 +2,16 @@
 
 Every path that places orders (the API, CSV import, channels, the demo) calls ``place``
 or ``place_async`` here, or ``batches.place_many``, instead of ``place_order``. Each
-caller's request is checked and priced in the caller's thread; the write goes to the
-database's committer thread, which gathers what is waiting into a group and runs it as
-ONE transaction:
+caller's request is checked (and priced, unless it may be a replay) in the caller's
+thread; the write goes to the database's committer thread, which gathers what is
+waiting into a group and runs it as ONE transaction:
 
 1. members a caller took for new on an earlier read (a storefront's webhook against its
    channel as last read) are checked again (``orders/beside.py``): one no longer new is
    answered ``Recheck``, nothing of it written; then one SELECT finds orders already
    stored under the group's Idempotency-Keys and (channel, external id): those replays
    and conflicts are answered from the stored order, without a stock lock and without
-   consuming an order number;
+   consuming an order number; the others are priced, if not yet;
 2. one SELECT reads the products and stock of every remaining order, and on PostgreSQL
    locks them in (product, warehouse) order - the one global lock order, so two groups
    (two API workers) can queue behind each other but not deadlock; a hot SKU's row is
@@ -58,7 +58,7 @@ from orderwell.orders.placing import (
     prepare,
     write_order,
 )
-from orderwell.orders.prior_orders import find_prior
+from orderwell.orders.prior_orders import find_prior, price_new
 from orderwell.orders.queries import get_orders
 from orderwell.orders.rules import PlaceOrder
 from orderwell.orders.shelf import Shelf
@@ -248,6 +248,7 @@ class GroupCommitter:
             details = get_orders(conn, stored, self.db.numbers, heads=stored)
             for i, placed in replays.items():
                 outcomes[i] = Placed(placed.order_id, False, detail=details[placed.order_id])
+        todo = price_new(pendings, todo, outcomes)
         if not todo:
             return outcomes
         shelf = Shelf.read(conn, sorted({ln.sku for i in todo for ln in pendings[i].priced.lines}))
@@ -380,6 +381,11 @@ async def place_async(
 ) -> Placed:
     """``place`` for the event loop: no thread waits, the loop awaits the group's commit."""
     pending = prepare(
-        request, actor=actor, idempotency_key=idempotency_key, within=within, beside=beside
+        request,
+        actor=actor,
+        idempotency_key=idempotency_key,
+        within=within,
+        beside=beside,
+        price_later=True,
     )
     return await committer_for(db).submit_async(pending)

@@ -74,7 +74,7 @@ class Pending:
     """A request past its pure checks, ready to be written: what ``prepare`` returns."""
 
     request: PlaceOrder
-    priced: PricedOrder
+    prices: PricedOrder | None  # None: not priced yet (``prepare``'s ``price_later``)
     fingerprint: str
     idempotency_key: str | None
     actor: str
@@ -89,6 +89,13 @@ class Pending:
     # runs instead of ``within``: one ``write_group`` for all the group's orders of a kind.
     beside: Beside | None = None
 
+    @property
+    def priced(self) -> PricedOrder:
+        """The order priced; pricing checks the cross-field rules (raises InvalidInput)."""
+        if self.prices is None:
+            object.__setattr__(self, "prices", price_order(self.request))  # once, kept
+        return self.prices  # type: ignore[return-value]
+
 
 def prepare(
     request: PlaceOrder,
@@ -99,10 +106,15 @@ def prepare(
     within: Callable[[Connection, int], None] | None = None,
     priced: PricedOrder | None = None,
     beside: Beside | None = None,
+    price_later: bool = False,
 ) -> Pending:
     """Pure checks and pricing: a bad request is refused before any transaction opens.
-    ``priced``: what ``price_order(request)`` gave a caller that checked it already."""
-    priced = priced or price_order(request)
+    ``priced``: what ``price_order(request)`` gave a caller that checked it already.
+    ``price_later``: a request that may be a replay is priced once found new (by the group
+    committer, where a pricing error is that order's answer): a replay needs no prices."""
+    may_be_replay = idempotency_key is not None or request.external_id is not None
+    if priced is None and not (price_later and may_be_replay):
+        priced = price_order(request)
     if idempotency_key is not None and not (1 <= len(idempotency_key) <= 200):
         raise InvalidInput("Idempotency-Key must be 1 to 200 characters", field="Idempotency-Key")
     chosen = strategy or STRATEGIES[DEFAULT_STRATEGY]

@@ -2,7 +2,8 @@
 
 A request whose Idempotency-Key or (channel, external id) is already stored is answered
 from that order - the same body is a replay, another body a conflict - without locking
-stock and without an INSERT, so it consumes no order number.
+stock and without an INSERT, so it consumes no order number. Nor is it priced: a
+request that may be a replay is priced once found new (``price_new``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from orderwell.domain.errors import InvalidInput
 from orderwell.orders.placing import Pending
 from orderwell.store.lists import any_of
 from orderwell.store.tables import orders
@@ -76,3 +78,16 @@ def find_prior(conn: Connection, pendings: Sequence[Pending]) -> list[Prior | No
             hit = (row, "external_id") if row is not None else None
         found.append(hit)
     return found
+
+
+def price_new(pendings: Sequence[Pending], todo: list[int], outcomes: list[Any]) -> list[int]:
+    """Of the requests found new (``todo``), those whose pricing holds; the pricing error
+    of another (a discount above its line, totals that do not add up) is its answer."""
+    kept = []
+    for i in todo:
+        try:
+            pendings[i].priced  # noqa: B018 - asked for its effect: priced now, or refused
+            kept.append(i)
+        except InvalidInput as exc:
+            outcomes[i] = exc
+    return kept
