@@ -1,5 +1,6 @@
-"""The hot lane (http/hot_lane.py): once the router has sent ``POST /orders`` to its lean
-route, later ones go there directly - and answer exactly as through the router.
+"""The hot lane (http/hot_lane.py): once the router has sent ``POST /orders`` (or a
+channel's webhook) to its lean route, later ones go there directly - and answer exactly
+as through the router.
 
 Which way a request went is seen by counting the route's ``handle``, which only the
 router calls.
@@ -7,11 +8,13 @@ router calls.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import orjson
 import pytest
+import sqlalchemy as sa
 from fastapi import FastAPI
 from starlette.testclient import TestClient
 
@@ -19,6 +22,8 @@ from orderwell.domain.roles import Role
 from orderwell.http.lean import LeanJsonRoute
 from orderwell.orders import routes as order_routes
 from orderwell.store.db import Database
+from orderwell.store.tables import orders
+from tests.channel_support import add_shop, shopify_headers, shopify_order
 from tests.e2e.support import assert_problem, bearer
 from tests.helpers import order_payload, seed
 
@@ -143,3 +148,29 @@ def test_an_unexpected_error_in_the_lane_is_a_500_problem(
     assert "fire" not in answer.text
     assert body["request_id"]  # written outside the observer, as through the router
     assert routed == []
+
+
+def _webhook(api: TestClient, path: str, shop_order: int, hook: str, **kw: Any) -> Any:
+    body = json.dumps(shopify_order(shop_order, {"SKU-1": 1})).encode()
+    return api.post(path, content=body, headers=shopify_headers(body, "orders/create", hook, **kw))
+
+
+def test_a_storefronts_webhooks_take_the_lane_path_by_path(
+    db: Database, api: TestClient, routed: list[str]
+) -> None:
+    """The webhook route has a path parameter: each channel's path is learnt on its own,
+    the parameter checked again on the lane as FastAPI checks it."""
+    seed(db, skus=1, stock={("SKU-1", "WH1"): 10})
+    add_shop(db)
+    hook = "/channels/kite/webhooks"
+    assert _webhook(api, hook, 3001, "h-1").json()["outcome"] == "placed"
+    assert _webhook(api, hook, 3002, "h-2").json()["outcome"] == "placed"
+    assert _webhook(api, hook, 3002, "h-2").json()["outcome"] == "duplicate"
+    assert_problem(_webhook(api, hook, 3003, "h-3", secret="forged"), 401)
+    assert routed == [f"POST {hook}"], "the router once, the lane since"
+    # A name the route's pattern refuses: FastAPI's 422 each time, lane learnt or not.
+    for _ in range(2):
+        assert_problem(_webhook(api, "/channels/Kite!/webhooks", 3004, "h-4"), 422, field="name")
+    with db.read() as conn:
+        placed = conn.execute(sa.select(sa.func.count()).select_from(orders)).scalar_one()
+    assert placed == 2

@@ -40,15 +40,15 @@ from orderwell.domain.errors import (
     OrderwellError,
     Unauthorized,
 )
-from orderwell.http.bodies import JsonBodyRoute
 from orderwell.http.deps import get_db, require
+from orderwell.http.lean import LeanJsonRoute
 from orderwell.http.problems import problems
 from orderwell.http.responses import JSON
 from orderwell.http.tokens import Principal
 from orderwell.orders.beside import Recheck
 from orderwell.store.db import Database
 
-router = APIRouter(tags=["channels"], route_class=JsonBodyRoute)
+router = APIRouter(tags=["channels"], route_class=LeanJsonRoute)
 ChannelName = Annotated[str, Path(pattern=r"^[a-z0-9_\-]{1,40}$")]
 
 

@@ -9,10 +9,9 @@ CPU there: more than the body's validation and the replay's read together.
 
 ``HotLane`` sits innermost among the app's middleware, so every request still passes the
 request observer (id, access log, metrics) and the limits. It learns its lanes from the
-router: once the router has sent a request to a ``LeanJsonRoute`` with a lean plan whose
-path is the request's very path (no path parameters), later requests with that method
-and path - which the router would send there too - go to the route's ``lean_answer``
-directly. What that
+router: once the router has sent a request to a ``LeanJsonRoute`` with a lean plan,
+later requests with that very method and path - which the router would send there too,
+with the same path parameters - go to the route's ``lean_answer`` directly. What that
 declines (anything not plainly fine: no token, a body or header the checks would refuse)
 continues down the usual stack with the body it was sent, so FastAPI stays the one
 authority for every refusal's status and wording. An exception raised by the endpoint is
@@ -31,28 +30,32 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orderwell.http.lean import LeanJsonRoute
 
+_MOST_LANES = 1000  # paths learnt; a scan of made-up channel names stops learning there
+
 
 class HotLane:
     def __init__(self, app: ASGIApp, owner: FastAPI) -> None:
         self.app = app
         self.owner = owner
-        # (method, path) -> route, learnt from requests the router sent to a lean route
-        # whose path is that very path: the router would send every such request there.
-        self._lanes: dict[tuple[str, str], LeanJsonRoute] = {}
+        # (method, path) -> the lean route the router sent a request with that method and
+        # path to, and the path's parameters: the router would send every such request
+        # there. Bounded: paths with parameters (a webhook's channel) are many at most.
+        self._lanes: dict[tuple[str, str], tuple[LeanJsonRoute, dict[str, Any]]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        route = self._lanes.get((scope["method"], scope["path"]))
-        if route is None:
+        lane = self._lanes.get((scope["method"], scope["path"]))
+        if lane is None:
             await self.app(scope, receive, send)
             self._learn(scope)
             return
         # What the router would have set: the route (for the metrics' and logs' label).
+        route, path_params = lane
         scope["route"] = route
         scope["endpoint"] = route.endpoint
-        scope["path_params"] = {}
+        scope["path_params"] = dict(path_params)
         request = Request(scope, receive)
         try:
             response = await route.lean_answer(request)
@@ -71,10 +74,11 @@ class HotLane:
         if (
             isinstance(route, LeanJsonRoute)
             and route.is_lean()
-            and route.path == scope["path"]
             and scope["method"] in (route.methods or ())
+            and len(self._lanes) < _MOST_LANES
         ):
-            self._lanes[(scope["method"], scope["path"])] = route
+            params = dict(scope.get("path_params") or {})
+            self._lanes[(scope["method"], scope["path"])] = (route, params)
 
     def _handler_for(self, exc: Exception) -> Any:
         # As Starlette's exception layer looks them up; ``Exception`` itself is the

@@ -1,6 +1,6 @@
-"""A lean path for the hot JSON routes (``POST /orders``): the request every shop sends
-thousands of times, answered without FastAPI's general machinery when nothing about it
-is unusual.
+"""A lean path for the hot routes (``POST /orders``, a storefront's webhook): the requests
+shops send thousands of times, answered without FastAPI's general machinery when
+nothing about them is unusual.
 
 FastAPI resolves a route's parameters by walking its dependency tree for every request:
 the bearer scheme, the database, the permission check, each header, then the body's
@@ -17,10 +17,13 @@ refuse - goes to FastAPI's own handler, which stays the one authority for every 
 status and wording: the lean path never answers a problem itself. The route, its
 parameters and its OpenAPI description are declared exactly as for any other route.
 
-Simple kinds: one Pydantic model as the body; optional ``str`` headers whose only
-constraint is a maximum length; ``get_db``; one ``require(permission)``. An async
-endpoint answering with a ``Response`` (``response_model=None``). A route with anything
-more (path or query parameters, other dependencies) is served by FastAPI alone.
+Simple kinds: at most one Pydantic model as the body; ``str`` path parameters (checked
+against their declared constraints by pydantic, as FastAPI checks them); the
+``Request``; optional ``str`` headers whose only constraint is a maximum length;
+``get_db``; one ``require(permission)``. An async endpoint answering with a
+``Response``, which FastAPI too returns as it is (a ``response_model`` is then only the
+OpenAPI description). A route with anything more (query parameters, other
+dependencies) is served by FastAPI alone.
 """
 
 from __future__ import annotations
@@ -28,11 +31,11 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from annotated_types import MaxLen
 from fastapi import Request, Response
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from orderwell.domain.roles import allowed
 from orderwell.http.bodies import JsonBodyRoute, vet_body
@@ -47,19 +50,35 @@ class _Header:
 
 
 @dataclass(frozen=True, slots=True)
+class _PathParam:
+    param: str
+    name: str
+    check: TypeAdapter[str]  # the declared type and constraints, as FastAPI checks them
+
+
+@dataclass(frozen=True, slots=True)
 class LeanPlan:
     """How to call a route's endpoint straight from a request (see the module)."""
 
-    body_param: str
-    model: type[BaseModel]
+    body_param: str | None
+    model: type[BaseModel] | None
     headers: tuple[_Header, ...]
     db_param: str | None
     who_param: str | None
     permission: str | None
+    path: tuple[_PathParam, ...] = ()
+    request_param: str | None = None
 
     def arguments(self, request: Request, body: bytes) -> dict[str, Any] | None:
         """The endpoint's arguments, or None for anything FastAPI's handler should see."""
         args: dict[str, Any] = {}
+        for p in self.path:
+            try:
+                args[p.param] = p.check.validate_python(request.path_params.get(p.name))
+            except ValidationError:
+                return None
+        if self.request_param is not None:
+            args[self.request_param] = request
         if self.who_param is not None:
             scheme, _, token = request.headers.get("authorization", "").partition(" ")
             token = token.strip()
@@ -75,15 +94,16 @@ class LeanPlan:
             if value is not None and limit is not None and len(value) > limit:
                 return None
             args[header.param] = value
-        if not body:
-            return None
-        problem, parsed = vet_body(request, body)
-        if problem is not None:
-            return None
-        try:
-            args[self.body_param] = self.model.model_validate(parsed)
-        except ValidationError:
-            return None
+        if self.body_param is not None and self.model is not None:
+            if not body:
+                return None
+            problem, parsed = vet_body(request, body)
+            if problem is not None:
+                return None
+            try:
+                args[self.body_param] = self.model.model_validate(parsed)
+            except ValidationError:
+                return None
         if self.db_param is not None:
             args[self.db_param] = request.app.state.db
         return args
@@ -93,25 +113,31 @@ def lean_plan(route: JsonBodyRoute) -> LeanPlan | None:
     """The route's ``LeanPlan``, or None when its parameters are not all of the simple kinds."""
     d = route.dependant
     if (
-        d.path_params
-        or d.query_params
+        d.query_params
         or d.cookie_params
-        or d.request_param_name
         or d.http_connection_param_name
         or d.websocket_param_name
         or d.response_param_name
         or d.background_tasks_param_name
         or d.security_scopes_param_name
         or route.dependencies
-        or route.response_model is not None
         or not inspect.iscoroutinefunction(route.endpoint)
-        or len(d.body_params) != 1
+        or len(d.body_params) > 1
+        or any(p.field_info.annotation is not str for p in d.path_params)
     ):
         return None
-    (body,) = d.body_params
-    model = body.field_info.annotation
-    if not (isinstance(model, type) and issubclass(model, BaseModel)):
-        return None
+    body_param: str | None = None
+    model: type[BaseModel] | None = None
+    if d.body_params:
+        (body,) = d.body_params
+        declared = body.field_info.annotation
+        if not (isinstance(declared, type) and issubclass(declared, BaseModel)):
+            return None
+        body_param, model = body.name, declared
+    path = tuple(
+        _PathParam(p.name, p.alias or p.name, TypeAdapter(Annotated[str, *p.field_info.metadata]))
+        for p in d.path_params
+    )
     headers: list[_Header] = []
     for h in d.header_params:
         info = h.field_info
@@ -130,7 +156,16 @@ def lean_plan(route: JsonBodyRoute) -> LeanPlan | None:
             who_param, permission = dep.name, found
         else:
             return None
-    return LeanPlan(body.name, model, tuple(headers), db_param, who_param, permission)
+    return LeanPlan(
+        body_param,
+        model,
+        tuple(headers),
+        db_param,
+        who_param,
+        permission,
+        path,
+        d.request_param_name,
+    )
 
 
 class LeanJsonRoute(JsonBodyRoute):
