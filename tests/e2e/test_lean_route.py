@@ -9,16 +9,18 @@ test_api_bad_input.py and test_api_auth.py, which go through the same route.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 import fastapi.routing
 import orjson
 import pytest
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI, Path, Request
+from pydantic import BaseModel
 from starlette.testclient import TestClient
 
 from orderwell.domain.roles import Role
 from orderwell.http.lean import LeanJsonRoute, lean_plan
+from orderwell.http.responses import JSON
 from orderwell.orders.rules import PlaceOrder
 from orderwell.store.db import Database
 from tests.e2e.support import assert_problem, bearer
@@ -154,3 +156,33 @@ def test_a_caller_without_the_permission_or_a_token_is_refused_by_fastapis_handl
     assert_problem(api.post("/orders", json=body), 401)
     assert_problem(api.post("/orders", json=body, headers=bearer("not-a-token")), 401)
     assert walks == ["/orders"] * 3
+
+
+class _Thing(BaseModel):
+    name: str
+
+
+def test_a_plan_needs_an_endpoint_declared_to_answer_with_a_response() -> None:
+    """The lean path returns what the endpoint returns; FastAPI would serialise anything
+    but a Response, so an endpoint declared otherwise keeps FastAPI's handler."""
+    router = APIRouter(route_class=LeanJsonRoute)
+
+    @router.post("/things")
+    async def as_dict(thing: _Thing) -> dict[str, str]:
+        return {"name": thing.name}
+
+    @router.post("/boxes/{box}")
+    async def as_response(
+        box: Annotated[str, Path(pattern=r"^[a-z]{1,5}$")], request: Request
+    ) -> JSON:
+        return JSON({"box": box})
+
+    dict_route, response_route = router.routes
+    assert isinstance(dict_route, LeanJsonRoute) and isinstance(response_route, LeanJsonRoute)
+    assert lean_plan(dict_route) is None
+    plan = lean_plan(response_route)
+    assert plan is not None and plan.body_param is None and plan.request_param == "request"
+    (box,) = plan.path
+    assert box.check.validate_python("abc") == "abc"
+    with pytest.raises(ValueError):
+        box.check.validate_python("abc\n")  # as FastAPI's pattern refuses it

@@ -20,7 +20,7 @@ parameters and its OpenAPI description are declared exactly as for any other rou
 Simple kinds: at most one Pydantic model as the body; ``str`` path parameters (checked
 against their declared constraints by pydantic, as FastAPI checks them); the
 ``Request``; optional ``str`` headers whose only constraint is a maximum length;
-``get_db``; one ``require(permission)``. An async endpoint answering with a
+``get_db``; one ``require(permission)``. An async endpoint declared to answer with a
 ``Response``, which FastAPI too returns as it is (a ``response_model`` is then only the
 OpenAPI description). A route with anything more (query parameters, other
 dependencies) is served by FastAPI alone.
@@ -31,7 +31,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, get_type_hints
 
 from annotated_types import MaxLen
 from fastapi import Request, Response
@@ -109,6 +109,16 @@ class LeanPlan:
         return args
 
 
+def _answers_a_response(endpoint: Callable[..., Any]) -> bool:
+    """Declared to answer with a ``Response``, which FastAPI returns as it is: what the
+    lean path can return in its place. (Anything else FastAPI would serialise.)"""
+    try:
+        answer = get_type_hints(endpoint).get("return")
+    except (NameError, TypeError):
+        return False
+    return isinstance(answer, type) and issubclass(answer, Response)
+
+
 def lean_plan(route: JsonBodyRoute) -> LeanPlan | None:
     """The route's ``LeanPlan``, or None when its parameters are not all of the simple kinds."""
     d = route.dependant
@@ -122,6 +132,7 @@ def lean_plan(route: JsonBodyRoute) -> LeanPlan | None:
         or d.security_scopes_param_name
         or route.dependencies
         or not inspect.iscoroutinefunction(route.endpoint)
+        or not _answers_a_response(route.endpoint)
         or len(d.body_params) > 1
         or any(p.field_info.annotation is not str for p in d.path_params)
     ):
