@@ -20,6 +20,7 @@ from tests.e2e.support import assert_problem, snapshot
 from tests.helpers import order_payload, seed
 
 FIRST_KEY = "first-order-key"
+_KEY, _NEW_KEY = {"Idempotency-Key": FIRST_KEY}, {"Idempotency-Key": "a-new-key"}
 
 Payload = dict[str, Any]
 
@@ -151,21 +152,13 @@ ORDER_CASES: dict[str, Case] = {
         _line("quantity", 2),
         headers={"Idempotency-Key": FIRST_KEY},
     ),
-    # Keyed: may be a replay, so priced by the group committer once found new.
+    # Keyed, so priced by the group committer once found new; with the stored key, a
+    # conflict whatever its pricing would say.
     "discount above line, keyed": Case(
-        422,
-        "invalid_input",
-        "lines.0.discount",
-        _line("discount", "99"),
-        headers={"Idempotency-Key": "a-new-key"},
+        422, "invalid_input", "lines.0.discount", _line("discount", "99"), headers=_NEW_KEY
     ),
-    # The stored key with another body is a conflict, whatever its pricing would say.
     "idempotency key reused with a body priced wrong": Case(
-        409,
-        "idempotency_conflict",
-        "Idempotency-Key",
-        _line("discount", "99"),
-        headers={"Idempotency-Key": FIRST_KEY},
+        409, "idempotency_conflict", "Idempotency-Key", _line("discount", "99"), headers=_KEY
     ),
     "idempotency key too long": Case(
         422, "invalid_input", "Idempotency-Key", headers={"Idempotency-Key": "k" * 201}
