@@ -74,7 +74,7 @@ def test_post_orders_takes_the_lane_once_the_router_has_shown_the_way(
     order = placed.json()["number"]
     for _ in range(2):
         held = api.post(f"/orders/{order}/hold", json={"reason": "fraud_review"}, headers=token)
-        assert held.status_code in (200, 403, 409), held.text
+        assert_problem(held, 403)  # an integration may place orders, not hold them
     assert routed == ["POST /orders"] + [f"POST /orders/{order}/hold"] * 2
 
 
